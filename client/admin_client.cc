@@ -1,0 +1,87 @@
+#include "client/admin_client.h"
+
+#include <chrono>
+#include <fstream>
+#include <iterator>
+
+#include "grpcpp/grpcpp.h"
+
+namespace ldgs::client {
+namespace {
+
+constexpr auto kCallDeadline = std::chrono::seconds(30);
+
+absl::StatusOr<std::string> ReadTrimmed(const std::string& path, const std::string& what) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError("cannot read " + what + " " + path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) {
+    text.pop_back();
+  }
+  if (text.empty()) return absl::NotFoundError(what + " " + path + " is empty");
+  return text;
+}
+
+}  // namespace
+
+absl::StatusOr<AdminClient> AdminClient::Connect(const Endpoint& endpoint) {
+  std::string address = endpoint.address;
+  std::string token_file = endpoint.token_file;
+  if (address.empty()) {
+    absl::StatusOr<std::string> read = ReadTrimmed(endpoint.data_dir + "/admin.addr", "address file");
+    if (!read.ok()) {
+      return absl::UnavailableError("no node running on " + endpoint.data_dir +
+                                    " (no admin.addr); start it with 'ldgsd run --data " +
+                                    endpoint.data_dir + "'");
+    }
+    address = *read;
+  }
+  if (token_file.empty()) token_file = endpoint.data_dir + "/admin.token";
+  absl::StatusOr<std::string> token = ReadTrimmed(token_file, "admin token");
+  if (!token.ok()) return token.status();
+  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  return AdminClient(v1::Admin::NewStub(channel), *token, address);
+}
+
+AdminClient::AdminClient(std::unique_ptr<v1::Admin::Stub> stub, std::string token,
+                         std::string address)
+    : stub_(std::move(stub)), token_(std::move(token)), address_(std::move(address)) {}
+
+template <typename Request, typename Response>
+absl::StatusOr<Response> AdminClient::Call(
+    grpc::Status (v1::Admin::Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+    const Request& request) {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + kCallDeadline);
+  context.AddMetadata("authorization", "Bearer " + token_);
+  Response response;
+  grpc::Status status = (stub_.get()->*method)(&context, request, &response);
+  if (status.ok()) return response;
+  std::string message = status.error_message();
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+    message = "cannot reach the node at " + address_ + ": " + message;
+  }
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), message);
+}
+
+absl::StatusOr<v1::NodeStatus> AdminClient::GetStatus() {
+  return Call(&v1::Admin::Stub::GetStatus, v1::GetStatusRequest());
+}
+absl::StatusOr<v1::Record> AdminClient::PutRecord(const v1::PutRecordRequest& request) {
+  return Call(&v1::Admin::Stub::PutRecord, request);
+}
+absl::StatusOr<v1::Record> AdminClient::GetRecord(const v1::GetRecordRequest& request) {
+  return Call(&v1::Admin::Stub::GetRecord, request);
+}
+absl::StatusOr<v1::ListRecordsResponse> AdminClient::ListRecords(
+    const v1::ListRecordsRequest& request) {
+  return Call(&v1::Admin::Stub::ListRecords, request);
+}
+absl::StatusOr<v1::Record> AdminClient::ShareRecord(const v1::ShareRecordRequest& request) {
+  return Call(&v1::Admin::Stub::ShareRecord, request);
+}
+absl::StatusOr<v1::Record> AdminClient::DeleteRecord(const v1::DeleteRecordRequest& request) {
+  return Call(&v1::Admin::Stub::DeleteRecord, request);
+}
+
+}  // namespace ldgs::client

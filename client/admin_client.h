@@ -1,0 +1,46 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "ldgs/v1/admin.grpc.pb.h"
+
+namespace ldgs::client {
+
+// Where the node's Admin API is and the token it wants. Either `data_dir` (the address and
+// token are read from admin.addr and admin.token there) or `address` + `token_file`.
+struct Endpoint {
+  std::string data_dir;
+  std::string address;
+  std::string token_file;
+};
+
+// A connection to one node's Admin API. Every call has a deadline and carries the token.
+class AdminClient {
+ public:
+  // Reads the address and token. NOT_FOUND (with what to do) when the node is not running
+  // or the token cannot be read.
+  static absl::StatusOr<AdminClient> Connect(const Endpoint& endpoint);
+
+  absl::StatusOr<v1::NodeStatus> GetStatus();
+  absl::StatusOr<v1::Record> PutRecord(const v1::PutRecordRequest& request);
+  absl::StatusOr<v1::Record> GetRecord(const v1::GetRecordRequest& request);
+  absl::StatusOr<v1::ListRecordsResponse> ListRecords(const v1::ListRecordsRequest& request);
+  absl::StatusOr<v1::Record> ShareRecord(const v1::ShareRecordRequest& request);
+  absl::StatusOr<v1::Record> DeleteRecord(const v1::DeleteRecordRequest& request);
+
+ private:
+  AdminClient(std::unique_ptr<v1::Admin::Stub> stub, std::string token, std::string address);
+  // One unary call with a deadline and the token; the status converted once.
+  template <typename Request, typename Response>
+  absl::StatusOr<Response> Call(
+      grpc::Status (v1::Admin::Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+      const Request& request);
+
+  std::unique_ptr<v1::Admin::Stub> stub_;
+  std::string token_;
+  std::string address_;
+};
+
+}  // namespace ldgs::client

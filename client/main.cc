@@ -1,0 +1,188 @@
+// ldgsctl: the admin CLI of an ldgs node. Talks only to the node's Admin API.
+//
+// Exit codes: 0 success; 1 the node failed the request; 2 bad input (flags, JSON, a field the
+// node refused); 3 the node cannot be reached; 4 no such record; 5 wrong or missing token.
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <iostream>
+
+#include "CLI/CLI.hpp"
+#include "client/admin_client.h"
+#include "client/put_request.h"
+#include "client/record_format.h"
+
+namespace {
+
+using ldgs::client::AdminClient;
+
+int ExitCodeFor(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kOutOfRange:
+      return 2;
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kDeadlineExceeded:
+      return 3;
+    case absl::StatusCode::kNotFound:
+      return 4;
+    case absl::StatusCode::kUnauthenticated:
+    case absl::StatusCode::kPermissionDenied:
+      return 5;
+    default:
+      return 1;
+  }
+}
+
+int Fail(const absl::Status& status) {
+  std::string message(status.message());
+  std::replace(message.begin(), message.end(), '\n', ' ');
+  std::fprintf(stderr, "ldgsctl: %s\n", message.c_str());
+  return ExitCodeFor(status);
+}
+
+struct Globals {
+  ldgs::client::Endpoint endpoint;
+  std::string output = "table";
+  bool json() const { return output == "json"; }
+};
+
+// Prints one record, as JSON or as a detail table.
+int PrintRecord(const Globals& g, const absl::StatusOr<ldgs::v1::Record>& record) {
+  if (!record.ok()) return Fail(record.status());
+  std::cout << (g.json() ? ldgs::client::ToJson(*record) + "\n"
+                         : ldgs::client::FormatRecordDetail(*record));
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"ldgsctl: admin CLI for an ldgs node"};
+  app.require_subcommand(1);
+  Globals g;
+  const char* env_data = std::getenv("LDGS_DATA");
+  g.endpoint.data_dir = env_data ? env_data : "/var/lib/ldgs";
+  app.add_option("--data", g.endpoint.data_dir, "node data dir (default $LDGS_DATA or /var/lib/ldgs)");
+  app.add_option("--addr", g.endpoint.address, "admin API address (default: from the data dir)");
+  app.add_option("--token-file", g.endpoint.token_file, "admin token file (default DATA/admin.token)");
+  app.add_option("-o,--output", g.output, "table or json")->check(CLI::IsMember({"table", "json"}));
+
+  // Each subcommand sets `action`; it runs after parsing with a connected client.
+  std::function<int(AdminClient&)> action;
+
+  app.add_subcommand("status", "show the node's identity and record counts")->callback([&] {
+    action = [&](AdminClient& c) {
+      auto status = c.GetStatus();
+      if (!status.ok()) return Fail(status.status());
+      std::cout << (g.json() ? ldgs::client::ToJson(*status) + "\n"
+                             : ldgs::client::FormatStatus(*status));
+      return 0;
+    };
+  });
+
+  ldgs::client::PutFlags put;
+  CLI::App* put_cmd = app.add_subcommand("put", "create or update a record of this node");
+  put_cmd->add_option("kind", put.kind, "practice, metric, observation or story")->required();
+  put_cmd->add_option("--id", put.id, "record id (default: generated)");
+  put_cmd->add_option("--visibility", put.visibility, "private (default), hub, network, public");
+  put_cmd->add_option("--json", put.json_file, "take the body from a JSON file ('-' for stdin)");
+  put_cmd->add_option("--title", put.title, "practice or story title");
+  put_cmd->add_option("--summary", put.summary, "practice summary");
+  put_cmd->add_option("--body", put.body, "story text");
+  put_cmd->add_option("--issue-area", put.issue_areas, "issue area tag (repeatable)");
+  put_cmd->add_option("--community", put.communities, "community served (repeatable)");
+  put_cmd->add_option("--strategy", put.strategies, "strategy tag (repeatable)");
+  put_cmd->add_option("--tag", put.tags, "free tag (repeatable)");
+  put_cmd->add_option("--adapted-from", put.adapted_from, "ORIGIN/ID of the practice adapted");
+  put_cmd->add_option("--outcome", put.outcome, "worked, mixed, did-not-work-here, too-early");
+  put_cmd->add_option("--outcome-note", put.outcome_note, "context for the outcome");
+  put_cmd->add_option("--code", put.code, "metric code");
+  put_cmd->add_option("--name", put.name, "metric name");
+  put_cmd->add_option("--unit", put.unit, "metric unit");
+  put_cmd->add_option("--aggregation", put.aggregation, "sum (default), mean, latest, max");
+  put_cmd->add_option("--direction", put.direction, "up or down (which way is good)");
+  put_cmd->add_option("--target", put.target, "metric target, e.g. 0");
+  put_cmd->add_option("--description", put.description, "metric description");
+  put_cmd->add_option("--metric", put.metric, "observation: metric code");
+  put_cmd->add_option("--period", put.period, "observation: YYYY-MM or YYYY-Www");
+  put_cmd->add_option("--value", put.value, "observation: value");
+  put_cmd->add_option("--region", put.region, "observation: region");
+  put_cmd->add_option("--note", put.note, "observation: note");
+  put_cmd->callback([&] {
+    action = [&](AdminClient& c) {
+      auto request = ldgs::client::BuildPutRequest(put);
+      if (!request.ok()) return Fail(request.status());
+      return PrintRecord(g, c.PutRecord(*request));
+    };
+  });
+
+  ldgs::v1::GetRecordRequest get;
+  CLI::App* get_cmd = app.add_subcommand("get", "show one record");
+  get_cmd->add_option("id", *get.mutable_id(), "record id")->required();
+  get_cmd->add_option("--origin", *get.mutable_origin(), "origin node ID (default: this node)");
+  get_cmd->callback([&] { action = [&](AdminClient& c) { return PrintRecord(g, c.GetRecord(get)); }; });
+
+  ldgs::v1::ListRecordsRequest list;
+  std::string list_kind;
+  uint32_t list_limit = 0;
+  CLI::App* list_cmd = app.add_subcommand("list", "list records held by this node");
+  list_cmd->add_option("--kind", list_kind, "practice, metric, observation, story, profile");
+  list_cmd->add_option("--tag", *list.mutable_tag(), "only records with this tag");
+  list_cmd->add_option("--origin", *list.mutable_origin(), "only records of this node ID");
+  bool list_deleted = false;
+  list_cmd->add_flag("--deleted", list_deleted, "include deleted records");
+  list_cmd->add_option("--limit", list_limit, "at most this many (default 1000)");
+  list_cmd->callback([&] {
+    action = [&](AdminClient& c) {
+      if (!list_kind.empty()) {
+        auto kind = ldgs::client::ParseKind(list_kind);
+        if (!kind.ok()) return Fail(kind.status());
+        list.set_kind(*kind);
+      }
+      list.set_limit(list_limit);
+      list.set_include_deleted(list_deleted);
+      auto response = c.ListRecords(list);
+      if (!response.ok()) return Fail(response.status());
+      if (g.json()) {
+        std::cout << ldgs::client::ToJson(*response) << "\n";
+        return 0;
+      }
+      std::vector<ldgs::v1::Record> records(response->records().begin(), response->records().end());
+      std::cout << ldgs::client::FormatRecordTable(records);
+      if (response->truncated()) std::cout << "(more records match; raise --limit)\n";
+      return 0;
+    };
+  });
+
+  std::string share_id, share_visibility;
+  CLI::App* share_cmd = app.add_subcommand("share", "change who may see one of this node's records");
+  share_cmd->add_option("id", share_id, "record id")->required();
+  share_cmd->add_option("visibility", share_visibility, "private, hub, network or public")->required();
+  share_cmd->callback([&] {
+    action = [&](AdminClient& c) {
+      auto visibility = ldgs::client::ParseVisibility(share_visibility);
+      if (!visibility.ok()) return Fail(visibility.status());
+      ldgs::v1::ShareRecordRequest request;
+      request.set_id(share_id);
+      request.set_visibility(*visibility);
+      return PrintRecord(g, c.ShareRecord(request));
+    };
+  });
+
+  ldgs::v1::DeleteRecordRequest del;
+  CLI::App* delete_cmd = app.add_subcommand("delete", "delete one of this node's records");
+  delete_cmd->add_option("id", *del.mutable_id(), "record id")->required();
+  delete_cmd->callback([&] { action = [&](AdminClient& c) { return PrintRecord(g, c.DeleteRecord(del)); }; });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    if (error.get_exit_code() == 0) return app.exit(error);
+    std::fprintf(stderr, "ldgsctl: %s\n", error.what());
+    return 2;
+  }
+  auto client = AdminClient::Connect(g.endpoint);
+  if (!client.ok()) return Fail(client.status());
+  return action(*client);
+}

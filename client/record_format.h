@@ -1,0 +1,24 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "google/protobuf/message.h"
+#include "ldgs/v1/admin.pb.h"
+
+namespace ldgs::client {
+
+// One line of JSON in protobuf's JSON mapping, with the .proto field names.
+std::string ToJson(const google::protobuf::Message& message);
+
+// Human-readable output for the terminal.
+std::string FormatRecordTable(const std::vector<v1::Record>& records);
+std::string FormatRecordDetail(const v1::Record& record);
+std::string FormatStatus(const v1::NodeStatus& status);
+
+// "practice", "metric", "observation", "story", "profile", "rollup".
+std::string KindName(v1::Kind kind);
+// "private", "hub", "network", "public".
+std::string VisibilityName(v1::Visibility visibility);
+
+}  // namespace ldgs::client

@@ -1,0 +1,15 @@
+#pragma once
+
+#include <cstdint>
+
+namespace ldgs {
+
+// Microseconds since the Unix epoch, from the system (wall) clock.
+int64_t NowMicros();
+
+// The next version an origin issues: max(last issued + 1, now). Strictly increasing, and
+// following the wall clock so that a node restored from an old backup still moves past
+// what it issued before the backup.
+uint64_t NextVersion(uint64_t last_issued, int64_t now_micros);
+
+}  // namespace ldgs

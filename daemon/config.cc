@@ -1,0 +1,115 @@
+#include "daemon/config.h"
+
+#include <filesystem>
+#include <set>
+#include <sstream>
+
+#include "common/status_macros.h"
+#include "toml++/toml.h"
+
+namespace ldgs::daemon {
+namespace {
+
+const std::set<std::string> kTopLevelKeys = {"data_dir", "role", "admin_listen", "listen",
+                                             "log_level", "limits"};
+
+template <typename T>
+absl::Status Read(const toml::table& table, const std::string& key, T* out,
+                  const std::string& where) {
+  const toml::node* node = table.get(key);
+  if (node == nullptr) return absl::OkStatus();
+  std::optional<T> value = node->value<T>();
+  if (!value) {
+    return absl::InvalidArgumentError(where + ": '" + key + "' has the wrong type");
+  }
+  *out = *value;
+  return absl::OkStatus();
+}
+
+absl::Status ReadSize(const toml::table& table, const std::string& key, size_t* out,
+                      const std::string& where) {
+  int64_t value = static_cast<int64_t>(*out);
+  LDGS_RETURN_IF_ERROR(Read(table, key, &value, where));
+  if (value <= 0) return absl::InvalidArgumentError(where + ": '" + key + "' must be positive");
+  *out = static_cast<size_t>(value);
+  return absl::OkStatus();
+}
+
+bool IsLoopback(const std::string& address) {
+  if (address.rfind("unix:", 0) == 0) return true;
+  return address.rfind("127.", 0) == 0 || address.rfind("[::1]:", 0) == 0 ||
+         address.rfind("localhost:", 0) == 0;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::Role> ParseRole(const std::string& text) {
+  if (text == "chapter") return v1::ROLE_CHAPTER;
+  if (text == "hub") return v1::ROLE_HUB;
+  return absl::InvalidArgumentError("role must be 'chapter' or 'hub', not '" + text + "'");
+}
+
+std::string RoleName(v1::Role role) { return role == v1::ROLE_HUB ? "hub" : "chapter"; }
+
+absl::StatusOr<NodeConfig> LoadConfig(const std::string& path) {
+  if (!std::filesystem::exists(path)) return absl::NotFoundError("no config file at " + path);
+  toml::table table;
+  try {
+    table = toml::parse_file(path);
+  } catch (const toml::parse_error& error) {
+    std::ostringstream message;
+    message << path << ":" << error.source().begin.line << ": " << error.description();
+    return absl::InvalidArgumentError(message.str());
+  }
+  for (const auto& [key, value] : table) {
+    if (!kTopLevelKeys.count(std::string(key.str()))) {
+      return absl::InvalidArgumentError(path + ": unknown key '" + std::string(key.str()) + "'");
+    }
+  }
+  NodeConfig config;
+  std::string role = RoleName(config.role);
+  LDGS_RETURN_IF_ERROR(Read(table, "data_dir", &config.data_dir, path));
+  LDGS_RETURN_IF_ERROR(Read(table, "role", &role, path));
+  LDGS_RETURN_IF_ERROR(Read(table, "admin_listen", &config.admin_listen, path));
+  LDGS_RETURN_IF_ERROR(Read(table, "listen", &config.listen, path));
+  LDGS_RETURN_IF_ERROR(Read(table, "log_level", &config.log_level, path));
+  LDGS_ASSIGN_OR_RETURN(config.role, ParseRole(role));
+  if (const toml::table* limits = table["limits"].as_table()) {
+    const std::string where = path + " [limits]";
+    record::RecordLimits& l = config.limits;
+    LDGS_RETURN_IF_ERROR(ReadSize(*limits, "max_record_bytes", &l.max_record_bytes, where));
+    LDGS_RETURN_IF_ERROR(ReadSize(*limits, "max_id_bytes", &l.max_id_bytes, where));
+    LDGS_RETURN_IF_ERROR(ReadSize(*limits, "max_short_text_bytes", &l.max_short_text_bytes, where));
+    LDGS_RETURN_IF_ERROR(ReadSize(*limits, "max_long_text_bytes", &l.max_long_text_bytes, where));
+    LDGS_RETURN_IF_ERROR(ReadSize(*limits, "max_tags", &l.max_tags, where));
+    LDGS_RETURN_IF_ERROR(ReadSize(*limits, "max_tag_bytes", &l.max_tag_bytes, where));
+  }
+  return config;
+}
+
+std::string FormatConfig(const NodeConfig& config) {
+  toml::table table{{"data_dir", config.data_dir},
+                    {"role", RoleName(config.role)},
+                    {"admin_listen", config.admin_listen},
+                    {"listen", config.listen},
+                    {"log_level", config.log_level}};
+  std::ostringstream out;
+  out << "# ldgsd configuration. Command-line flags override these values.\n" << table << "\n";
+  return out.str();
+}
+
+absl::Status ValidateConfig(const NodeConfig& config) {
+  if (config.data_dir.empty()) return absl::InvalidArgumentError("data_dir is not set");
+  if (!IsLoopback(config.admin_listen)) {
+    return absl::InvalidArgumentError("admin_listen '" + config.admin_listen +
+                                      "' must be a loopback address or unix:PATH");
+  }
+  static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error", "off"};
+  if (!kLevels.count(config.log_level)) {
+    return absl::InvalidArgumentError("log_level must be one of trace, debug, info, warn, "
+                                      "error, off");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace ldgs::daemon

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "ldgs/v1/record.pb.h"
+#include "record/limits.h"
+
+namespace ldgs::daemon {
+
+inline constexpr char kDefaultAdminListen[] = "127.0.0.1:7710";
+inline constexpr char kDefaultListen[] = "127.0.0.1:7700";
+
+// What `ldgsd run` needs, from the TOML file with command-line flags laid over it.
+struct NodeConfig {
+  std::string data_dir;
+  v1::Role role = v1::ROLE_CHAPTER;
+  std::string admin_listen = kDefaultAdminListen;  // loopback host:port, or unix:PATH
+  std::string listen = kDefaultListen;             // replication (node to node)
+  std::string log_level = "info";
+  record::RecordLimits limits;
+};
+
+// Parses a TOML config. INVALID_ARGUMENT with the file, line and reason on a syntax error,
+// an unknown key or a value of the wrong type; NOT_FOUND when the file is missing.
+absl::StatusOr<NodeConfig> LoadConfig(const std::string& path);
+
+// The config as TOML, as `ldgsd init` writes it.
+std::string FormatConfig(const NodeConfig& config);
+
+// Checks values that the parser cannot: the admin address is loopback, the data dir set.
+absl::Status ValidateConfig(const NodeConfig& config);
+
+// "chapter" / "hub" to Role; INVALID_ARGUMENT otherwise.
+absl::StatusOr<v1::Role> ParseRole(const std::string& text);
+std::string RoleName(v1::Role role);
+
+}  // namespace ldgs::daemon

@@ -1,0 +1,79 @@
+#include "daemon/data_dir.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "common/base32.h"
+#include "common/status_macros.h"
+#include "record/local_writer.h"
+#include "record/node_key.h"
+#include "record/record_validation.h"
+#include "storage/store.h"
+
+namespace ldgs::daemon {
+
+std::string KeyPath(const std::string& data_dir) { return data_dir + "/node.key"; }
+std::string TokenPath(const std::string& data_dir) { return data_dir + "/admin.token"; }
+std::string ConfigPath(const std::string& data_dir) { return data_dir + "/ldgsd.toml"; }
+std::string AdminAddressPath(const std::string& data_dir) { return data_dir + "/admin.addr"; }
+std::string ListenAddressPath(const std::string& data_dir) { return data_dir + "/listen.addr"; }
+
+absl::Status WriteFileAtomically(const std::string& path, const std::string& content, int mode) {
+  const std::string temp = path + ".tmp";
+  int fd = open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) return absl::InternalError("cannot create " + temp);
+  bool ok = write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()) &&
+            fsync(fd) == 0;
+  ok = close(fd) == 0 && ok;
+  if (!ok || rename(temp.c_str(), path.c_str()) != 0) {
+    unlink(temp.c_str());
+    return absl::InternalError("cannot write " + path);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ReadSmallFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError("cannot read " + path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+absl::StatusOr<std::string> InitDataDir(const InitOptions& options) {
+  namespace fs = std::filesystem;
+  v1::Record profile;
+  profile.mutable_node_profile()->set_name(options.name);
+  profile.mutable_node_profile()->set_region(options.region);
+  profile.mutable_node_profile()->set_role(options.role);
+  NodeConfig config;
+  // Checked before anything is created, so that bad input leaves no half-made node.
+  LDGS_RETURN_IF_ERROR(record::ValidateBody(profile, config.limits));
+  std::error_code error;
+  if (fs::exists(KeyPath(options.data_dir))) {
+    return absl::AlreadyExistsError(options.data_dir + " already holds a node (node.key exists)");
+  }
+  fs::create_directories(options.data_dir, error);
+  if (error) return absl::InternalError("cannot create " + options.data_dir + ": " + error.message());
+  fs::permissions(options.data_dir, fs::perms::owner_all, error);
+
+  record::NodeKey key = record::NodeKey::Generate();
+  LDGS_RETURN_IF_ERROR(key.Save(KeyPath(options.data_dir)));
+  LDGS_RETURN_IF_ERROR(WriteFileAtomically(TokenPath(options.data_dir),
+                                           Base32Encode(record::RandomBytes(20)) + "\n", 0600));
+  config.data_dir = fs::absolute(options.data_dir).lexically_normal().string();
+  config.role = options.role;
+  LDGS_RETURN_IF_ERROR(
+      WriteFileAtomically(ConfigPath(options.data_dir), FormatConfig(config), 0644));
+
+  // The profile names the node to the network, so it is shared network-wide from the start.
+  LDGS_ASSIGN_OR_RETURN(std::unique_ptr<storage::Store> store,
+                        storage::Store::Open(options.data_dir));
+  record::LocalWriter writer(store.get(), &key, config.limits);
+  LDGS_RETURN_IF_ERROR(writer.Put("profile", v1::VISIBILITY_NETWORK, profile).status());
+  return key.node_id();
+}
+
+}  // namespace ldgs::daemon

@@ -1,0 +1,34 @@
+#pragma once
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "daemon/config.h"
+
+namespace ldgs::daemon {
+
+// Files in a node's data dir. The key and token are mode 0600.
+std::string KeyPath(const std::string& data_dir);          // node.key
+std::string TokenPath(const std::string& data_dir);        // admin.token
+std::string ConfigPath(const std::string& data_dir);       // ldgsd.toml
+std::string AdminAddressPath(const std::string& data_dir); // admin.addr, while running
+std::string ListenAddressPath(const std::string& data_dir);// listen.addr, while running
+
+struct InitOptions {
+  std::string data_dir;
+  std::string name;
+  std::string region;
+  v1::Role role = v1::ROLE_CHAPTER;
+};
+
+// Creates a node's data dir: key pair, admin token, config, store with the node's profile
+// record. ALREADY_EXISTS when the dir already holds a node. Returns the node ID.
+absl::StatusOr<std::string> InitDataDir(const InitOptions& options);
+
+// Writes `content` to `path` atomically (temp file, fsync, rename) with `mode`.
+absl::Status WriteFileAtomically(const std::string& path, const std::string& content, int mode);
+
+// Reads a whole small file. NOT_FOUND when absent.
+absl::StatusOr<std::string> ReadSmallFile(const std::string& path);
+
+}  // namespace ldgs::daemon

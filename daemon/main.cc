@@ -1,0 +1,87 @@
+// ldgsd: the ldgs node daemon. Parses flags, then hands over to the daemon library.
+#include <cstdio>
+#include <filesystem>
+
+#include "CLI/CLI.hpp"
+#include "daemon/config.h"
+#include "daemon/data_dir.h"
+#include "daemon/node.h"
+#include "spdlog/spdlog.h"
+
+namespace {
+
+int Fail(const absl::Status& status) {
+  std::fprintf(stderr, "ldgsd: %s\n", std::string(status.message()).c_str());
+  return 1;
+}
+
+int RunInit(const ldgs::daemon::InitOptions& options, const std::string& role) {
+  absl::StatusOr<ldgs::v1::Role> parsed = ldgs::daemon::ParseRole(role);
+  if (!parsed.ok()) return Fail(parsed.status());
+  ldgs::daemon::InitOptions with_role = options;
+  with_role.role = *parsed;
+  absl::StatusOr<std::string> node_id = ldgs::daemon::InitDataDir(with_role);
+  if (!node_id.ok()) return Fail(node_id.status());
+  std::printf("%s\n", node_id->c_str());
+  return 0;
+}
+
+struct RunFlags {
+  std::string config_path;
+  std::string data_dir;
+  std::string admin_listen;
+  std::string listen;
+  std::string log_level;
+};
+
+int RunNode(const RunFlags& flags) {
+  std::string config_path = flags.config_path;
+  if (config_path.empty() && !flags.data_dir.empty()) {
+    config_path = ldgs::daemon::ConfigPath(flags.data_dir);
+  }
+  if (config_path.empty()) return Fail(absl::InvalidArgumentError("give --config or --data"));
+  absl::StatusOr<ldgs::daemon::NodeConfig> config = ldgs::daemon::LoadConfig(config_path);
+  if (!config.ok()) return Fail(config.status());
+  if (!flags.data_dir.empty()) config->data_dir = flags.data_dir;
+  if (!flags.admin_listen.empty()) config->admin_listen = flags.admin_listen;
+  if (!flags.listen.empty()) config->listen = flags.listen;
+  if (!flags.log_level.empty()) config->log_level = flags.log_level;
+  if (absl::Status valid = ldgs::daemon::ValidateConfig(*config); !valid.ok()) return Fail(valid);
+  spdlog::set_level(spdlog::level::from_str(config->log_level));
+
+  absl::StatusOr<std::unique_ptr<ldgs::daemon::Node>> node = ldgs::daemon::Node::Start(*config);
+  if (!node.ok()) return Fail(node.status());
+  (*node)->Run();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"ldgsd: the ldgs node daemon (chapter or hub)"};
+  app.require_subcommand(1);
+
+  ldgs::daemon::InitOptions init;
+  std::string role = "chapter";
+  CLI::App* init_cmd = app.add_subcommand("init", "create a node's data dir, key and token");
+  init_cmd->add_option("--data", init.data_dir, "data directory")->required();
+  init_cmd->add_option("--name", init.name, "human name of the chapter or hub")->required();
+  init_cmd->add_option("--region", init.region, "region the node belongs to");
+  init_cmd->add_option("--role", role, "chapter or hub")->check(CLI::IsMember({"chapter", "hub"}));
+
+  RunFlags run;
+  CLI::App* run_cmd = app.add_subcommand("run", "run the node until SIGTERM or SIGINT");
+  run_cmd->add_option("--config", run.config_path, "TOML config (default DATA/ldgsd.toml)");
+  run_cmd->add_option("--data", run.data_dir, "data directory (overrides the config)");
+  run_cmd->add_option("--admin-listen", run.admin_listen, "admin API address, loopback only");
+  run_cmd->add_option("--listen", run.listen, "replication address");
+  run_cmd->add_option("--log-level", run.log_level, "trace, debug, info, warn, error, off");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    return app.exit(error);
+  }
+  if (*init_cmd) return RunInit(init, role);
+  return RunNode(run);
+}

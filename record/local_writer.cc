@@ -1,0 +1,158 @@
+#include "record/local_writer.h"
+
+#include <algorithm>
+
+#include "common/base32.h"
+#include "common/clock.h"
+#include "common/status_macros.h"
+#include "record/record_validation.h"
+#include "record/signed_record.h"
+#include "storage/record_codec.h"
+
+namespace ldgs::record {
+namespace {
+
+std::string Lowercase(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  return text;
+}
+
+// The widest audience that has ever been sent this record: the held version's visibility,
+// or the audience its retraction was addressed to.
+v1::Visibility ReachOf(const storage::StoredEntry& held) {
+  v1::Visibility reach = held.record.visibility();
+  if (!held.stored.retraction().empty()) {
+    absl::StatusOr<v1::Record> retraction = storage::DecodeSignedRecord(held.stored.retraction());
+    if (retraction.ok()) reach = std::max(reach, retraction->visibility());
+  }
+  return reach;
+}
+
+}  // namespace
+
+std::string DefaultRecordId(const v1::Record& body) {
+  switch (body.body_case()) {
+    case v1::Record::kMetricDefinition:
+      return "metric:" + body.metric_definition().code();
+    case v1::Record::kMetricObservation:
+      return "obs:" + body.metric_observation().metric() + ":" + body.metric_observation().period();
+    case v1::Record::kNodeProfile:
+      return "profile";
+    case v1::Record::kPractice:
+      return "practice-" + Lowercase(Base32Encode(RandomBytes(5)));
+    case v1::Record::kStory:
+      return "story-" + Lowercase(Base32Encode(RandomBytes(5)));
+    case v1::Record::BODY_NOT_SET:
+      break;
+  }
+  return "record-" + Lowercase(Base32Encode(RandomBytes(5)));
+}
+
+LocalWriter::LocalWriter(storage::Store* store, const NodeKey* key, RecordLimits limits)
+    : store_(store), key_(key), limits_(limits) {}
+
+absl::StatusOr<storage::StoredEntry> LocalWriter::GetLive(const std::string& id) {
+  if (!IsValidRecordId(id, limits_.max_id_bytes)) {
+    return absl::InvalidArgumentError("record id must be 1-" + std::to_string(limits_.max_id_bytes) +
+                                      " characters of letters, digits, '.', '_', ':' or '-'");
+  }
+  absl::StatusOr<storage::StoredEntry> held = store_->Get(key_->node_id(), id);
+  if (absl::IsNotFound(held.status()) || (held.ok() && held->record.deleted())) {
+    return absl::NotFoundError("no record " + id + " on this node");
+  }
+  return held;
+}
+
+absl::StatusOr<v1::Record> LocalWriter::Put(std::string id, v1::Visibility visibility,
+                                            const v1::Record& body) {
+  LDGS_RETURN_IF_ERROR(ValidateBody(body, limits_));
+  if (!v1::Visibility_IsValid(visibility)) return absl::InvalidArgumentError("unknown visibility");
+  if (id.empty()) id = DefaultRecordId(body);
+  if (!IsValidRecordId(id, limits_.max_id_bytes)) {
+    return absl::InvalidArgumentError("record id must be 1-" + std::to_string(limits_.max_id_bytes) +
+                                      " characters of letters, digits, '.', '_', ':' or '-'");
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  absl::StatusOr<storage::StoredEntry> held = store_->Get(key_->node_id(), id);
+  if (!held.ok() && !absl::IsNotFound(held.status())) return held.status();
+  const storage::StoredEntry* prior = held.ok() ? &*held : nullptr;
+
+  v1::Record next = body;
+  next.set_kind(KindOfBody(body));
+  if (prior && !prior->record.deleted() && prior->record.kind() != next.kind()) {
+    return absl::InvalidArgumentError("record " + id + " is a " +
+                                      v1::Kind_Name(prior->record.kind()) + ", not a " +
+                                      v1::Kind_Name(next.kind()));
+  }
+  if (visibility == v1::VISIBILITY_UNSPECIFIED) {
+    visibility = (prior && !prior->record.deleted()) ? prior->record.visibility()
+                                                     : v1::VISIBILITY_PRIVATE;
+  }
+  next.set_id(id);
+  next.set_visibility(visibility);
+  return WriteVersion(std::move(next), prior);
+}
+
+absl::StatusOr<v1::Record> LocalWriter::Share(const std::string& id, v1::Visibility visibility) {
+  if (!v1::Visibility_IsValid(visibility) || visibility == v1::VISIBILITY_UNSPECIFIED) {
+    return absl::InvalidArgumentError("visibility must be private, hub, network or public");
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  LDGS_ASSIGN_OR_RETURN(storage::StoredEntry held, GetLive(id));
+  v1::Record next = held.record;
+  next.set_visibility(visibility);
+  return WriteVersion(std::move(next), &held);
+}
+
+absl::StatusOr<v1::Record> LocalWriter::Delete(const std::string& id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  LDGS_ASSIGN_OR_RETURN(storage::StoredEntry held, GetLive(id));
+  v1::Record next;
+  next.set_id(id);
+  next.set_kind(held.record.kind());
+  next.set_deleted(true);
+  // The tombstone goes to everyone who ever had a version.
+  next.set_visibility(ReachOf(held));
+  return WriteVersion(std::move(next), &held);
+}
+
+absl::StatusOr<v1::Record> LocalWriter::WriteVersion(v1::Record next,
+                                                     const storage::StoredEntry* held) {
+  const int64_t now = NowMicros();
+  LDGS_ASSIGN_OR_RETURN(uint64_t last_issued, store_->ClockOf(key_->node_id()));
+  next.set_origin(key_->node_id());
+  next.set_version(NextVersion(last_issued, now));
+  next.set_created_us(held ? held->record.created_us() : now);
+  next.set_updated_us(now);
+
+  storage::IncomingRecord incoming;
+  incoming.record = next;
+  incoming.signed_bytes = SealRecord(next, *key_);
+  if (incoming.signed_bytes.size() > limits_.max_record_bytes) {
+    return absl::InvalidArgumentError("record is " + std::to_string(incoming.signed_bytes.size()) +
+                                      " bytes signed, more than the limit of " +
+                                      std::to_string(limits_.max_record_bytes));
+  }
+  // Narrower than an audience that had it: that audience gets a tombstone of this version,
+  // and keeps getting one with every later version until the record is widened again.
+  if (held && !next.deleted()) {
+    const v1::Visibility reach = ReachOf(*held);
+    if (next.visibility() < reach) {
+      v1::Record tombstone;
+      tombstone.set_origin(next.origin());
+      tombstone.set_id(next.id());
+      tombstone.set_version(next.version());
+      tombstone.set_kind(next.kind());
+      tombstone.set_visibility(reach);
+      tombstone.set_deleted(true);
+      tombstone.set_created_us(next.created_us());
+      tombstone.set_updated_us(now);
+      incoming.retraction_bytes = SealRecord(tombstone, *key_);
+    }
+  }
+  LDGS_ASSIGN_OR_RETURN(storage::ApplyResult result, store_->Apply({incoming}, std::nullopt));
+  LDGS_CHECK(result.applied == 1);  // versions only grow under mu_
+  return next;
+}
+
+}  // namespace ldgs::record

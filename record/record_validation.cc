@@ -1,0 +1,188 @@
+#include "record/record_validation.h"
+
+#include <string>
+
+#include "common/status_macros.h"
+#include "record/node_key.h"
+
+namespace ldgs::record {
+namespace {
+
+bool IsIdChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         c == '.' || c == '_' || c == ':' || c == '-';
+}
+
+bool IsDigits(std::string_view text) {
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+  }
+  return !text.empty();
+}
+
+absl::Status CheckText(std::string_view field, const std::string& value, size_t max_bytes,
+                       bool required = false) {
+  if (required && value.empty()) return absl::InvalidArgumentError(std::string(field) + " is required");
+  if (value.size() > max_bytes) {
+    return absl::InvalidArgumentError(std::string(field) + " is " + std::to_string(value.size()) +
+                                      " bytes, more than the limit of " +
+                                      std::to_string(max_bytes));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckTags(std::string_view field,
+                       const google::protobuf::RepeatedPtrField<std::string>& tags,
+                       const RecordLimits& limits) {
+  if (static_cast<size_t>(tags.size()) > limits.max_tags) {
+    return absl::InvalidArgumentError(std::string(field) + " has " + std::to_string(tags.size()) +
+                                      " entries, more than the limit of " +
+                                      std::to_string(limits.max_tags));
+  }
+  for (const std::string& tag : tags) {
+    if (!IsValidRecordId(tag, limits.max_tag_bytes)) {
+      return absl::InvalidArgumentError(std::string(field) + " entry '" + tag.substr(0, 80) +
+                                        "' must be 1-" + std::to_string(limits.max_tag_bytes) +
+                                        " characters of letters, digits, '.', '_', ':' or '-'");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckPractice(const v1::Practice& p, const RecordLimits& limits) {
+  LDGS_RETURN_IF_ERROR(CheckText("practice title", p.title(), limits.max_short_text_bytes, true));
+  LDGS_RETURN_IF_ERROR(CheckText("practice summary", p.summary(), limits.max_long_text_bytes));
+  LDGS_RETURN_IF_ERROR(CheckText("outcome note", p.outcome_note(), limits.max_long_text_bytes));
+  LDGS_RETURN_IF_ERROR(CheckTags("issue areas", p.issue_areas(), limits));
+  LDGS_RETURN_IF_ERROR(CheckTags("communities", p.communities(), limits));
+  LDGS_RETURN_IF_ERROR(CheckTags("strategies", p.strategies(), limits));
+  LDGS_RETURN_IF_ERROR(CheckTags("tags", p.tags(), limits));
+  if (!p.adapted_from().id().empty() || !p.adapted_from().origin().empty()) {
+    if (!IsNodeId(p.adapted_from().origin()) ||
+        !IsValidRecordId(p.adapted_from().id(), limits.max_id_bytes)) {
+      return absl::InvalidArgumentError("adapted_from must name a node ID and a record id");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckMetricCode(std::string_view field, const std::string& code,
+                             const RecordLimits& limits) {
+  if (!IsValidRecordId(code, limits.max_short_text_bytes)) {
+    return absl::InvalidArgumentError(std::string(field) +
+                                      " must be letters, digits, '.', '_', ':' or '-'");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+bool IsValidRecordId(std::string_view id, size_t max_bytes) {
+  if (id.empty() || id.size() > max_bytes) return false;
+  for (char c : id) {
+    if (!IsIdChar(c)) return false;
+  }
+  return true;
+}
+
+bool IsValidPeriod(std::string_view period) {
+  // YYYY-MM or YYYY-Www
+  if (period.size() == 7 && period[4] == '-' && IsDigits(period.substr(0, 4)) &&
+      IsDigits(period.substr(5, 2))) {
+    int month = std::stoi(std::string(period.substr(5, 2)));
+    return month >= 1 && month <= 12;
+  }
+  if (period.size() == 8 && period[4] == '-' && period[5] == 'W' &&
+      IsDigits(period.substr(0, 4)) && IsDigits(period.substr(6, 2))) {
+    int week = std::stoi(std::string(period.substr(6, 2)));
+    return week >= 1 && week <= 53;
+  }
+  return false;
+}
+
+v1::Kind KindOfBody(const v1::Record& record) {
+  switch (record.body_case()) {
+    case v1::Record::kPractice:
+      return v1::KIND_PRACTICE;
+    case v1::Record::kMetricDefinition:
+      return v1::KIND_METRIC_DEFINITION;
+    case v1::Record::kMetricObservation:
+      return v1::KIND_METRIC_OBSERVATION;
+    case v1::Record::kStory:
+      return v1::KIND_STORY;
+    case v1::Record::kNodeProfile:
+      return v1::KIND_NODE_PROFILE;
+    case v1::Record::BODY_NOT_SET:
+      break;
+  }
+  return v1::KIND_UNSPECIFIED;
+}
+
+absl::Status ValidateBody(const v1::Record& record, const RecordLimits& limits) {
+  switch (record.body_case()) {
+    case v1::Record::kPractice:
+      return CheckPractice(record.practice(), limits);
+    case v1::Record::kMetricDefinition: {
+      const v1::MetricDefinition& d = record.metric_definition();
+      LDGS_RETURN_IF_ERROR(CheckMetricCode("metric code", d.code(), limits));
+      LDGS_RETURN_IF_ERROR(CheckText("metric name", d.name(), limits.max_short_text_bytes, true));
+      LDGS_RETURN_IF_ERROR(CheckText("metric unit", d.unit(), limits.max_short_text_bytes));
+      return CheckText("metric description", d.description(), limits.max_long_text_bytes);
+    }
+    case v1::Record::kMetricObservation: {
+      const v1::MetricObservation& o = record.metric_observation();
+      LDGS_RETURN_IF_ERROR(CheckMetricCode("observation metric", o.metric(), limits));
+      if (!IsValidPeriod(o.period())) {
+        return absl::InvalidArgumentError("observation period '" + o.period().substr(0, 40) +
+                                          "' must be YYYY-MM or YYYY-Www");
+      }
+      if (!std::isfinite(o.value())) {
+        return absl::InvalidArgumentError("observation value must be a finite number");
+      }
+      LDGS_RETURN_IF_ERROR(CheckText("observation region", o.region(), limits.max_short_text_bytes));
+      return CheckText("observation note", o.note(), limits.max_long_text_bytes);
+    }
+    case v1::Record::kStory: {
+      const v1::Story& s = record.story();
+      LDGS_RETURN_IF_ERROR(CheckText("story title", s.title(), limits.max_short_text_bytes, true));
+      LDGS_RETURN_IF_ERROR(CheckText("story body", s.body(), limits.max_long_text_bytes));
+      return CheckTags("story tags", s.tags(), limits);
+    }
+    case v1::Record::kNodeProfile: {
+      const v1::NodeProfile& n = record.node_profile();
+      LDGS_RETURN_IF_ERROR(CheckText("node name", n.name(), limits.max_short_text_bytes, true));
+      return CheckText("node region", n.region(), limits.max_short_text_bytes);
+    }
+    case v1::Record::BODY_NOT_SET:
+      break;
+  }
+  return absl::InvalidArgumentError("record has no body");
+}
+
+absl::Status ValidateRecord(const v1::Record& record, const RecordLimits& limits) {
+  if (!IsNodeId(record.origin())) return absl::InvalidArgumentError("origin is not a node ID");
+  if (!IsValidRecordId(record.id(), limits.max_id_bytes)) {
+    return absl::InvalidArgumentError("record id must be 1-" + std::to_string(limits.max_id_bytes) +
+                                      " characters of letters, digits, '.', '_', ':' or '-'");
+  }
+  if (record.version() == 0) return absl::InvalidArgumentError("record version is not set");
+  if (!v1::Visibility_IsValid(record.visibility()) ||
+      record.visibility() == v1::VISIBILITY_UNSPECIFIED) {
+    return absl::InvalidArgumentError("record visibility is not set");
+  }
+  if (!v1::Kind_IsValid(record.kind()) || record.kind() == v1::KIND_UNSPECIFIED) {
+    return absl::InvalidArgumentError("record kind is not set");
+  }
+  if (record.deleted()) {
+    if (record.body_case() != v1::Record::BODY_NOT_SET) {
+      return absl::InvalidArgumentError("a deleted record carries no body");
+    }
+    return absl::OkStatus();
+  }
+  if (KindOfBody(record) != record.kind()) {
+    return absl::InvalidArgumentError("record kind does not match its body");
+  }
+  return ValidateBody(record, limits);
+}
+
+}  // namespace ldgs::record

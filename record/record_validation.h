@@ -1,0 +1,29 @@
+#pragma once
+
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "ldgs/v1/record.pb.h"
+#include "record/limits.h"
+
+namespace ldgs::record {
+
+// Checks a record's identity fields and body against `limits`: origin is a node ID, id is
+// 1..max_id_bytes of [A-Za-z0-9._:-], version is set, kind matches the body, a tombstone
+// has no body and a live record has one, text within bounds, periods and codes well formed.
+// Returns INVALID_ARGUMENT naming the first offending field.
+absl::Status ValidateRecord(const v1::Record& record, const RecordLimits& limits);
+
+// Checks only the body (what an admin supplies before the node fills in the rest).
+absl::Status ValidateBody(const v1::Record& record, const RecordLimits& limits);
+
+// True for ids made of 1..max_bytes characters of [A-Za-z0-9._:-].
+bool IsValidRecordId(std::string_view id, size_t max_bytes);
+
+// "YYYY-MM" (month) or "YYYY-Www" (ISO week).
+bool IsValidPeriod(std::string_view period);
+
+// The kind a body belongs to (KIND_UNSPECIFIED when no body is set).
+v1::Kind KindOfBody(const v1::Record& record);
+
+}  // namespace ldgs::record

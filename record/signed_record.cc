@@ -1,0 +1,42 @@
+#include "record/signed_record.h"
+
+#include "common/status_macros.h"
+#include "record/record_validation.h"
+
+namespace ldgs::record {
+
+std::string SealRecord(const v1::Record& record, const NodeKey& key) {
+  LDGS_CHECK(record.origin() == key.node_id());
+  v1::SignedRecord signed_record;
+  signed_record.set_payload(record.SerializeAsString());
+  signed_record.set_signature(key.Sign(signed_record.payload()));
+  return signed_record.SerializeAsString();
+}
+
+absl::StatusOr<storage::IncomingRecord> OpenSignedRecord(std::string_view signed_bytes,
+                                                         const RecordLimits& limits) {
+  if (signed_bytes.size() > limits.max_record_bytes) {
+    return absl::InvalidArgumentError("signed record is " + std::to_string(signed_bytes.size()) +
+                                      " bytes, more than the limit of " +
+                                      std::to_string(limits.max_record_bytes));
+  }
+  v1::SignedRecord signed_record;
+  if (!signed_record.ParseFromArray(signed_bytes.data(), static_cast<int>(signed_bytes.size()))) {
+    return absl::InvalidArgumentError("signed record does not parse");
+  }
+  storage::IncomingRecord incoming;
+  if (!incoming.record.ParseFromString(signed_record.payload())) {
+    return absl::InvalidArgumentError("record payload does not parse");
+  }
+  LDGS_RETURN_IF_ERROR(ValidateRecord(incoming.record, limits));
+  if (!VerifySignature(incoming.record.origin(), signed_record.payload(),
+                       signed_record.signature())) {
+    return absl::InvalidArgumentError("signature of record " + incoming.record.id() +
+                                      " does not verify against its origin " +
+                                      incoming.record.origin());
+  }
+  incoming.signed_bytes.assign(signed_bytes);
+  return incoming;
+}
+
+}  // namespace ldgs::record

@@ -1,0 +1,79 @@
+// Store: open, schema check, column families. Reads live in store_read.cc, the apply path
+// in apply.cc.
+#include "storage/store.h"
+
+#include "common/status_macros.h"
+#include "rocksdb/db.h"
+#include "rocksdb/options.h"
+#include "storage/rocksdb_status.h"
+
+namespace ldgs::storage {
+namespace {
+constexpr const char* kColumnFamilies[] = {"default",
+                                           "records", "changes", "clock", "peers", "index", "meta"};
+constexpr char kSchemaKey[] = "schema_version";
+constexpr char kLastSeqKey[] = "last_seq";
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir) {
+  rocksdb::DBOptions options;
+  options.create_if_missing = true;
+  options.create_missing_column_families = true;
+  options.keep_log_file_num = 4;
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const char* name : kColumnFamilies) {
+    descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  }
+  std::unique_ptr<Store> store(new Store());
+  rocksdb::DB* db = nullptr;
+  LDGS_RETURN_IF_ERROR(FromRocksDb(
+      rocksdb::DB::Open(options, dir + "/db", descriptors, &store->handles_, &db),
+      "open store in " + dir));
+  store->db_.reset(db);
+  store->records_ = store->handles_[1];
+  store->changes_ = store->handles_[2];
+  store->clock_ = store->handles_[3];
+  store->peers_ = store->handles_[4];
+  store->index_ = store->handles_[5];
+  store->meta_ = store->handles_[6];
+  LDGS_RETURN_IF_ERROR(store->LoadMeta());
+  return store;
+}
+
+Store::~Store() {
+  if (!db_) return;
+  for (rocksdb::ColumnFamilyHandle* handle : handles_) {
+    db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+  }
+  db_->Close().PermitUncheckedError();
+}
+
+absl::Status Store::LoadMeta() {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), meta_, kSchemaKey, &value);
+  if (s.IsNotFound()) {
+    rocksdb::WriteOptions sync;
+    sync.sync = true;
+    return FromRocksDb(db_->Put(sync, meta_, kSchemaKey, std::to_string(kSchemaVersion)),
+                       "write schema version");
+  }
+  LDGS_RETURN_IF_ERROR(FromRocksDb(s, "read schema version"));
+  if (value != std::to_string(kSchemaVersion)) {
+    return absl::FailedPreconditionError("store has schema version " + value +
+                                         ", this build reads version " +
+                                         std::to_string(kSchemaVersion));
+  }
+  s = db_->Get(rocksdb::ReadOptions(), meta_, kLastSeqKey, &value);
+  if (s.IsNotFound()) return absl::OkStatus();
+  LDGS_RETURN_IF_ERROR(FromRocksDb(s, "read last sequence"));
+  std::lock_guard<std::mutex> lock(write_mu_);
+  if (!DecodeU64(value, &last_seq_)) return absl::DataLossError("corrupt last sequence in meta");
+  return absl::OkStatus();
+}
+
+uint64_t Store::LastSequence() const {
+  std::lock_guard<std::mutex> lock(write_mu_);
+  return last_seq_;
+}
+
+}  // namespace ldgs::storage

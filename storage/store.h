@@ -1,0 +1,121 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "ldgs/v1/record.pb.h"
+#include "ldgs/v1/storage.pb.h"
+#include "storage/keys.h"
+
+namespace rocksdb {
+class ColumnFamilyHandle;
+class DB;
+}  // namespace rocksdb
+
+namespace ldgs::storage {
+
+inline constexpr uint32_t kSchemaVersion = 1;
+
+// A record to apply. The caller has verified the signature of `signed_bytes` and decoded
+// `record` from its payload (record/signed_record.h does both).
+struct IncomingRecord {
+  v1::Record record;
+  std::string signed_bytes;
+  // Optional signed tombstone of the same version for the audience of a wider, older
+  // version (see StoredRecord.retraction).
+  std::string retraction_bytes;
+};
+
+struct CheckpointUpdate {
+  std::string peer;
+  PeerDirection direction;
+  uint64_t sequence;
+};
+
+struct ApplyResult {
+  int applied = 0;     // new records or newer versions, each given a new sequence
+  int unchanged = 0;   // the same version held already (idempotent re-delivery)
+  int stale = 0;       // older than the version held
+  int forks = 0;       // same version, different payload: refused, the held one kept
+};
+
+// A record as held by this node.
+struct StoredEntry {
+  uint64_t seq = 0;
+  v1::Record record;  // decoded from stored.signed
+  v1::StoredRecord stored;
+};
+
+struct ListFilter {
+  v1::Kind kind = v1::KIND_UNSPECIFIED;  // unspecified: any
+  std::string tag;                       // empty: any
+  std::string origin;                    // empty: any
+  bool include_deleted = false;
+  size_t limit = 1000;
+};
+
+// The node's RocksDB store: records, change feed, clock, peer checkpoints, indexes, meta.
+// Every logical change is one atomic, synced WriteBatch. Reads see a consistent snapshot.
+// Thread-safe: writers are serialized inside Apply, readers run concurrently.
+class Store {
+ public:
+  // Opens (creating if missing) the store in `dir`, which must exist. Returns
+  // FAILED_PRECONDITION when the stored schema version is not kSchemaVersion and
+  // UNAVAILABLE when another process holds the store.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& dir);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Applies `records` and the optional checkpoint in one synced WriteBatch: all or nothing.
+  // Per record, a newer version replaces the held one (its old feed entry and index keys
+  // are removed in the same batch); an older or equal one changes nothing. A different
+  // payload at the held version is a fork: refused and counted, the held version kept.
+  // Records are applied in order, so a batch may carry several versions of one record.
+  absl::StatusOr<ApplyResult> Apply(const std::vector<IncomingRecord>& records,
+                                    const std::optional<CheckpointUpdate>& checkpoint);
+
+  // NOT_FOUND when absent.
+  absl::StatusOr<StoredEntry> Get(std::string_view origin, std::string_view id) const;
+
+  // Feed entries with sequence > `after`, in sequence order, at most `limit`.
+  absl::StatusOr<std::vector<StoredEntry>> ReadSince(uint64_t after, size_t limit) const;
+
+  // Records matching every set field of `filter`, in key order; `*truncated` tells whether
+  // more matched than filter.limit.
+  absl::StatusOr<std::vector<StoredEntry>> List(const ListFilter& filter, bool* truncated) const;
+
+  // Highest version held of any record of `origin` (0 when none).
+  absl::StatusOr<uint64_t> ClockOf(std::string_view origin) const;
+
+  // The checkpoint stored for a peer and direction (0 when none).
+  absl::StatusOr<uint64_t> Checkpoint(std::string_view peer, PeerDirection direction) const;
+
+  // The highest sequence issued so far.
+  uint64_t LastSequence() const;
+
+ private:
+  Store() = default;
+  absl::Status LoadMeta();
+
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // owned; destroyed before db_
+  rocksdb::ColumnFamilyHandle* records_ = nullptr;
+  rocksdb::ColumnFamilyHandle* changes_ = nullptr;
+  rocksdb::ColumnFamilyHandle* clock_ = nullptr;
+  rocksdb::ColumnFamilyHandle* peers_ = nullptr;
+  rocksdb::ColumnFamilyHandle* index_ = nullptr;
+  rocksdb::ColumnFamilyHandle* meta_ = nullptr;
+
+  mutable std::mutex write_mu_;  // one writer at a time: apply reads, then writes
+  uint64_t last_seq_ ABSL_GUARDED_BY(write_mu_) = 0;
+};
+
+}  // namespace ldgs::storage

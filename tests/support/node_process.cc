@@ -1,0 +1,104 @@
+#include "tests/support/node_process.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <thread>
+
+#include "grpcpp/grpcpp.h"
+
+namespace ldgs::testing {
+namespace {
+
+constexpr auto kStartDeadline = std::chrono::seconds(60);
+
+std::string ReadTrimmed(const std::string& path) {
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+
+}  // namespace
+
+std::string LdgsdPath() { return LDGS_LDGSD_PATH; }
+std::string LdgsctlPath() { return LDGS_LDGSCTL_PATH; }
+
+NodeProcess::NodeProcess(std::string data_dir, std::string name, std::string role,
+                         std::string region)
+    : data_dir_(std::move(data_dir)) {
+  CommandResult init = RunCommand({LdgsdPath(), "init", "--data", data_dir_, "--name", name,
+                                   "--role", role, "--region", region});
+  if (init.exit_code != 0) {
+    ADD_FAILURE() << "ldgsd init failed: " << init.err;
+    std::abort();
+  }
+  node_id_ = init.out.substr(0, init.out.find('\n'));
+}
+
+NodeProcess::~NodeProcess() {
+  if (child_) Stop();
+}
+
+::testing::AssertionResult NodeProcess::Start(const std::vector<std::string>& extra_flags) {
+  const std::string address_file = data_dir_ + "/admin.addr";
+  std::filesystem::remove(address_file);  // a SIGKILLed run leaves it behind
+  std::vector<std::string> argv = {LdgsdPath(), "run", "--data", data_dir_, "--admin-listen",
+                                   "127.0.0.1:0", "--listen", "127.0.0.1:0"};
+  argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
+  child_ = std::make_unique<Child>(argv, log_path());
+  const auto deadline = std::chrono::steady_clock::now() + kStartDeadline;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (std::filesystem::exists(address_file)) {
+      admin_address_ = ReadTrimmed(address_file);
+      return ::testing::AssertionSuccess();
+    }
+    int status = 0;
+    if (waitpid(child_->pid(), &status, WNOHANG) == child_->pid()) {
+      child_.reset();
+      return ::testing::AssertionFailure()
+             << "ldgsd exited during start: " << ReadTrimmed(log_path());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // poll interval, not a wait
+  }
+  return ::testing::AssertionFailure() << "ldgsd did not report its address in time";
+}
+
+int NodeProcess::Stop() {
+  if (!child_) return -1;
+  child_->Signal(SIGTERM);
+  int code = child_->Wait();
+  child_.reset();
+  return code;
+}
+
+void NodeProcess::Kill() {
+  if (!child_) return;
+  child_->Signal(SIGKILL);
+  child_->Wait();
+  child_.reset();
+}
+
+std::string NodeProcess::token() const { return ReadTrimmed(data_dir_ + "/admin.token"); }
+
+std::unique_ptr<v1::Admin::Stub> NodeProcess::AdminStub() const {
+  return v1::Admin::NewStub(grpc::CreateChannel(admin_address_, grpc::InsecureChannelCredentials()));
+}
+
+void NodeProcess::Authorize(grpc::ClientContext* context) const {
+  context->AddMetadata("authorization", "Bearer " + token());
+  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+}
+
+CommandResult NodeProcess::Ctl(const std::vector<std::string>& args,
+                               const std::string& input) const {
+  std::vector<std::string> argv = {LdgsctlPath(), "--data", data_dir_};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunCommand(argv, input);
+}
+
+}  // namespace ldgs::testing

@@ -1,0 +1,140 @@
+#include "record/local_writer.h"
+
+#include "common/clock.h"
+#include "gtest/gtest.h"
+#include "storage/record_codec.h"
+#include "tests/support/temp_dir.h"
+#include "tests/unit/test_records.h"
+
+namespace ldgs::record {
+namespace {
+
+class LocalWriterTest : public ::testing::Test {
+ protected:
+  LocalWriterTest() : key_(NodeKey::Generate()) {
+    store_ = std::move(*storage::Store::Open(dir_.path()));
+    writer_ = std::make_unique<LocalWriter>(store_.get(), &key_, RecordLimits());
+  }
+
+  static v1::Record Story(const std::string& title) {
+    v1::Record body;
+    body.mutable_story()->set_title(title);
+    return body;
+  }
+
+  storage::StoredEntry Held(const std::string& id) { return *store_->Get(key_.node_id(), id); }
+
+  ldgs::testing::TempDir dir_;
+  NodeKey key_;
+  std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<LocalWriter> writer_;
+};
+
+TEST_F(LocalWriterTest, NewRecordIsPrivateSignedAndVersionedFromTheClock) {
+  const int64_t before = NowMicros();
+  auto written = writer_->Put("", v1::VISIBILITY_UNSPECIFIED, Story("first"));
+  ASSERT_OK(written);
+  EXPECT_EQ(written->visibility(), v1::VISIBILITY_PRIVATE);
+  EXPECT_EQ(written->kind(), v1::KIND_STORY);
+  EXPECT_EQ(written->origin(), key_.node_id());
+  EXPECT_GE(written->version(), static_cast<uint64_t>(before));
+  EXPECT_EQ(written->id().rfind("story-", 0), 0u);
+  // What is stored is what the origin signed.
+  auto reopened = OpenSignedRecord(Held(written->id()).stored.signed_bytes(), RecordLimits());
+  ASSERT_OK(reopened);
+  EXPECT_EQ(reopened->record.SerializeAsString(), written->SerializeAsString());
+}
+
+TEST_F(LocalWriterTest, VersionsStrictlyIncreaseEvenWhenTheClockWasAhead) {
+  // A version far in the future (clock stepped back since) must still be exceeded.
+  const uint64_t future = static_cast<uint64_t>(NowMicros()) + 3600ull * 1000000;
+  ASSERT_OK(store_->Apply({ldgs::testing::SignedStory(key_, "s", future, "t")}, std::nullopt));
+  auto next = writer_->Put("s", v1::VISIBILITY_UNSPECIFIED, Story("t2"));
+  ASSERT_OK(next);
+  EXPECT_EQ(next->version(), future + 1);
+  uint64_t last = 0;
+  for (int i = 0; i < 50; ++i) {
+    auto w = writer_->Put("s", v1::VISIBILITY_UNSPECIFIED, Story("again"));
+    ASSERT_OK(w);
+    EXPECT_GT(w->version(), last);
+    last = w->version();
+  }
+}
+
+TEST_F(LocalWriterTest, UpdateKeepsVisibilityAndCreationTime) {
+  auto first = writer_->Put("s", v1::VISIBILITY_NETWORK, Story("one"));
+  auto second = writer_->Put("s", v1::VISIBILITY_UNSPECIFIED, Story("two"));
+  ASSERT_OK(second);
+  EXPECT_EQ(second->visibility(), v1::VISIBILITY_NETWORK);
+  EXPECT_EQ(second->created_us(), first->created_us());
+  EXPECT_GT(second->version(), first->version());
+}
+
+TEST_F(LocalWriterTest, NarrowingSignsATombstoneForTheWiderAudience) {
+  ASSERT_OK(writer_->Put("s", v1::VISIBILITY_NETWORK, Story("shared")));
+  auto narrowed = writer_->Share("s", v1::VISIBILITY_HUB);
+  ASSERT_OK(narrowed);
+  storage::StoredEntry held = Held("s");
+  ASSERT_FALSE(held.stored.retraction().empty());
+  auto tombstone = OpenSignedRecord(held.stored.retraction(), RecordLimits());
+  ASSERT_OK(tombstone);
+  EXPECT_TRUE(tombstone->record.deleted());
+  EXPECT_EQ(tombstone->record.version(), narrowed->version());
+  EXPECT_EQ(tombstone->record.visibility(), v1::VISIBILITY_NETWORK);
+  // Later versions keep retracting from the wider audience until widened again.
+  auto edited = writer_->Put("s", v1::VISIBILITY_UNSPECIFIED, Story("edited"));
+  ASSERT_OK(edited);
+  EXPECT_FALSE(Held("s").stored.retraction().empty());
+  ASSERT_OK(writer_->Share("s", v1::VISIBILITY_PUBLIC));
+  EXPECT_TRUE(Held("s").stored.retraction().empty());
+}
+
+TEST_F(LocalWriterTest, DeleteWritesATombstoneForEveryoneWhoHadIt) {
+  ASSERT_OK(writer_->Put("s", v1::VISIBILITY_NETWORK, Story("shared")));
+  ASSERT_OK(writer_->Share("s", v1::VISIBILITY_PRIVATE));
+  auto deleted = writer_->Delete("s");
+  ASSERT_OK(deleted);
+  EXPECT_TRUE(deleted->deleted());
+  EXPECT_EQ(deleted->visibility(), v1::VISIBILITY_NETWORK);
+  EXPECT_EQ(deleted->body_case(), v1::Record::BODY_NOT_SET);
+  EXPECT_TRUE(absl::IsNotFound(writer_->Delete("s").status()));
+  EXPECT_TRUE(absl::IsNotFound(writer_->Share("s", v1::VISIBILITY_HUB).status()));
+}
+
+TEST_F(LocalWriterTest, BadInputChangesNothing) {
+  ASSERT_OK(writer_->Put("s", v1::VISIBILITY_NETWORK, Story("story")));
+  const uint64_t seq = store_->LastSequence();
+  v1::Record practice;
+  practice.mutable_practice()->set_title("a practice");
+  EXPECT_TRUE(absl::IsInvalidArgument(writer_->Put("s", v1::VISIBILITY_UNSPECIFIED, practice).status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(writer_->Put("bad id", v1::VISIBILITY_UNSPECIFIED, Story("x")).status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(writer_->Put("", v1::VISIBILITY_UNSPECIFIED, Story("")).status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(writer_->Put("", v1::VISIBILITY_UNSPECIFIED, v1::Record()).status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      writer_->Put("", static_cast<v1::Visibility>(42), Story("x")).status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(writer_->Share("s", v1::VISIBILITY_UNSPECIFIED).status()));
+  v1::Record huge = Story("huge");
+  huge.mutable_story()->set_body(std::string(40 * 1024, 'x'));
+  EXPECT_TRUE(absl::IsInvalidArgument(writer_->Put("", v1::VISIBILITY_UNSPECIFIED, huge).status()));
+  EXPECT_EQ(store_->LastSequence(), seq);
+}
+
+TEST_F(LocalWriterTest, DerivedIdsNameTheRecord) {
+  v1::Record obs;
+  obs.mutable_metric_observation()->set_metric("housed");
+  obs.mutable_metric_observation()->set_period("2026-04");
+  obs.mutable_metric_observation()->set_value(12);
+  EXPECT_EQ(DefaultRecordId(obs), "obs:housed:2026-04");
+  v1::Record def;
+  def.mutable_metric_definition()->set_code("housed");
+  EXPECT_EQ(DefaultRecordId(def), "metric:housed");
+  // A correction of an observation is a new version of the same record.
+  ASSERT_OK(writer_->Put("", v1::VISIBILITY_UNSPECIFIED, obs));
+  obs.mutable_metric_observation()->set_value(13);
+  auto corrected = writer_->Put("", v1::VISIBILITY_UNSPECIFIED, obs);
+  ASSERT_OK(corrected);
+  EXPECT_EQ(Held("obs:housed:2026-04").record.metric_observation().value(), 13);
+}
+
+}  // namespace
+}  // namespace ldgs::record

@@ -1,0 +1,242 @@
+#include "storage/store.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "common/status_macros.h"
+#include "rocksdb/db.h"
+#include "storage/keys.h"
+#include "tests/support/temp_dir.h"
+#include "tests/unit/test_records.h"
+
+namespace ldgs::storage {
+namespace {
+
+using ::ldgs::testing::SignedStory;
+using ::testing::ElementsAre;
+
+class StoreTest : public ::testing::Test {
+ protected:
+  StoreTest() : key_(record::NodeKey::Generate()), other_(record::NodeKey::Generate()) {
+    Reopen();
+  }
+
+  void Reopen() {
+    store_.reset();
+    auto opened = Store::Open(dir_.path());
+    LDGS_CHECK(opened.ok());
+    store_ = std::move(*opened);
+  }
+
+  ApplyResult Apply(const std::vector<IncomingRecord>& records,
+                    const std::optional<CheckpointUpdate>& checkpoint = std::nullopt) {
+    auto result = store_->Apply(records, checkpoint);
+    EXPECT_TRUE(result.ok()) << result.status().message();
+    return result.ok() ? *result : ApplyResult{};
+  }
+
+  // Ids in the change feed after `after`, in feed order.
+  std::vector<std::string> IdsSince(uint64_t after) {
+    auto entries = store_->ReadSince(after, 1000);
+    EXPECT_TRUE(entries.ok());
+    std::vector<std::string> ids;
+    for (const StoredEntry& e : *entries) ids.push_back(e.record.id());
+    return ids;
+  }
+
+  std::string TitleOf(const std::string& id) {
+    auto entry = store_->Get(key_.node_id(), id);
+    return entry.ok() ? entry->record.story().title() : "<" + entry.status().ToString() + ">";
+  }
+
+  ldgs::testing::TempDir dir_;
+  record::NodeKey key_;
+  record::NodeKey other_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(StoreTest, AppliedRecordReadsBackByteForByte) {
+  IncomingRecord in = SignedStory(key_, "a", 1, "first");
+  EXPECT_EQ(Apply({in}).applied, 1);
+  auto entry = store_->Get(key_.node_id(), "a");
+  ASSERT_OK(entry);
+  EXPECT_EQ(entry->stored.signed_bytes(), in.signed_bytes);
+  EXPECT_EQ(entry->record.story().title(), "first");
+  EXPECT_EQ(entry->seq, 1u);
+  EXPECT_TRUE(absl::IsNotFound(store_->Get(key_.node_id(), "b").status()));
+}
+
+TEST_F(StoreTest, FeedListsChangesInSequenceOrder) {
+  Apply({SignedStory(key_, "c", 1, "c"), SignedStory(key_, "a", 1, "a")});
+  Apply({SignedStory(other_, "b", 7, "b")});
+  EXPECT_THAT(IdsSince(0), ElementsAre("c", "a", "b"));
+  EXPECT_THAT(IdsSince(1), ElementsAre("a", "b"));
+  EXPECT_THAT(IdsSince(3), ElementsAre());
+  EXPECT_EQ(store_->LastSequence(), 3u);
+}
+
+TEST_F(StoreTest, NewerVersionSupersedesAndMovesToFeedEnd) {
+  Apply({SignedStory(key_, "a", 1, "old"), SignedStory(key_, "b", 1, "b")});
+  Apply({SignedStory(key_, "a", 2, "new")});
+  // One feed entry per live record: a's old entry is gone.
+  EXPECT_THAT(IdsSince(0), ElementsAre("b", "a"));
+  EXPECT_EQ(TitleOf("a"), "new");
+  EXPECT_EQ(store_->LastSequence(), 3u);
+}
+
+TEST_F(StoreTest, OlderOrRepeatedVersionChangesNothing) {
+  IncomingRecord v2 = SignedStory(key_, "a", 2, "v2");
+  Apply({v2});
+  ApplyResult stale = Apply({SignedStory(key_, "a", 1, "v1")});
+  ApplyResult repeat = Apply({v2});
+  EXPECT_EQ(stale.stale, 1);
+  EXPECT_EQ(repeat.unchanged, 1);
+  EXPECT_EQ(TitleOf("a"), "v2");
+  EXPECT_EQ(store_->LastSequence(), 1u);
+}
+
+TEST_F(StoreTest, SameVersionWithOtherPayloadIsAForkAndKeepsTheHeldOne) {
+  Apply({SignedStory(key_, "a", 5, "mine")});
+  ApplyResult result = Apply({SignedStory(key_, "a", 5, "forged elsewhere")});
+  EXPECT_EQ(result.forks, 1);
+  EXPECT_EQ(result.applied, 0);
+  EXPECT_EQ(TitleOf("a"), "mine");
+}
+
+TEST_F(StoreTest, SeveralVersionsInOneBatchKeepTheNewest) {
+  ApplyResult result = Apply({SignedStory(key_, "a", 1, "one"), SignedStory(key_, "a", 3, "three"),
+                              SignedStory(key_, "a", 2, "two")});
+  EXPECT_EQ(result.applied, 2);
+  EXPECT_EQ(result.stale, 1);
+  EXPECT_EQ(TitleOf("a"), "three");
+  EXPECT_THAT(IdsSince(0), ElementsAre("a"));
+}
+
+TEST_F(StoreTest, ClockTracksHighestVersionPerOrigin) {
+  Apply({SignedStory(key_, "a", 4, "a"), SignedStory(key_, "b", 9, "b"),
+         SignedStory(other_, "c", 2, "c")});
+  EXPECT_EQ(*store_->ClockOf(key_.node_id()), 9u);
+  EXPECT_EQ(*store_->ClockOf(other_.node_id()), 2u);
+  EXPECT_EQ(*store_->ClockOf("nobody"), 0u);
+}
+
+TEST_F(StoreTest, CheckpointIsWrittenWithTheBatch) {
+  Apply({SignedStory(key_, "a", 1, "a")}, CheckpointUpdate{"peer", PeerDirection::kInbound, 42});
+  EXPECT_EQ(*store_->Checkpoint("peer", PeerDirection::kInbound), 42u);
+  EXPECT_EQ(*store_->Checkpoint("peer", PeerDirection::kOutbound), 0u);
+  Reopen();
+  EXPECT_EQ(*store_->Checkpoint("peer", PeerDirection::kInbound), 42u);
+}
+
+TEST_F(StoreTest, EverythingSurvivesReopen) {
+  Apply({SignedStory(key_, "a", 1, "a"), SignedStory(key_, "b", 2, "b")});
+  Apply({SignedStory(key_, "a", 3, "a3")});
+  Reopen();
+  EXPECT_THAT(IdsSince(0), ElementsAre("b", "a"));
+  EXPECT_EQ(TitleOf("a"), "a3");
+  EXPECT_EQ(store_->LastSequence(), 3u);
+  // Sequences continue after reopen rather than restarting.
+  Apply({SignedStory(key_, "c", 1, "c")});
+  EXPECT_EQ(store_->Get(key_.node_id(), "c")->seq, 4u);
+}
+
+TEST_F(StoreTest, ListFiltersByKindTagAndOrigin) {
+  v1::Record practice;
+  practice.set_origin(other_.node_id());
+  practice.set_id("p");
+  practice.set_version(1);
+  practice.set_kind(v1::KIND_PRACTICE);
+  practice.set_visibility(v1::VISIBILITY_NETWORK);
+  practice.mutable_practice()->set_title("by-name list");
+  practice.mutable_practice()->add_strategies("co-design");
+  practice.mutable_practice()->add_communities("veterans");
+  IncomingRecord p{practice, record::SealRecord(practice, other_), ""};
+  Apply({p, SignedStory(key_, "s", 1, "story")});
+
+  auto list = [&](ListFilter filter) {
+    bool truncated = false;
+    std::vector<std::string> ids;
+    auto entries = store_->List(filter, &truncated);
+    EXPECT_TRUE(entries.ok());
+    for (const StoredEntry& e : *entries) ids.push_back(e.record.id());
+    return ids;
+  };
+  EXPECT_THAT(list({.kind = v1::KIND_PRACTICE}), ElementsAre("p"));
+  EXPECT_THAT(list({.tag = "veterans"}), ElementsAre("p"));
+  EXPECT_THAT(list({.tag = "nothing"}), ElementsAre());
+  EXPECT_THAT(list({.origin = key_.node_id()}), ElementsAre("s"));
+  EXPECT_THAT(list({.kind = v1::KIND_STORY, .origin = other_.node_id()}), ElementsAre());
+
+  // A new version without the tag drops it from the tag index.
+  practice.set_version(2);
+  practice.mutable_practice()->clear_communities();
+  Apply({IncomingRecord{practice, record::SealRecord(practice, other_), ""}});
+  EXPECT_THAT(list({.tag = "veterans"}), ElementsAre());
+  EXPECT_THAT(list({.tag = "co-design"}), ElementsAre("p"));
+}
+
+TEST_F(StoreTest, ListHidesDeletedUnlessAskedAndHonoursLimit) {
+  Apply({SignedStory(key_, "a", 1, "a"), SignedStory(key_, "b", 1, "b"),
+         SignedStory(key_, "c", 1, "c")});
+  v1::Record tombstone;
+  tombstone.set_origin(key_.node_id());
+  tombstone.set_id("b");
+  tombstone.set_version(2);
+  tombstone.set_kind(v1::KIND_STORY);
+  tombstone.set_visibility(v1::VISIBILITY_NETWORK);
+  tombstone.set_deleted(true);
+  Apply({IncomingRecord{tombstone, record::SealRecord(tombstone, key_), ""}});
+  bool truncated = false;
+  EXPECT_EQ(store_->List({}, &truncated)->size(), 2u);
+  EXPECT_EQ(store_->List({.include_deleted = true}, &truncated)->size(), 3u);
+  EXPECT_EQ(store_->List({.limit = 1}, &truncated)->size(), 1u);
+  EXPECT_TRUE(truncated);
+}
+
+TEST_F(StoreTest, NarrowedRecordAndItsTombstoneAreCompanionsNotAFork) {
+  IncomingRecord full = SignedStory(key_, "a", 5, "kept for the hub", v1::VISIBILITY_HUB);
+  v1::Record tomb;
+  tomb.set_origin(key_.node_id());
+  tomb.set_id("a");
+  tomb.set_version(5);
+  tomb.set_kind(v1::KIND_STORY);
+  tomb.set_visibility(v1::VISIBILITY_NETWORK);
+  tomb.set_deleted(true);
+  IncomingRecord tombstone{tomb, record::SealRecord(tomb, key_), ""};
+  Apply({tombstone});
+  ApplyResult merged = Apply({full});
+  EXPECT_EQ(merged.applied, 1);
+  EXPECT_EQ(merged.forks, 0);
+  auto entry = store_->Get(key_.node_id(), "a");
+  EXPECT_EQ(entry->stored.signed_bytes(), full.signed_bytes);
+  EXPECT_EQ(entry->stored.retraction(), tombstone.signed_bytes);
+  EXPECT_EQ(Apply({tombstone}).unchanged, 1);
+  EXPECT_EQ(Apply({full}).unchanged, 1);
+}
+
+TEST_F(StoreTest, RefusesAStoreWithAnotherSchemaVersion) {
+  store_.reset();
+  {
+    // Rewrite the schema version behind the store's back.
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    for (const char* name : {"default", "records", "changes", "clock", "peers", "index", "meta"}) {
+      cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    }
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), dir_.Sub("db"), cfs, &handles, &db).ok());
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[6], "schema_version", "99").ok());
+    for (auto* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
+    delete db;
+  }
+  auto opened = Store::Open(dir_.path());
+  EXPECT_TRUE(absl::IsFailedPrecondition(opened.status()));
+  EXPECT_THAT(std::string(opened.status().message()), ::testing::HasSubstr("schema version 99"));
+}
+
+TEST_F(StoreTest, SecondOpenOfTheSameDirIsRefused) {
+  auto second = Store::Open(dir_.path());
+  EXPECT_TRUE(absl::IsUnavailable(second.status())) << second.status();
+}
+
+}  // namespace
+}  // namespace ldgs::storage
