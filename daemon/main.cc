@@ -6,6 +6,7 @@
 #include "daemon/config.h"
 #include "daemon/data_dir.h"
 #include "daemon/node.h"
+#include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
 
 namespace {
@@ -47,6 +48,7 @@ int RunNode(const RunFlags& flags) {
   if (!flags.listen.empty()) config->listen = flags.listen;
   if (!flags.log_level.empty()) config->log_level = flags.log_level;
   if (absl::Status valid = ldgs::daemon::ValidateConfig(*config); !valid.ok()) return Fail(valid);
+  spdlog::set_default_logger(spdlog::stderr_color_mt("ldgsd"));  // stdout is for data
   spdlog::set_level(spdlog::level::from_str(config->log_level));
 
   absl::StatusOr<std::unique_ptr<ldgs::daemon::Node>> node = ldgs::daemon::Node::Start(*config);
