@@ -80,6 +80,15 @@ absl::StatusOr<v1::ListRecordsResponse> AdminClient::ListRecords(
 absl::StatusOr<v1::Record> AdminClient::ShareRecord(const v1::ShareRecordRequest& request) {
   return Call(&v1::Admin::Stub::ShareRecord, request);
 }
+absl::StatusOr<v1::ListPeersResponse> AdminClient::ListPeers() {
+  return Call(&v1::Admin::Stub::ListPeers, v1::ListPeersRequest());
+}
+absl::StatusOr<v1::Enrollment> AdminClient::Enroll(const v1::EnrollRequest& request) {
+  return Call(&v1::Admin::Stub::Enroll, request);
+}
+absl::StatusOr<v1::Enrollment> AdminClient::Revoke(const v1::RevokeRequest& request) {
+  return Call(&v1::Admin::Stub::Revoke, request);
+}
 absl::StatusOr<v1::Record> AdminClient::DeleteRecord(const v1::DeleteRecordRequest& request) {
   return Call(&v1::Admin::Stub::DeleteRecord, request);
 }

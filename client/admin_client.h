@@ -29,6 +29,9 @@ class AdminClient {
   absl::StatusOr<v1::ListRecordsResponse> ListRecords(const v1::ListRecordsRequest& request);
   absl::StatusOr<v1::Record> ShareRecord(const v1::ShareRecordRequest& request);
   absl::StatusOr<v1::Record> DeleteRecord(const v1::DeleteRecordRequest& request);
+  absl::StatusOr<v1::ListPeersResponse> ListPeers();
+  absl::StatusOr<v1::Enrollment> Enroll(const v1::EnrollRequest& request);
+  absl::StatusOr<v1::Enrollment> Revoke(const v1::RevokeRequest& request);
 
  private:
   AdminClient(std::unique_ptr<v1::Admin::Stub> stub, std::string token, std::string address);

@@ -1,11 +1,15 @@
 // ldgsctl: the admin CLI of an ldgs node. Talks only to the node's Admin API.
 //
 // Exit codes: 0 success; 1 the node failed the request; 2 bad input (flags, JSON, a field the
-// node refused); 3 the node cannot be reached; 4 no such record; 5 wrong or missing token.
+// node refused); 3 the node cannot be reached; 4 no such record; 5 wrong or missing token
+// (or a peer refused); 6 `sync --wait` timed out.
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
 #include <iostream>
+#include <thread>
+
+#include <unistd.h>
 
 #include "CLI/CLI.hpp"
 #include "client/admin_client.h"
@@ -34,11 +38,11 @@ int ExitCodeFor(const absl::Status& status) {
   }
 }
 
-int Fail(const absl::Status& status) {
+int Fail(const absl::Status& status, int exit_code = -1) {
   std::string message(status.message());
   std::replace(message.begin(), message.end(), '\n', ' ');
   std::fprintf(stderr, "ldgsctl: %s\n", message.c_str());
-  return ExitCodeFor(status);
+  return exit_code >= 0 ? exit_code : ExitCodeFor(status);
 }
 
 struct Globals {
@@ -118,10 +122,17 @@ int main(int argc, char** argv) {
   });
 
   ldgs::v1::GetRecordRequest get;
+  uint32_t get_wait_ms = 0;
   CLI::App* get_cmd = app.add_subcommand("get", "show one record");
   get_cmd->add_option("id", *get.mutable_id(), "record id")->required();
   get_cmd->add_option("--origin", *get.mutable_origin(), "origin node ID (default: this node)");
-  get_cmd->callback([&] { action = [&](AdminClient& c) { return PrintRecord(g, c.GetRecord(get)); }; });
+  get_cmd->add_option("--wait", get_wait_ms, "wait up to MS milliseconds for it to arrive");
+  get_cmd->callback([&] {
+    action = [&](AdminClient& c) {
+      get.set_wait_ms(get_wait_ms);
+      return PrintRecord(g, c.GetRecord(get));
+    };
+  });
 
   ldgs::v1::ListRecordsRequest list;
   std::string list_kind;
@@ -174,6 +185,77 @@ int main(int argc, char** argv) {
   CLI::App* delete_cmd = app.add_subcommand("delete", "delete one of this node's records");
   delete_cmd->add_option("id", *del.mutable_id(), "record id")->required();
   delete_cmd->callback([&] { action = [&](AdminClient& c) { return PrintRecord(g, c.DeleteRecord(del)); }; });
+
+  app.add_subcommand("peers", "show replication peers and how far behind they are")->callback([&] {
+    action = [&](AdminClient& c) {
+      auto peers = c.ListPeers();
+      if (!peers.ok()) return Fail(peers.status());
+      std::cout << (g.json() ? ldgs::client::ToJson(*peers) + "\n" : ldgs::client::FormatPeers(*peers));
+      return 0;
+    };
+  });
+
+  ldgs::v1::EnrollRequest enroll;
+  bool enroll_sister = false;
+  CLI::App* enroll_cmd = app.add_subcommand("enroll", "allow a node to dial this one");
+  enroll_cmd->add_option("node_id", *enroll.mutable_node_id(), "the node's ID")->required();
+  enroll_cmd->add_flag("--sister", enroll_sister, "as a sister chapter (default: a member)");
+  enroll_cmd->add_option("--note", *enroll.mutable_note(), "who this is");
+  enroll_cmd->callback([&] {
+    action = [&](AdminClient& c) {
+      enroll.set_relation(enroll_sister ? ldgs::v1::RELATION_SISTER : ldgs::v1::RELATION_MEMBER);
+      auto enrolled = c.Enroll(enroll);
+      if (!enrolled.ok()) return Fail(enrolled.status());
+      std::cout << (g.json() ? ldgs::client::ToJson(*enrolled) + "\n"
+                             : "enrolled " + enrolled->node_id() + "\n");
+      return 0;
+    };
+  });
+
+  ldgs::v1::RevokeRequest revoke;
+  CLI::App* revoke_cmd = app.add_subcommand("revoke", "refuse a node from now on");
+  revoke_cmd->add_option("node_id", *revoke.mutable_node_id(), "the node's ID")->required();
+  revoke_cmd->callback([&] {
+    action = [&](AdminClient& c) {
+      auto revoked = c.Revoke(revoke);
+      if (!revoked.ok()) return Fail(revoked.status());
+      std::cout << (g.json() ? ldgs::client::ToJson(*revoked) + "\n"
+                             : "revoked " + revoked->node_id() + "\n");
+      return 0;
+    };
+  });
+
+  bool sync_wait = false;
+  double sync_timeout_s = 60;
+  CLI::App* sync_cmd = app.add_subcommand("sync", "check, or wait, until replication is caught up");
+  sync_cmd->add_flag("--wait", sync_wait, "block until caught up");
+  sync_cmd->add_option("--timeout", sync_timeout_s, "seconds to wait at most (default 60)");
+  sync_cmd->callback([&] {
+    action = [&](AdminClient& c) {
+      const bool terminal = isatty(STDERR_FILENO);
+      const auto deadline = std::chrono::steady_clock::now() +
+                            std::chrono::milliseconds(static_cast<int64_t>(sync_timeout_s * 1000));
+      while (true) {
+        auto peers = c.ListPeers();
+        if (!peers.ok()) return Fail(peers.status());
+        std::string summary;
+        const bool caught_up = ldgs::client::IsCaughtUp(*peers, &summary);
+        if (caught_up || !sync_wait) {
+          if (terminal && sync_wait) std::fprintf(stderr, "\r\033[K");
+          std::cout << (caught_up ? "caught up" : "behind: " + summary) << "\n";
+          return 0;
+        }
+        if (std::chrono::steady_clock::now() >= deadline) {
+          if (terminal) std::fprintf(stderr, "\n");
+          return Fail(absl::DeadlineExceededError("not caught up after " +
+                                                  std::to_string(sync_timeout_s) + " s: " + summary),
+                      6);
+        }
+        if (terminal) std::fprintf(stderr, "\rsyncing: %s\033[K", summary.c_str());
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));  // a CLI's refresh rate
+      }
+    };
+  });
 
   try {
     app.parse(argc, argv);

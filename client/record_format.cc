@@ -193,4 +193,50 @@ std::string FormatStatus(const v1::NodeStatus& s) {
   return Columns(rows);
 }
 
+namespace {
+std::string RelationName(v1::Relation relation) {
+  switch (relation) {
+    case v1::RELATION_HUB:
+      return "hub";
+    case v1::RELATION_MEMBER:
+      return "member";
+    case v1::RELATION_SISTER:
+      return "sister";
+    default:
+      return "unknown";
+  }
+}
+}  // namespace
+
+std::string FormatPeers(const v1::ListPeersResponse& peers) {
+  std::vector<std::vector<std::string>> rows = {
+      {"NODE", "NAME", "RELATION", "CONNECTED", "LAST SYNC", "TO SEND", "TO RECEIVE", "NOTE"}};
+  for (const v1::PeerStatus& p : peers.peers()) {
+    std::string note = p.revoked() ? "revoked" : p.last_error();
+    if (p.forks() > 0) note += (note.empty() ? "" : "; ") + std::to_string(p.forks()) + " forks";
+    rows.push_back({ShortId(p.node_id()), p.name().empty() ? "-" : p.name(),
+                    RelationName(p.relation()), p.connected() ? "yes" : "no",
+                    p.last_sync_us() == 0 ? "never" : FormatTime(p.last_sync_us()),
+                    std::to_string(p.outbound_behind()), std::to_string(p.inbound_behind()),
+                    note});
+  }
+  return Columns(rows);
+}
+
+bool IsCaughtUp(const v1::ListPeersResponse& peers, std::string* summary) {
+  int waiting = 0;
+  uint64_t to_send = 0;
+  uint64_t to_receive = 0;
+  for (const v1::PeerStatus& p : peers.peers()) {
+    const bool dialed = !p.address().empty();
+    if (p.revoked() || (!dialed && !p.connected())) continue;  // nothing to wait for
+    if (!p.connected() || p.outbound_behind() > 0 || p.inbound_behind() > 0) ++waiting;
+    to_send += p.outbound_behind();
+    to_receive += p.inbound_behind();
+  }
+  *summary = std::to_string(waiting) + " peer(s) behind, " + std::to_string(to_send) +
+             " change(s) to send, " + std::to_string(to_receive) + " to receive";
+  return waiting == 0;
+}
+
 }  // namespace ldgs::client

@@ -15,6 +15,11 @@ std::string ToJson(const google::protobuf::Message& message);
 std::string FormatRecordTable(const std::vector<v1::Record>& records);
 std::string FormatRecordDetail(const v1::Record& record);
 std::string FormatStatus(const v1::NodeStatus& status);
+std::string FormatPeers(const v1::ListPeersResponse& peers);
+
+// True when every peer this node dials is connected and nothing is left to send or
+// receive with any connected peer. `summary` gets a one-line progress description.
+bool IsCaughtUp(const v1::ListPeersResponse& peers, std::string* summary);
 
 // "practice", "metric", "observation", "story", "profile", "rollup".
 std::string KindName(v1::Kind kind);

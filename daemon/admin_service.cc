@@ -1,6 +1,10 @@
 #include "daemon/admin_service.h"
 
+#include <algorithm>
+#include <chrono>
 #include <map>
+
+#include "common/clock.h"
 
 #include "daemon/grpc_status.h"
 #include "record/node_key.h"
@@ -11,6 +15,7 @@ namespace {
 
 constexpr uint32_t kDefaultListLimit = 1000;
 constexpr uint32_t kMaxListLimit = 100000;
+constexpr uint32_t kMaxWaitMs = 60000;
 
 // Copies the body oneof of a put request into an otherwise empty Record.
 v1::Record BodyOf(const v1::PutRecordRequest& request) {
@@ -39,13 +44,7 @@ v1::Record BodyOf(const v1::PutRecordRequest& request) {
 
 }  // namespace
 
-AdminService::AdminService(storage::Store* store, record::LocalWriter* writer,
-                           std::string node_id, std::string token, int64_t started_us)
-    : store_(store),
-      writer_(writer),
-      node_id_(std::move(node_id)),
-      token_(std::move(token)),
-      started_us_(started_us) {}
+AdminService::AdminService(Deps deps) : deps_(std::move(deps)) {}
 
 grpc::Status AdminService::CheckToken(const grpc::ServerContext& context) const {
   const auto& metadata = context.client_metadata();
@@ -56,7 +55,7 @@ grpc::Status AdminService::CheckToken(const grpc::ServerContext& context) const 
   }
   std::string_view value(it->second.data(), it->second.size());
   if (value.substr(0, kBearer.size()) != kBearer ||
-      !record::ConstantTimeEquals(value.substr(kBearer.size()), token_)) {
+      !record::ConstantTimeEquals(value.substr(kBearer.size()), deps_.token)) {
     return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "wrong admin token");
   }
   return grpc::Status::OK;
@@ -65,20 +64,20 @@ grpc::Status AdminService::CheckToken(const grpc::ServerContext& context) const 
 grpc::Status AdminService::GetStatus(grpc::ServerContext* context, const v1::GetStatusRequest*,
                                      v1::NodeStatus* response) {
   if (grpc::Status s = CheckToken(*context); !s.ok()) return s;
-  response->set_node_id(node_id_);
-  absl::StatusOr<storage::StoredEntry> profile = store_->Get(node_id_, "profile");
+  response->set_node_id(deps_.node_id);
+  absl::StatusOr<storage::StoredEntry> profile = deps_.store->Get(deps_.node_id, "profile");
   if (profile.ok() && profile->record.has_node_profile()) {
     response->set_name(profile->record.node_profile().name());
     response->set_region(profile->record.node_profile().region());
     response->set_role(profile->record.node_profile().role());
   }
-  response->set_last_sequence(store_->LastSequence());
-  response->set_started_us(started_us_);
+  response->set_last_sequence(deps_.store->LastSequence());
+  response->set_started_us(deps_.started_us);
   response->set_version(LDGS_VERSION);
   bool truncated = false;
   storage::ListFilter all;
   all.limit = SIZE_MAX;
-  absl::StatusOr<std::vector<storage::StoredEntry>> records = store_->List(all, &truncated);
+  absl::StatusOr<std::vector<storage::StoredEntry>> records = deps_.store->List(all, &truncated);
   if (!records.ok()) return ToGrpcStatus(records.status());
   std::map<v1::Kind, uint64_t> counts;
   for (const storage::StoredEntry& entry : *records) ++counts[entry.record.kind()];
@@ -97,7 +96,7 @@ grpc::Status AdminService::PutRecord(grpc::ServerContext* context,
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "put needs a record body");
   }
   absl::StatusOr<v1::Record> written =
-      writer_->Put(request->id(), request->visibility(), BodyOf(*request));
+      deps_.writer->Put(request->id(), request->visibility(), BodyOf(*request));
   if (!written.ok()) return ToGrpcStatus(written.status());
   *response = std::move(*written);
   return grpc::Status::OK;
@@ -106,14 +105,33 @@ grpc::Status AdminService::PutRecord(grpc::ServerContext* context,
 grpc::Status AdminService::GetRecord(grpc::ServerContext* context,
                                      const v1::GetRecordRequest* request, v1::Record* response) {
   if (grpc::Status s = CheckToken(*context); !s.ok()) return s;
-  const std::string& origin = request->origin().empty() ? node_id_ : request->origin();
+  const std::string& origin = request->origin().empty() ? deps_.node_id : request->origin();
   if (!record::IsNodeId(origin)) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "origin is not a node ID");
   }
   if (!record::IsValidRecordId(request->id(), record::RecordLimits().max_id_bytes)) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "record id is not valid");
   }
-  absl::StatusOr<storage::StoredEntry> entry = store_->Get(origin, request->id());
+  // With wait_ms, block on the change notifier (not a poll) until the record arrives.
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(std::min(request->wait_ms(), kMaxWaitMs));
+  absl::StatusOr<storage::StoredEntry> entry;
+  while (true) {
+    const uint64_t seen = deps_.notifier->last_seq();
+    entry = deps_.store->Get(origin, request->id());
+    const bool arrived = entry.ok() && entry->record.version() >= request->min_version();
+    const bool failed = !entry.ok() && !absl::IsNotFound(entry.status());
+    if (arrived || failed || std::chrono::steady_clock::now() >= deadline ||
+        context->IsCancelled()) {
+      break;
+    }
+    deps_.notifier->WaitBeyond(seen, deadline);
+  }
+  if (entry.ok() && entry->record.version() < request->min_version()) {
+    return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                        "record " + request->id() + " is older than version " +
+                            std::to_string(request->min_version()));
+  }
   if (absl::IsNotFound(entry.status())) {
     return grpc::Status(grpc::StatusCode::NOT_FOUND, "no record " + request->id() +
                                                          (request->origin().empty()
@@ -146,7 +164,7 @@ grpc::Status AdminService::ListRecords(grpc::ServerContext* context,
   filter.include_deleted = request->include_deleted();
   filter.limit = request->limit() == 0 ? kDefaultListLimit : request->limit();
   bool truncated = false;
-  absl::StatusOr<std::vector<storage::StoredEntry>> entries = store_->List(filter, &truncated);
+  absl::StatusOr<std::vector<storage::StoredEntry>> entries = deps_.store->List(filter, &truncated);
   if (!entries.ok()) return ToGrpcStatus(entries.status());
   for (storage::StoredEntry& entry : *entries) *response->add_records() = std::move(entry.record);
   response->set_truncated(truncated);
@@ -157,7 +175,7 @@ grpc::Status AdminService::ShareRecord(grpc::ServerContext* context,
                                        const v1::ShareRecordRequest* request,
                                        v1::Record* response) {
   if (grpc::Status s = CheckToken(*context); !s.ok()) return s;
-  absl::StatusOr<v1::Record> written = writer_->Share(request->id(), request->visibility());
+  absl::StatusOr<v1::Record> written = deps_.writer->Share(request->id(), request->visibility());
   if (!written.ok()) return ToGrpcStatus(written.status());
   *response = std::move(*written);
   return grpc::Status::OK;
@@ -167,9 +185,95 @@ grpc::Status AdminService::DeleteRecord(grpc::ServerContext* context,
                                         const v1::DeleteRecordRequest* request,
                                         v1::Record* response) {
   if (grpc::Status s = CheckToken(*context); !s.ok()) return s;
-  absl::StatusOr<v1::Record> written = writer_->Delete(request->id());
+  absl::StatusOr<v1::Record> written = deps_.writer->Delete(request->id());
   if (!written.ok()) return ToGrpcStatus(written.status());
   *response = std::move(*written);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::ListPeers(grpc::ServerContext* context, const v1::ListPeersRequest*,
+                                     v1::ListPeersResponse* response) {
+  if (grpc::Status s = CheckToken(*context); !s.ok()) return s;
+  absl::StatusOr<std::vector<v1::Enrollment>> enrollments = deps_.store->ListEnrollments();
+  if (!enrollments.ok()) return ToGrpcStatus(enrollments.status());
+  const std::map<std::string, replication::PeerRegistry::State> states = deps_.registry->Snapshot();
+  const uint64_t head = deps_.store->LastSequence();
+
+  auto add = [&](const std::string& node_id, v1::Relation relation) {
+    v1::PeerStatus* peer = response->add_peers();
+    peer->set_node_id(node_id);
+    peer->set_relation(relation);
+    absl::StatusOr<storage::StoredEntry> profile = deps_.store->Get(node_id, "profile");
+    if (profile.ok() && profile->record.has_node_profile()) {
+      peer->set_name(profile->record.node_profile().name());
+    }
+    auto it = states.find(node_id);
+    if (it == states.end()) {
+      peer->set_outbound_behind(head);
+      return peer;
+    }
+    const replication::PeerRegistry::State& state = it->second;
+    peer->set_connected(state.session_up || state.open_streams > 0);
+    peer->set_last_sync_us(state.last_sync_us);
+    peer->set_outbound_behind(state.sent_known && state.sent_up_to < head ? head - state.sent_up_to
+                              : state.sent_known                          ? 0
+                                                                          : head);
+    peer->set_inbound_behind(state.peer_head > state.received_up_to
+                                 ? state.peer_head - state.received_up_to
+                                 : 0);
+    peer->set_last_error(state.last_error);
+    peer->set_forks(state.forks);
+    return peer;
+  };
+  for (const replication::DialPeer& dial : deps_.dial_peers) {
+    add(dial.node_id, dial.relation)->set_address(dial.address);
+  }
+  for (const v1::Enrollment& enrollment : *enrollments) {
+    add(enrollment.node_id(), enrollment.relation())->set_revoked(enrollment.revoked());
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::Enroll(grpc::ServerContext* context, const v1::EnrollRequest* request,
+                                  v1::Enrollment* response) {
+  if (grpc::Status s = CheckToken(*context); !s.ok()) return s;
+  if (!record::IsNodeId(request->node_id())) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "'" + request->node_id().substr(0, 80) + "' is not a node ID");
+  }
+  if (request->node_id() == deps_.node_id) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "a node cannot enroll itself");
+  }
+  v1::Relation relation = request->relation();
+  if (relation == v1::RELATION_UNSPECIFIED) relation = v1::RELATION_MEMBER;
+  if (relation != v1::RELATION_MEMBER && relation != v1::RELATION_SISTER) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "a node is enrolled as a member or a sister");
+  }
+  if (request->note().size() > record::RecordLimits().max_short_text_bytes) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "note is too long");
+  }
+  v1::Enrollment enrollment;
+  enrollment.set_node_id(request->node_id());
+  enrollment.set_relation(relation);
+  enrollment.set_enrolled_us(NowMicros());
+  enrollment.set_note(request->note());
+  if (absl::Status s = deps_.store->PutEnrollment(enrollment); !s.ok()) return ToGrpcStatus(s);
+  *response = enrollment;
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::Revoke(grpc::ServerContext* context, const v1::RevokeRequest* request,
+                                  v1::Enrollment* response) {
+  if (grpc::Status s = CheckToken(*context); !s.ok()) return s;
+  absl::StatusOr<v1::Enrollment> enrollment = deps_.store->GetEnrollment(request->node_id());
+  if (!enrollment.ok()) return ToGrpcStatus(enrollment.status());
+  enrollment->set_revoked(true);
+  enrollment->set_revoked_us(NowMicros());
+  if (absl::Status s = deps_.store->PutEnrollment(*enrollment); !s.ok()) return ToGrpcStatus(s);
+  // Refused from now on (enrollment is checked on every call); open streams close at once.
+  deps_.registry->CancelStreams(request->node_id());
+  *response = *enrollment;
   return grpc::Status::OK;
 }
 

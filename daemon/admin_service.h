@@ -2,6 +2,11 @@
 
 #include <string>
 
+#include <vector>
+
+#include "daemon/replication/change_notifier.h"
+#include "daemon/replication/dial_peer.h"
+#include "daemon/replication/peer_registry.h"
 #include "ldgs/v1/admin.grpc.pb.h"
 #include "record/local_writer.h"
 #include "storage/store.h"
@@ -14,9 +19,18 @@ namespace ldgs::daemon {
 // operator, and the handlers do disk I/O that must not run on callback threads.
 class AdminService final : public v1::Admin::Service {
  public:
-  // `store` and `writer` must outlive the service.
-  AdminService(storage::Store* store, record::LocalWriter* writer, std::string node_id,
-               std::string token, int64_t started_us);
+  // What the service reads and drives; every pointer must outlive the service.
+  struct Deps {
+    storage::Store* store = nullptr;
+    record::LocalWriter* writer = nullptr;
+    replication::ChangeNotifier* notifier = nullptr;
+    replication::PeerRegistry* registry = nullptr;
+    std::vector<replication::DialPeer> dial_peers;
+    std::string node_id;
+    std::string token;
+    int64_t started_us = 0;
+  };
+  explicit AdminService(Deps deps);
 
   grpc::Status GetStatus(grpc::ServerContext* context, const v1::GetStatusRequest* request,
                          v1::NodeStatus* response) override;
@@ -30,15 +44,17 @@ class AdminService final : public v1::Admin::Service {
                            v1::Record* response) override;
   grpc::Status DeleteRecord(grpc::ServerContext* context, const v1::DeleteRecordRequest* request,
                             v1::Record* response) override;
+  grpc::Status ListPeers(grpc::ServerContext* context, const v1::ListPeersRequest* request,
+                         v1::ListPeersResponse* response) override;
+  grpc::Status Enroll(grpc::ServerContext* context, const v1::EnrollRequest* request,
+                      v1::Enrollment* response) override;
+  grpc::Status Revoke(grpc::ServerContext* context, const v1::RevokeRequest* request,
+                      v1::Enrollment* response) override;
 
  private:
   grpc::Status CheckToken(const grpc::ServerContext& context) const;
 
-  storage::Store* store_;
-  record::LocalWriter* writer_;
-  const std::string node_id_;
-  const std::string token_;
-  const int64_t started_us_;
+  const Deps deps_;
 };
 
 }  // namespace ldgs::daemon

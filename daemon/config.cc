@@ -5,13 +5,14 @@
 #include <sstream>
 
 #include "common/status_macros.h"
+#include "record/node_key.h"
 #include "toml++/toml.h"
 
 namespace ldgs::daemon {
 namespace {
 
-const std::set<std::string> kTopLevelKeys = {"data_dir", "role", "admin_listen", "listen",
-                                             "log_level", "limits"};
+const std::set<std::string> kTopLevelKeys = {"data_dir",  "role",   "admin_listen", "listen",
+                                             "log_level", "limits", "replication",  "peers"};
 
 template <typename T>
 absl::Status Read(const toml::table& table, const std::string& key, T* out,
@@ -84,6 +85,47 @@ absl::StatusOr<NodeConfig> LoadConfig(const std::string& path) {
     LDGS_RETURN_IF_ERROR(ReadSize(*limits, "max_tags", &l.max_tags, where));
     LDGS_RETURN_IF_ERROR(ReadSize(*limits, "max_tag_bytes", &l.max_tag_bytes, where));
   }
+  if (const toml::table* replication = table["replication"].as_table()) {
+    const std::string where = path + " [replication]";
+    replication::BatchLimits& b = config.batch_limits;
+    LDGS_RETURN_IF_ERROR(ReadSize(*replication, "batch_records", &b.max_records, where));
+    LDGS_RETURN_IF_ERROR(ReadSize(*replication, "batch_bytes", &b.max_bytes, where));
+    LDGS_RETURN_IF_ERROR(ReadSize(*replication, "max_message_bytes", &b.max_message_bytes, where));
+    size_t initial_ms = static_cast<size_t>(config.reconnect.initial.count());
+    size_t max_ms = static_cast<size_t>(config.reconnect.max.count());
+    size_t lifetime_s = static_cast<size_t>(config.reconnect.stream_lifetime.count());
+    LDGS_RETURN_IF_ERROR(ReadSize(*replication, "reconnect_initial_ms", &initial_ms, where));
+    LDGS_RETURN_IF_ERROR(ReadSize(*replication, "reconnect_max_ms", &max_ms, where));
+    LDGS_RETURN_IF_ERROR(ReadSize(*replication, "stream_lifetime_s", &lifetime_s, where));
+    config.reconnect.initial = std::chrono::milliseconds(initial_ms);
+    config.reconnect.max = std::chrono::milliseconds(max_ms);
+    config.reconnect.stream_lifetime = std::chrono::seconds(lifetime_s);
+  }
+  if (const toml::node* peers = table.get("peers")) {
+    const toml::array* list = peers->as_array();
+    if (list == nullptr) return absl::InvalidArgumentError(path + ": 'peers' must be [[peers]] tables");
+    for (size_t i = 0; i < list->size(); ++i) {
+      const std::string where = path + " peers[" + std::to_string(i) + "]";
+      const toml::table* entry = list->get(i)->as_table();
+      if (entry == nullptr) return absl::InvalidArgumentError(where + " is not a table");
+      replication::DialPeer peer;
+      std::string relation = "hub";
+      LDGS_RETURN_IF_ERROR(Read(*entry, "node_id", &peer.node_id, where));
+      LDGS_RETURN_IF_ERROR(Read(*entry, "address", &peer.address, where));
+      LDGS_RETURN_IF_ERROR(Read(*entry, "relation", &relation, where));
+      if (relation == "hub") {
+        peer.relation = v1::RELATION_HUB;
+      } else if (relation == "sister") {
+        peer.relation = v1::RELATION_SISTER;
+      } else {
+        return absl::InvalidArgumentError(where + ": relation must be 'hub' or 'sister'");
+      }
+      if (peer.node_id.empty() || peer.address.empty()) {
+        return absl::InvalidArgumentError(where + " needs node_id and address");
+      }
+      config.peers.push_back(std::move(peer));
+    }
+  }
   return config;
 }
 
@@ -103,6 +145,11 @@ absl::Status ValidateConfig(const NodeConfig& config) {
   if (!IsLoopback(config.admin_listen)) {
     return absl::InvalidArgumentError("admin_listen '" + config.admin_listen +
                                       "' must be a loopback address or unix:PATH");
+  }
+  for (const replication::DialPeer& peer : config.peers) {
+    if (!record::IsNodeId(peer.node_id)) {
+      return absl::InvalidArgumentError("peer node_id '" + peer.node_id + "' is not a node ID");
+    }
   }
   static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error", "off"};
   if (!kLevels.count(config.log_level)) {

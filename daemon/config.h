@@ -2,7 +2,11 @@
 
 #include <string>
 
+#include <vector>
+
 #include "absl/status/statusor.h"
+#include "daemon/replication/batch_limits.h"
+#include "daemon/replication/dial_peer.h"
 #include "ldgs/v1/record.pb.h"
 #include "record/limits.h"
 
@@ -19,6 +23,9 @@ struct NodeConfig {
   std::string listen = kDefaultListen;             // replication (node to node)
   std::string log_level = "info";
   record::RecordLimits limits;
+  replication::BatchLimits batch_limits;
+  replication::ReconnectPolicy reconnect;
+  std::vector<replication::DialPeer> peers;  // [[peers]]: nodes this one dials
 };
 
 // Parses a TOML config. INVALID_ARGUMENT with the file, line and reason on a syntax error,

@@ -5,11 +5,15 @@
 #include <utility>  // before Asio: Boost 1.74 with C++20 needs it (TOOLCHAIN.md)
 
 #include "boost/asio/io_context.hpp"
+#include "boost/asio/post.hpp"
 #include "boost/asio/signal_set.hpp"
+#include "boost/asio/thread_pool.hpp"
 #include "common/clock.h"
 #include "common/status_macros.h"
 #include "daemon/admin_service.h"
 #include "daemon/data_dir.h"
+#include "daemon/replication/peer_link.h"
+#include "daemon/replication/replication_service.h"
 #include "grpcpp/grpcpp.h"
 #include "record/local_writer.h"
 #include "record/node_key.h"
@@ -18,14 +22,24 @@
 
 namespace ldgs::daemon {
 
+// Members in construction order; teardown is explicit in ~Node.
 struct Node::State {
   NodeConfig config;
+  boost::asio::io_context io;
   std::unique_ptr<storage::Store> store;
   std::optional<record::NodeKey> key;
   std::unique_ptr<record::LocalWriter> writer;
+  std::unique_ptr<replication::ChangeNotifier> notifier;
+  replication::PeerRegistry registry;
+  std::unique_ptr<replication::SessionTable> sessions;
+  // Storage work of the replication streams runs here, off gRPC's callback threads.
+  boost::asio::thread_pool storage_pool{4};
+  replication::ReplicationContext replication;
+  std::unique_ptr<replication::ReplicationService> replication_service;
+  std::unique_ptr<grpc::Server> replication_server;
   std::unique_ptr<AdminService> admin_service;
   std::unique_ptr<grpc::Server> admin_server;
-  boost::asio::io_context io;
+  std::vector<std::unique_ptr<replication::PeerLink>> links;
 };
 
 namespace {
@@ -40,13 +54,22 @@ absl::StatusOr<std::string> ReadToken(const std::string& data_dir) {
 // Binds `address` (port 0 picks a free one); returns the server and the bound address.
 absl::StatusOr<std::unique_ptr<grpc::Server>> StartServer(grpc::Service* service,
                                                           const std::string& address,
+                                                          size_t max_message_bytes,
                                                           std::string* bound) {
   grpc::ServerBuilder builder;
   int port = 0;
-  // The admin API is loopback-only (checked in ValidateConfig); its token is the guard.
+  // The admin API is loopback-only (checked in ValidateConfig), guarded by its token; node
+  // to node traffic is plaintext until mTLS lands (docs/decisions.md).
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(service);
-  builder.SetMaxReceiveMessageSize(4 * 1024 * 1024);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(max_message_bytes));
+  builder.SetMaxSendMessageSize(static_cast<int>(max_message_bytes));
+  // Let dialers keep idle tailing streams alive with pings, and ping them in turn.
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 5000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server || (port == 0 && address.rfind("unix:", 0) != 0)) {
     return absl::UnavailableError("cannot listen on " + address);
@@ -73,28 +96,76 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const NodeConfig& config) {
   state->key.emplace(std::move(*key));
   LDGS_ASSIGN_OR_RETURN(state->store, storage::Store::Open(config.data_dir));
   LDGS_ASSIGN_OR_RETURN(std::string token, ReadToken(config.data_dir));
-  state->writer = std::make_unique<record::LocalWriter>(state->store.get(), &*state->key,
-                                                        config.limits);
-  state->admin_service = std::make_unique<AdminService>(
-      state->store.get(), state->writer.get(), state->key->node_id(), token, NowMicros());
+  State& st = *state;
+  st.writer = std::make_unique<record::LocalWriter>(st.store.get(), &*st.key, config.limits);
+  st.notifier = std::make_unique<replication::ChangeNotifier>(st.store->LastSequence());
+  st.store->SetCommitListener([notifier = st.notifier.get()](uint64_t seq) { notifier->Notify(seq); });
+  st.sessions = std::make_unique<replication::SessionTable>(st.key->node_id());
+
+  st.replication.store = st.store.get();
+  st.replication.key = &*st.key;
+  st.replication.self = {st.key->node_id(), config.role == v1::ROLE_HUB};
+  st.replication.record_limits = config.limits;
+  st.replication.batch_limits = config.batch_limits;
+  st.replication.notifier = st.notifier.get();
+  st.replication.registry = &st.registry;
+  st.replication.sessions = st.sessions.get();
+  st.replication.executor = [pool = &st.storage_pool](std::function<void()> task) {
+    boost::asio::post(*pool, std::move(task));
+  };
+  st.replication_service = std::make_unique<replication::ReplicationService>(&st.replication);
+  std::string listen_bound;
+  LDGS_ASSIGN_OR_RETURN(st.replication_server,
+                        StartServer(st.replication_service.get(), config.listen,
+                                    config.batch_limits.max_message_bytes, &listen_bound));
+
+  AdminService::Deps deps;
+  deps.store = st.store.get();
+  deps.writer = st.writer.get();
+  deps.notifier = st.notifier.get();
+  deps.registry = &st.registry;
+  deps.dial_peers = config.peers;
+  deps.node_id = st.key->node_id();
+  deps.token = token;
+  deps.started_us = NowMicros();
+  st.admin_service = std::make_unique<AdminService>(std::move(deps));
   std::string admin_bound;
-  LDGS_ASSIGN_OR_RETURN(state->admin_server,
-                        StartServer(state->admin_service.get(), config.admin_listen, &admin_bound));
+  LDGS_ASSIGN_OR_RETURN(st.admin_server, StartServer(st.admin_service.get(), config.admin_listen,
+                                                     4 * 1024 * 1024, &admin_bound));
+
+  for (const replication::DialPeer& peer : config.peers) {
+    st.links.push_back(std::make_unique<replication::PeerLink>(&st.io, &st.replication, peer,
+                                                               config.reconnect));
+    st.links.back()->Start();
+  }
+  // Address files last: their presence tells scripts and tests the node is serving.
+  LDGS_RETURN_IF_ERROR(
+      WriteFileAtomically(ListenAddressPath(config.data_dir), listen_bound + "\n", 0644));
   LDGS_RETURN_IF_ERROR(
       WriteFileAtomically(AdminAddressPath(config.data_dir), admin_bound + "\n", 0644));
-  spdlog::info("node {} ({}) serving admin on {}", state->key->node_id(),
-               RoleName(config.role), admin_bound);
+  spdlog::info("node {} ({}) serving replication on {}, admin on {}, dialing {} peer(s)",
+               st.key->node_id(), RoleName(config.role), listen_bound, admin_bound,
+               config.peers.size());
   return std::unique_ptr<Node>(new Node(std::move(state)));
 }
 
 Node::Node(std::unique_ptr<State> state) : state_(std::move(state)) {}
 
 Node::~Node() {
-  unlink(AdminAddressPath(state_->config.data_dir).c_str());
-  if (state_->admin_server) {
-    state_->admin_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
-    state_->admin_server->Wait();
-  }
+  State& st = *state_;
+  unlink(AdminAddressPath(st.config.data_dir).c_str());
+  unlink(ListenAddressPath(st.config.data_dir).c_str());
+  // Dialers first (they block on their own calls), then servers, then the storage pool
+  // that their reactors post to; the store closes last, with the State.
+  for (auto& link : st.links) link->Stop();
+  const auto drain = std::chrono::system_clock::now() + std::chrono::seconds(5);
+  if (st.replication_server) st.replication_server->Shutdown(drain);
+  if (st.admin_server) st.admin_server->Shutdown(drain);
+  if (st.notifier) st.notifier->WakeAll();
+  if (st.replication_server) st.replication_server->Wait();
+  if (st.admin_server) st.admin_server->Wait();
+  st.storage_pool.join();
+  st.links.clear();
 }
 
 const std::string& Node::node_id() const { return state_->key->node_id(); }

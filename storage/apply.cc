@@ -43,7 +43,7 @@ Decision Decide(const std::optional<StoredEntry>& held, const IncomingRecord& in
 
 absl::StatusOr<ApplyResult> Store::Apply(const std::vector<IncomingRecord>& records,
                                          const std::optional<CheckpointUpdate>& checkpoint) {
-  std::lock_guard<std::mutex> lock(write_mu_);
+  std::unique_lock<std::mutex> lock(write_mu_);
   rocksdb::WriteBatch batch;
   ApplyResult result;
   uint64_t seq = last_seq_;
@@ -121,7 +121,10 @@ absl::StatusOr<ApplyResult> Store::Apply(const std::vector<IncomingRecord>& reco
   rocksdb::WriteOptions options;
   options.sync = true;  // acknowledged means on disk
   LDGS_RETURN_IF_ERROR(FromRocksDb(db_->Write(options, &batch), "apply batch"));
+  const bool fed = seq != last_seq_;
   last_seq_ = seq;
+  lock.unlock();
+  if (fed && commit_listener_) commit_listener_(seq);
   return result;
 }
 

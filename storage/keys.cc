@@ -37,10 +37,13 @@ bool DecodeU64(std::string_view bytes, uint64_t* value) {
 }
 
 std::string CheckpointKey(std::string_view peer, PeerDirection direction) {
-  std::string key(peer);
+  std::string key = "c";
+  key.append(peer);
   key.push_back('\0');
   key.push_back(static_cast<char>(direction));
   return key;
 }
+
+std::string EnrollmentKey(std::string_view node_id) { return "e" + std::string(node_id); }
 
 }  // namespace ldgs::storage

@@ -20,7 +20,10 @@ std::string EncodeU64(uint64_t value);
 bool DecodeU64(std::string_view bytes, uint64_t* value);
 
 enum class PeerDirection : char { kInbound = 'i', kOutbound = 'o' };
-// peers CF: peer '\0' direction.
+// peers CF: 'c' peer '\0' direction -> sequence.
 std::string CheckpointKey(std::string_view peer, PeerDirection direction);
+// peers CF: 'e' node_id -> Enrollment.
+std::string EnrollmentKey(std::string_view node_id);
+inline constexpr char kEnrollmentPrefix[] = "e";
 
 }  // namespace ldgs::storage

@@ -77,3 +77,44 @@ uint64_t Store::LastSequence() const {
 }
 
 }  // namespace ldgs::storage
+
+namespace ldgs::storage {
+
+void Store::SetCommitListener(std::function<void(uint64_t)> listener) {
+  commit_listener_ = std::move(listener);
+}
+
+absl::Status Store::PutEnrollment(const v1::Enrollment& enrollment) {
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  return FromRocksDb(
+      db_->Put(sync, peers_, EnrollmentKey(enrollment.node_id()), enrollment.SerializeAsString()),
+      "write enrollment");
+}
+
+absl::StatusOr<v1::Enrollment> Store::GetEnrollment(std::string_view node_id) const {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), peers_, EnrollmentKey(node_id), &value);
+  if (s.IsNotFound()) return absl::NotFoundError("node " + std::string(node_id) + " is not enrolled");
+  LDGS_RETURN_IF_ERROR(FromRocksDb(s, "read enrollment"));
+  v1::Enrollment enrollment;
+  if (!enrollment.ParseFromString(value)) return absl::DataLossError("corrupt enrollment");
+  return enrollment;
+}
+
+absl::StatusOr<std::vector<v1::Enrollment>> Store::ListEnrollments() const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), peers_));
+  std::vector<v1::Enrollment> enrollments;
+  for (it->Seek(kEnrollmentPrefix); it->Valid() && it->key().starts_with(kEnrollmentPrefix);
+       it->Next()) {
+    v1::Enrollment enrollment;
+    if (!enrollment.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return absl::DataLossError("corrupt enrollment");
+    }
+    enrollments.push_back(std::move(enrollment));
+  }
+  LDGS_RETURN_IF_ERROR(FromRocksDb(it->status(), "list enrollments"));
+  return enrollments;
+}
+
+}  // namespace ldgs::storage

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -10,6 +11,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "ldgs/v1/peer.pb.h"
 #include "ldgs/v1/record.pb.h"
 #include "ldgs/v1/storage.pb.h"
 #include "storage/keys.h"
@@ -101,6 +103,16 @@ class Store {
   // The highest sequence issued so far.
   uint64_t LastSequence() const;
 
+  // Enrollments (who may dial this node), synced on write.
+  absl::Status PutEnrollment(const v1::Enrollment& enrollment);
+  // NOT_FOUND when the node was never enrolled.
+  absl::StatusOr<v1::Enrollment> GetEnrollment(std::string_view node_id) const;
+  absl::StatusOr<std::vector<v1::Enrollment>> ListEnrollments() const;
+
+  // Called with the new last sequence after every batch that added feed entries, outside
+  // the store's locks. Set once, before concurrent use.
+  void SetCommitListener(std::function<void(uint64_t)> listener);
+
  private:
   Store() = default;
   absl::Status LoadMeta();
@@ -116,6 +128,7 @@ class Store {
 
   mutable std::mutex write_mu_;  // one writer at a time: apply reads, then writes
   uint64_t last_seq_ ABSL_GUARDED_BY(write_mu_) = 0;
+  std::function<void(uint64_t)> commit_listener_;
 };
 
 }  // namespace ldgs::storage

@@ -1,0 +1,222 @@
+#include "daemon/replication/peer_link.h"
+
+#include "boost/asio/post.hpp"
+#include "common/base32.h"
+#include "daemon/replication/inbound_batch.h"
+#include "daemon/replication/outbound_batch.h"
+#include "grpcpp/grpcpp.h"
+#include "ldgs/v1/replication.grpc.pb.h"
+#include "record/node_key.h"
+#include "spdlog/spdlog.h"
+
+namespace ldgs::daemon::replication {
+namespace {
+
+constexpr auto kHelloDeadline = std::chrono::seconds(10);
+constexpr auto kIdleWake = std::chrono::seconds(1);  // re-check for shutdown while idle
+
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address, const BatchLimits& limits) {
+  grpc::ChannelArguments args;
+  // Keepalive finds a dead hub behind a silent NAT within seconds, not at TCP timeout.
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  args.SetMaxReceiveMessageSize(static_cast<int>(limits.max_message_bytes));
+  args.SetMaxSendMessageSize(static_cast<int>(limits.max_message_bytes));
+  // Our own backoff decides when to redial; keep gRPC's reconnect quick underneath it.
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+}
+
+absl::Status FromGrpc(const grpc::Status& status, const std::string& what) {
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                      what + ": " + status.error_message());
+}
+
+}  // namespace
+
+PeerLink::PeerLink(boost::asio::io_context* io, ReplicationContext* context, DialPeer peer,
+                   ReconnectPolicy policy)
+    : io_(io),
+      context_(context),
+      peer_(std::move(peer)),
+      policy_(policy),
+      timer_(*io),
+      backoff_(policy.initial) {}
+
+PeerLink::~PeerLink() { Stop(); }
+
+void PeerLink::Start() {
+  boost::asio::post(*io_, [this] { ScheduleDial(std::chrono::milliseconds(0)); });
+}
+
+void PeerLink::Stop() {
+  stopping_ = true;
+  CancelCalls();
+  context_->notifier->WakeAll();
+  if (session_thread_.joinable()) session_thread_.join();
+}
+
+void PeerLink::ScheduleDial(std::chrono::milliseconds delay) {
+  if (stopping_) return;
+  timer_.expires_after(delay);
+  timer_.async_wait([this](const boost::system::error_code& error) {
+    if (error || stopping_) return;
+    Dial();
+  });
+}
+
+void PeerLink::Dial() {
+  if (session_thread_.joinable()) session_thread_.join();  // the last one has ended
+  session_thread_ = std::thread([this] {
+    bool made_progress = false;
+    absl::Status ended = RunSession(&made_progress);
+    if (stopping_) return;
+    context_->registry->RecordError(peer_.node_id, ended.ok() ? "" : std::string(ended.message()));
+    if (!ended.ok()) spdlog::warn("peer {} at {}: {}", peer_.node_id, peer_.address, ended.ToString());
+    boost::asio::post(*io_, [this, made_progress] {
+      // Exponential backoff with jitter, back to the start after a session that worked.
+      backoff_ = made_progress ? policy_.initial : std::min(backoff_ * 2, policy_.max);
+      std::uniform_real_distribution<double> jitter(0.5, 1.5);
+      ScheduleDial(std::chrono::milliseconds(
+          static_cast<int64_t>(static_cast<double>(backoff_.count()) * jitter(random_))));
+    });
+  });
+}
+
+void PeerLink::CancelCalls() {
+  std::lock_guard<std::mutex> lock(calls_mu_);
+  for (grpc::ClientContext* call : calls_) call->TryCancel();
+}
+
+absl::Status PeerLink::RunSession(bool* made_progress) {
+  auto stub = v1::Replication::NewStub(MakeChannel(peer_.address, context_->batch_limits));
+
+  // Hello: the peer proves it holds the key of the node ID we were configured with.
+  v1::HelloRequest hello;
+  hello.set_protocol_version(kProtocolVersion);
+  hello.set_node_id(context_->key->node_id());
+  hello.set_role(context_->self.is_hub ? v1::ROLE_HUB : v1::ROLE_CHAPTER);
+  hello.set_nonce(record::RandomBytes(kNonceBytes));
+  v1::HelloResponse welcome;
+  grpc::ClientContext hello_call;
+  hello_call.set_deadline(std::chrono::system_clock::now() + kHelloDeadline);
+  grpc::Status hello_status = stub->Hello(&hello_call, hello, &welcome);
+  if (!hello_status.ok()) return FromGrpc(hello_status, "hello");
+  if (welcome.node_id() != peer_.node_id) {
+    return absl::PermissionDeniedError("the node at " + peer_.address + " is " +
+                                       welcome.node_id() + ", not the configured " + peer_.node_id);
+  }
+  if (!record::VerifySignature(peer_.node_id,
+                               HelloTranscript(hello.nonce(), hello.node_id(), welcome.challenge()),
+                               welcome.signature())) {
+    return absl::PermissionDeniedError("hello signature of " + peer_.node_id + " does not verify");
+  }
+  const PeerView peer{peer_.node_id, peer_.relation, welcome.role() == v1::ROLE_HUB};
+  BatchLimits limits = context_->batch_limits;
+  if (welcome.max_batch_records() > 0) {
+    limits.max_records = std::min<size_t>(limits.max_records, welcome.max_batch_records());
+  }
+  if (welcome.max_batch_bytes() > 0) {
+    limits.max_bytes = std::min<size_t>(limits.max_bytes, welcome.max_batch_bytes());
+  }
+  const std::string proof = Base32Encode(
+      context_->key->Sign(SessionProofMessage(welcome.challenge(), peer_.node_id)));
+  auto prepare = [&](grpc::ClientContext* call) {
+    call->AddMetadata(kNodeIdHeader, context_->key->node_id());
+    call->AddMetadata(kSessionHeader, Base32Encode(welcome.challenge()));
+    call->AddMetadata(kProofHeader, proof);
+    call->set_deadline(std::chrono::system_clock::now() + policy_.stream_lifetime);
+  };
+
+  session_over_ = false;
+  grpc::ClientContext pull_call;
+  grpc::ClientContext push_call;
+  prepare(&pull_call);
+  prepare(&push_call);
+  {
+    std::lock_guard<std::mutex> lock(calls_mu_);
+    calls_ = {&pull_call, &push_call};
+  }
+  if (stopping_) CancelCalls();
+
+  absl::StatusOr<uint64_t> since = context_->store->Checkpoint(peer_.node_id,
+                                                               storage::PeerDirection::kInbound);
+  if (!since.ok()) return since.status();
+  v1::PullRequest pull_request;
+  pull_request.set_since(*since);
+  std::unique_ptr<grpc::ClientReader<v1::Batch>> pull = stub->Pull(&pull_call, pull_request);
+  std::unique_ptr<grpc::ClientReaderWriter<v1::Batch, v1::PushAck>> push = stub->Push(&push_call);
+  context_->registry->SetSessionUp(peer_.node_id, true);
+  context_->registry->RecordSent(peer_.node_id, welcome.push_checkpoint());
+  spdlog::info("peer {} at {}: session up", peer_.node_id, peer_.address);
+
+  bool push_progress = false;
+  std::thread push_thread([&] {
+    PushLoop(push.get(), welcome.push_checkpoint(), peer, &pull_call, &push_progress);
+  });
+
+  // Pull on this thread: apply each batch with its checkpoint, until the stream ends.
+  absl::Status ended = absl::OkStatus();
+  v1::Batch batch;
+  while (pull->Read(&batch)) {
+    absl::StatusOr<storage::ApplyResult> applied = ApplyInboundBatch(
+        context_->store, batch, peer, context_->record_limits, limits);
+    if (!applied.ok()) {
+      ended = applied.status();
+      break;
+    }
+    context_->registry->RecordReceived(peer_.node_id, batch.up_to(), batch.head(),
+                                       static_cast<uint64_t>(applied->forks));
+    *made_progress = true;
+  }
+  session_over_ = true;  // either direction ending ends the session
+  CancelCalls();
+  context_->notifier->WakeAll();
+  push_thread.join();
+  grpc::Status pull_status = pull->Finish();
+  {
+    std::lock_guard<std::mutex> lock(calls_mu_);
+    calls_.clear();
+  }
+  context_->registry->SetSessionUp(peer_.node_id, false);
+  *made_progress = *made_progress || push_progress;
+  if (!ended.ok()) return ended;
+  if (!pull_status.ok() && pull_status.error_code() != grpc::StatusCode::CANCELLED) {
+    return FromGrpc(pull_status, "pull");
+  }
+  return absl::UnavailableError("session ended");
+}
+
+void PeerLink::PushLoop(grpc::ClientReaderWriter<v1::Batch, v1::PushAck>* stream,
+                        uint64_t cursor, const PeerView& peer, grpc::ClientContext* pull_call,
+                        bool* made_progress) {
+  v1::PushAck ack;
+  while (!stopping_ && !session_over_) {
+    absl::StatusOr<v1::Batch> batch =
+        BuildOutboundBatch(*context_->store, cursor, context_->self, peer, context_->batch_limits);
+    if (!batch.ok()) {
+      spdlog::error("push to {}: {}", peer_.node_id, batch.status().ToString());
+      break;
+    }
+    if (batch->up_to() == cursor) {
+      context_->notifier->WaitBeyond(cursor, std::chrono::steady_clock::now() + kIdleWake);
+      if (session_over_) break;
+      continue;
+    }
+    if (!stream->Write(*batch) || !stream->Read(&ack)) break;
+    cursor = ack.up_to();
+    context_->registry->RecordSent(peer_.node_id, cursor);
+    *made_progress = true;
+  }
+  pull_call->TryCancel();  // the session ends as a whole
+  grpc::Status status = stream->Finish();
+  if (!status.ok() && status.error_code() != grpc::StatusCode::CANCELLED) {
+    spdlog::warn("push to {}: {}", peer_.node_id, status.error_message());
+    context_->registry->RecordError(peer_.node_id, "push: " + status.error_message());
+  }
+}
+
+}  // namespace ldgs::daemon::replication

@@ -1,0 +1,65 @@
+#include "daemon/replication/peer_registry.h"
+
+#include <vector>
+
+#include "common/clock.h"
+
+namespace ldgs::daemon::replication {
+
+uint64_t PeerRegistry::StreamOpened(const std::string& peer, std::function<void()> cancel) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const uint64_t id = next_id_++;
+  cancels_[peer][id] = std::move(cancel);
+  ++states_[peer].open_streams;
+  return id;
+}
+
+void PeerRegistry::StreamClosed(const std::string& peer, uint64_t id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (cancels_[peer].erase(id) > 0) --states_[peer].open_streams;
+}
+
+void PeerRegistry::SetSessionUp(const std::string& peer, bool up) {
+  std::lock_guard<std::mutex> lock(mu_);
+  states_[peer].session_up = up;
+}
+
+void PeerRegistry::RecordSent(const std::string& peer, uint64_t up_to) {
+  std::lock_guard<std::mutex> lock(mu_);
+  State& state = states_[peer];
+  state.sent_up_to = up_to;
+  state.sent_known = true;
+  state.last_sync_us = NowMicros();
+}
+
+void PeerRegistry::RecordReceived(const std::string& peer, uint64_t up_to, uint64_t head,
+                                  uint64_t forks) {
+  std::lock_guard<std::mutex> lock(mu_);
+  State& state = states_[peer];
+  state.received_up_to = up_to;
+  state.peer_head = head;
+  state.received_known = true;
+  state.forks += forks;
+  state.last_sync_us = NowMicros();
+}
+
+void PeerRegistry::RecordError(const std::string& peer, const std::string& error) {
+  std::lock_guard<std::mutex> lock(mu_);
+  states_[peer].last_error = error;
+}
+
+void PeerRegistry::CancelStreams(const std::string& peer) {
+  std::vector<std::function<void()>> cancels;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& [id, cancel] : cancels_[peer]) cancels.push_back(cancel);
+  }
+  for (auto& cancel : cancels) cancel();  // outside the lock: a reactor may close at once
+}
+
+std::map<std::string, PeerRegistry::State> PeerRegistry::Snapshot() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return states_;
+}
+
+}  // namespace ldgs::daemon::replication

@@ -1,0 +1,52 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+
+namespace ldgs::daemon::replication {
+
+// Live replication state per peer, for `ldgsctl peers`, `sync --wait` and revocation.
+// In memory only: checkpoints that matter for correctness live in the store. Thread-safe.
+class PeerRegistry {
+ public:
+  struct State {
+    int open_streams = 0;
+    bool session_up = false;      // dialed peers: Hello done and streams running
+    int64_t last_sync_us = 0;
+    uint64_t sent_up_to = 0;      // the peer applied our feed through here
+    bool sent_known = false;
+    uint64_t received_up_to = 0;  // we applied the peer's feed through here
+    uint64_t peer_head = 0;       // the peer's last sequence, as of its last batch
+    bool received_known = false;
+    uint64_t forks = 0;
+    std::string last_error;
+  };
+
+  // Registers an open stream of `peer`; `cancel` closes it (used on revocation). Returns
+  // an id for StreamClosed.
+  uint64_t StreamOpened(const std::string& peer, std::function<void()> cancel);
+  void StreamClosed(const std::string& peer, uint64_t id);
+  void SetSessionUp(const std::string& peer, bool up);
+
+  void RecordSent(const std::string& peer, uint64_t up_to);
+  void RecordReceived(const std::string& peer, uint64_t up_to, uint64_t head, uint64_t forks);
+  void RecordError(const std::string& peer, const std::string& error);
+
+  // Closes every open stream of `peer`.
+  void CancelStreams(const std::string& peer);
+
+  std::map<std::string, State> Snapshot() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, State> states_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::map<uint64_t, std::function<void()>>> cancels_ ABSL_GUARDED_BY(mu_);
+  uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
+};
+
+}  // namespace ldgs::daemon::replication

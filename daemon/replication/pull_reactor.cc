@@ -1,0 +1,81 @@
+#include "daemon/replication/pull_reactor.h"
+
+#include "daemon/grpc_status.h"
+#include "daemon/replication/outbound_batch.h"
+#include "spdlog/spdlog.h"
+
+namespace ldgs::daemon::replication {
+
+PullReactor::PullReactor(ReplicationContext* context, PeerView peer, uint64_t since)
+    : context_(context),
+      peer_(std::move(peer)),
+      guard_(
+          context->registry, peer_.node_id, [this](grpc::Status s) { Finish(s); },
+          [this] { delete this; }),
+      cursor_(since) {
+  guard_.Post(context_->executor, [this] { SendNext(); });
+}
+
+void PullReactor::SendNext() {
+  if (guard_.finished()) return;
+  absl::StatusOr<v1::Batch> batch =
+      BuildOutboundBatch(*context_->store, cursor_, context_->self, peer_, context_->batch_limits);
+  if (!batch.ok()) {
+    spdlog::error("pull for {}: {}", peer_.node_id, batch.status().ToString());
+    guard_.FinishOnce(ToGrpcStatus(batch.status()));
+    return;
+  }
+  if (batch->up_to() == cursor_ && sent_first_) {
+    WaitForChange();
+    return;
+  }
+  sent_first_ = true;
+  cursor_ = batch->up_to();
+  batch_ = std::move(*batch);
+  guard_.StartUnlessFinished([this] { StartWrite(&batch_); });
+}
+
+void PullReactor::WaitForChange() {
+  // Held while registered; the callback (or OnCancel's successful Cancel) releases it.
+  guard_.Hold();
+  const uint64_t id = context_->notifier->CallWhenBeyond(cursor_, [this] {
+    {
+      std::lock_guard<std::mutex> lock(wait_mu_);
+      wait_id_ = 0;
+    }
+    guard_.Post(context_->executor, [this] { SendNext(); });
+    guard_.Release();
+  });
+  if (id == 0) return;  // already ran
+  {
+    // A stale id (the callback ran meanwhile) is harmless: Cancel then returns false.
+    std::lock_guard<std::mutex> lock(wait_mu_);
+    wait_id_ = id;
+  }
+  // Cancelled while registering: OnCancel may have missed the id.
+  if (guard_.finished() && context_->notifier->Cancel(id)) guard_.Release();
+}
+
+void PullReactor::OnWriteDone(bool ok) {
+  if (!ok) {
+    guard_.FinishOnce(grpc::Status(grpc::StatusCode::CANCELLED, "pull stream broken"));
+    return;
+  }
+  context_->registry->RecordSent(peer_.node_id, cursor_);
+  guard_.Post(context_->executor, [this] { SendNext(); });
+}
+
+void PullReactor::OnCancel() {
+  guard_.FinishOnce(grpc::Status(grpc::StatusCode::CANCELLED, "pull cancelled"));
+  uint64_t id = 0;
+  {
+    std::lock_guard<std::mutex> lock(wait_mu_);
+    id = wait_id_;
+    wait_id_ = 0;
+  }
+  if (id != 0 && context_->notifier->Cancel(id)) guard_.Release();
+}
+
+void PullReactor::OnDone() { guard_.Done(); }
+
+}  // namespace ldgs::daemon::replication

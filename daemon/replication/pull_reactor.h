@@ -1,0 +1,38 @@
+#pragma once
+
+#include <mutex>
+
+#include "daemon/replication/replication_context.h"
+#include "daemon/replication/stream_guard.h"
+#include "grpcpp/support/server_callback.h"
+#include "ldgs/v1/replication.pb.h"
+
+namespace ldgs::daemon::replication {
+
+// Server side of Pull: sends this node's feed after the dialer's checkpoint, filtered for
+// the dialer, one batch at a time; when caught up it waits on the change notifier (no
+// thread held) and sends new changes as they commit. Deletes itself when done.
+class PullReactor final : public grpc::ServerWriteReactor<v1::Batch> {
+ public:
+  PullReactor(ReplicationContext* context, PeerView peer, uint64_t since);
+
+  void OnWriteDone(bool ok) override;
+  void OnCancel() override;
+  void OnDone() override;
+
+ private:
+  // On the storage executor: builds the next batch and writes it, or waits for a change.
+  void SendNext();
+  void WaitForChange();
+
+  ReplicationContext* context_;
+  const PeerView peer_;
+  StreamGuard guard_;
+  uint64_t cursor_;  // touched only by SendNext, which never runs twice at once
+  bool sent_first_ = false;  // the first batch goes out even when empty: it tells the head
+  v1::Batch batch_;
+  std::mutex wait_mu_;
+  uint64_t wait_id_ = 0;  // the notifier registration while caught up, or 0
+};
+
+}  // namespace ldgs::daemon::replication

@@ -1,0 +1,59 @@
+#include "daemon/replication/push_reactor.h"
+
+#include "daemon/grpc_status.h"
+#include "daemon/replication/inbound_batch.h"
+#include "spdlog/spdlog.h"
+
+namespace ldgs::daemon::replication {
+
+PushReactor::PushReactor(ReplicationContext* context, PeerView peer)
+    : context_(context),
+      peer_(std::move(peer)),
+      guard_(
+          context->registry, peer_.node_id, [this](grpc::Status s) { Finish(s); },
+          [this] { delete this; }) {
+  guard_.StartUnlessFinished([this] { StartRead(&batch_); });
+}
+
+void PushReactor::OnReadDone(bool ok) {
+  if (!ok) {  // the dialer closed its side, or the call broke
+    guard_.FinishOnce(grpc::Status::OK);
+    return;
+  }
+  guard_.Post(context_->executor, [this] { ApplyBatch(); });
+}
+
+void PushReactor::ApplyBatch() {
+  absl::StatusOr<storage::ApplyResult> applied =
+      ApplyInboundBatch(context_->store, batch_, peer_, context_->record_limits,
+                        context_->batch_limits);
+  if (!applied.ok()) {
+    spdlog::warn("push from {}: {}", peer_.node_id, applied.status().ToString());
+    context_->registry->RecordError(peer_.node_id, std::string(applied.status().message()));
+    guard_.FinishOnce(ToGrpcStatus(applied.status()));
+    return;
+  }
+  if (applied->forks > 0) {
+    spdlog::warn("push from {}: refused {} forked record(s)", peer_.node_id, applied->forks);
+  }
+  context_->registry->RecordReceived(peer_.node_id, batch_.up_to(), batch_.head(),
+                                     static_cast<uint64_t>(applied->forks));
+  ack_.set_up_to(batch_.up_to());
+  guard_.StartUnlessFinished([this] { StartWrite(&ack_); });
+}
+
+void PushReactor::OnWriteDone(bool ok) {
+  if (!ok) {
+    guard_.FinishOnce(grpc::Status(grpc::StatusCode::CANCELLED, "push stream broken"));
+    return;
+  }
+  guard_.StartUnlessFinished([this] { StartRead(&batch_); });
+}
+
+void PushReactor::OnCancel() {
+  guard_.FinishOnce(grpc::Status(grpc::StatusCode::CANCELLED, "push cancelled"));
+}
+
+void PushReactor::OnDone() { guard_.Done(); }
+
+}  // namespace ldgs::daemon::replication

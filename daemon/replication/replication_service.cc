@@ -1,0 +1,119 @@
+#include "daemon/replication/replication_service.h"
+
+#include "common/base32.h"
+#include "common/status_macros.h"
+#include "daemon/grpc_status.h"
+#include "daemon/replication/pull_reactor.h"
+#include "daemon/replication/push_reactor.h"
+#include "record/node_key.h"
+#include "spdlog/spdlog.h"
+
+namespace ldgs::daemon::replication {
+namespace {
+
+std::string MetadataValue(const grpc::CallbackServerContext& call, const char* key) {
+  auto it = call.client_metadata().find(key);
+  if (it == call.client_metadata().end()) return "";
+  return std::string(it->second.data(), it->second.size());
+}
+
+// A reactor that ends the call at once with `status`.
+template <typename Reactor>
+class RefusingReactor final : public Reactor {
+ public:
+  explicit RefusingReactor(const grpc::Status& status) { this->Finish(status); }
+  void OnDone() override { delete this; }
+};
+
+}  // namespace
+
+ReplicationService::ReplicationService(ReplicationContext* context) : context_(context) {}
+
+absl::StatusOr<v1::Enrollment> ReplicationService::ActiveEnrollment(
+    std::string_view node_id) const {
+  absl::StatusOr<v1::Enrollment> enrollment = context_->store->GetEnrollment(node_id);
+  if (absl::IsNotFound(enrollment.status())) {
+    return absl::PermissionDeniedError("node " + std::string(node_id) + " is not enrolled here");
+  }
+  if (!enrollment.ok()) return enrollment.status();
+  if (enrollment->revoked()) {
+    return absl::PermissionDeniedError("node " + std::string(node_id) + " was revoked");
+  }
+  return enrollment;
+}
+
+grpc::ServerUnaryReactor* ReplicationService::Hello(grpc::CallbackServerContext* call,
+                                                    const v1::HelloRequest* request,
+                                                    v1::HelloResponse* response) {
+  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
+  auto refuse = [&](const absl::Status& status) {
+    reactor->Finish(ToGrpcStatus(status));
+    return reactor;
+  };
+  if (request->protocol_version() != kProtocolVersion) {
+    return refuse(absl::FailedPreconditionError(
+        "protocol version " + std::to_string(request->protocol_version()) +
+        " is not supported; this node speaks " + std::to_string(kProtocolVersion)));
+  }
+  if (!record::IsNodeId(request->node_id())) {
+    return refuse(absl::InvalidArgumentError("hello: node_id is not a node ID"));
+  }
+  if (request->nonce().size() != kNonceBytes) {
+    return refuse(absl::InvalidArgumentError("hello: nonce must be 32 bytes"));
+  }
+  // Enrollment and checkpoint are point reads that RocksDB answers from memory; not worth
+  // a hop to the storage executor.
+  absl::StatusOr<v1::Enrollment> enrollment = ActiveEnrollment(request->node_id());
+  if (!enrollment.ok()) return refuse(enrollment.status());
+  absl::StatusOr<uint64_t> checkpoint =
+      context_->store->Checkpoint(request->node_id(), storage::PeerDirection::kInbound);
+  if (!checkpoint.ok()) return refuse(checkpoint.status());
+
+  const std::string challenge = context_->sessions->Open(request->node_id(), request->role());
+  response->set_protocol_version(kProtocolVersion);
+  response->set_node_id(context_->key->node_id());
+  response->set_role(context_->self.is_hub ? v1::ROLE_HUB : v1::ROLE_CHAPTER);
+  response->set_challenge(challenge);
+  response->set_signature(
+      context_->key->Sign(HelloTranscript(request->nonce(), request->node_id(), challenge)));
+  response->set_push_checkpoint(*checkpoint);
+  response->set_max_batch_records(static_cast<uint32_t>(context_->batch_limits.max_records));
+  response->set_max_batch_bytes(context_->batch_limits.max_bytes);
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+absl::StatusOr<PeerView> ReplicationService::Authenticate(
+    const grpc::CallbackServerContext& call) const {
+  const std::string node_id = MetadataValue(call, kNodeIdHeader);
+  std::optional<std::string> challenge = Base32Decode(MetadataValue(call, kSessionHeader));
+  std::optional<std::string> proof = Base32Decode(MetadataValue(call, kProofHeader));
+  if (node_id.empty() || !challenge || !proof) {
+    return absl::UnauthenticatedError("missing session proof; call Hello first");
+  }
+  LDGS_ASSIGN_OR_RETURN(SessionTable::Session session,
+                        context_->sessions->Check(node_id, *challenge, *proof));
+  LDGS_ASSIGN_OR_RETURN(v1::Enrollment enrollment, ActiveEnrollment(node_id));
+  return PeerView{node_id, enrollment.relation(), session.role == v1::ROLE_HUB};
+}
+
+grpc::ServerBidiReactor<v1::Batch, v1::PushAck>* ReplicationService::Push(
+    grpc::CallbackServerContext* call) {
+  absl::StatusOr<PeerView> peer = Authenticate(*call);
+  if (!peer.ok()) {
+    return new RefusingReactor<grpc::ServerBidiReactor<v1::Batch, v1::PushAck>>(
+        ToGrpcStatus(peer.status()));
+  }
+  return new PushReactor(context_, std::move(*peer));
+}
+
+grpc::ServerWriteReactor<v1::Batch>* ReplicationService::Pull(grpc::CallbackServerContext* call,
+                                                              const v1::PullRequest* request) {
+  absl::StatusOr<PeerView> peer = Authenticate(*call);
+  if (!peer.ok()) {
+    return new RefusingReactor<grpc::ServerWriteReactor<v1::Batch>>(ToGrpcStatus(peer.status()));
+  }
+  return new PullReactor(context_, std::move(*peer), request->since());
+}
+
+}  // namespace ldgs::daemon::replication

@@ -1,0 +1,71 @@
+#include "daemon/replication/session_table.h"
+
+#include "record/node_key.h"
+
+namespace ldgs::daemon::replication {
+
+std::string HelloTranscript(std::string_view client_nonce, std::string_view client_id,
+                            std::string_view challenge) {
+  std::string out = "ldgs-hello-v1";
+  for (std::string_view part : {client_nonce, client_id, challenge}) {
+    out.push_back('\0');
+    out.append(part);
+  }
+  return out;
+}
+
+std::string SessionProofMessage(std::string_view challenge, std::string_view server_id) {
+  std::string out = "ldgs-session-v1";
+  out.push_back('\0');
+  out.append(challenge);
+  out.push_back('\0');
+  out.append(server_id);
+  return out;
+}
+
+SessionTable::SessionTable(std::string server_id, size_t max_sessions,
+                           std::chrono::seconds lifetime)
+    : server_id_(std::move(server_id)), max_sessions_(max_sessions), lifetime_(lifetime) {}
+
+std::string SessionTable::Open(const std::string& node_id, v1::Role role) {
+  const auto now = std::chrono::steady_clock::now();
+  std::string challenge = record::RandomBytes(kNonceBytes);
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto it = sessions_.begin(); it != sessions_.end();) {
+    it = it->second.expires < now ? sessions_.erase(it) : std::next(it);
+  }
+  // Full of live sessions: drop the one closest to expiry rather than refuse everyone.
+  if (sessions_.size() >= max_sessions_) {
+    auto oldest = sessions_.begin();
+    for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
+      if (it->second.expires < oldest->second.expires) oldest = it;
+    }
+    sessions_.erase(oldest);
+  }
+  sessions_[challenge] = Session{node_id, role, now + lifetime_};
+  return challenge;
+}
+
+absl::StatusOr<SessionTable::Session> SessionTable::Check(std::string_view node_id,
+                                                          std::string_view challenge,
+                                                          std::string_view proof) const {
+  Session session;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = sessions_.find(std::string(challenge));
+    if (it == sessions_.end() || it->second.expires < std::chrono::steady_clock::now()) {
+      return absl::UnauthenticatedError("unknown or expired session; call Hello again");
+    }
+    session = it->second;
+  }
+  if (session.node_id != node_id) {
+    return absl::UnauthenticatedError("session was opened for another node");
+  }
+  if (!record::VerifySignature(node_id, SessionProofMessage(challenge, server_id_), proof)) {
+    return absl::UnauthenticatedError("session proof does not verify against node " +
+                                      std::string(node_id));
+  }
+  return session;
+}
+
+}  // namespace ldgs::daemon::replication

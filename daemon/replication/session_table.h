@@ -1,0 +1,59 @@
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "ldgs/v1/record.pb.h"
+
+namespace ldgs::daemon::replication {
+
+inline constexpr uint32_t kProtocolVersion = 1;
+inline constexpr size_t kNonceBytes = 32;
+
+// What the dialed node signs in Hello: proves it holds its key, bound to this dialer's
+// fresh nonce and to the challenge it hands out.
+std::string HelloTranscript(std::string_view client_nonce, std::string_view client_id,
+                            std::string_view challenge);
+// What the dialer signs on every Push and Pull call: proves it holds its key, bound to the
+// dialed node's challenge.
+std::string SessionProofMessage(std::string_view challenge, std::string_view server_id);
+
+// Metadata keys of the session proof on Push and Pull calls (values base32).
+inline constexpr char kNodeIdHeader[] = "ldgs-node-id";
+inline constexpr char kSessionHeader[] = "ldgs-session";
+inline constexpr char kProofHeader[] = "ldgs-proof";
+
+// Sessions handed out by Hello, bounded in number and lifetime. Thread-safe.
+class SessionTable {
+ public:
+  struct Session {
+    std::string node_id;
+    v1::Role role;
+    std::chrono::steady_clock::time_point expires;
+  };
+
+  explicit SessionTable(std::string server_id, size_t max_sessions = 10000,
+                        std::chrono::seconds lifetime = std::chrono::hours(1));
+
+  // Opens a session for `node_id` (claimed, proven on use); returns the challenge.
+  std::string Open(const std::string& node_id, v1::Role role);
+
+  // Checks a call's session proof. UNAUTHENTICATED when the session is unknown, expired,
+  // opened for another node, or the proof does not verify. Returns the session.
+  absl::StatusOr<Session> Check(std::string_view node_id, std::string_view challenge,
+                                std::string_view proof) const;
+
+ private:
+  const std::string server_id_;
+  const size_t max_sessions_;
+  const std::chrono::seconds lifetime_;
+  mutable std::mutex mu_;
+  std::map<std::string, Session> sessions_ ABSL_GUARDED_BY(mu_);  // by challenge
+};
+
+}  // namespace ldgs::daemon::replication
