@@ -158,9 +158,12 @@ Node::~Node() {
   // Dialers first (they block on their own calls), then servers, then the storage pool
   // that their reactors post to; the store closes last, with the State.
   for (auto& link : st.links) link->Stop();
-  const auto drain = std::chrono::system_clock::now() + std::chrono::seconds(5);
-  if (st.replication_server) st.replication_server->Shutdown(drain);
-  if (st.admin_server) st.admin_server->Shutdown(drain);
+  // Replication streams are endless by design: cancel them now rather than wait out a
+  // drain (a batch being applied still commits whole; its dialer resends it, idempotently).
+  if (st.replication_server) st.replication_server->Shutdown(std::chrono::system_clock::now());
+  if (st.admin_server) {
+    st.admin_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  }
   if (st.notifier) st.notifier->WakeAll();
   if (st.replication_server) st.replication_server->Wait();
   if (st.admin_server) st.admin_server->Wait();

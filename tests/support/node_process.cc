@@ -48,13 +48,15 @@ NodeProcess::~NodeProcess() {
   const std::string address_file = data_dir_ + "/admin.addr";
   std::filesystem::remove(address_file);  // a SIGKILLed run leaves it behind
   std::vector<std::string> argv = {LdgsdPath(), "run", "--data", data_dir_, "--admin-listen",
-                                   "127.0.0.1:0", "--listen", "127.0.0.1:0"};
+                                   "127.0.0.1:0", "--listen",
+                                   listen_address_.empty() ? "127.0.0.1:0" : listen_address_};
   argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
   child_ = std::make_unique<Child>(argv, log_path());
   const auto deadline = std::chrono::steady_clock::now() + kStartDeadline;
   while (std::chrono::steady_clock::now() < deadline) {
     if (std::filesystem::exists(address_file)) {
       admin_address_ = ReadTrimmed(address_file);
+      listen_address_ = ReadTrimmed(data_dir_ + "/listen.addr");
       return ::testing::AssertionSuccess();
     }
     int status = 0;
@@ -99,6 +101,65 @@ CommandResult NodeProcess::Ctl(const std::vector<std::string>& args,
   std::vector<std::string> argv = {LdgsctlPath(), "--data", data_dir_};
   argv.insert(argv.end(), args.begin(), args.end());
   return RunCommand(argv, input);
+}
+
+void NodeProcess::Dial(const NodeProcess& other, const std::string& relation) {
+  std::ofstream config(data_dir_ + "/ldgsd.toml", std::ios::app);
+  config << "\n[[peers]]\nnode_id = \"" << other.node_id() << "\"\naddress = \""
+         << other.listen_address() << "\"\nrelation = \"" << relation << "\"\n";
+}
+
+::testing::AssertionResult NodeProcess::Enroll(const NodeProcess& member, bool sister) const {
+  std::vector<std::string> args = {"enroll", member.node_id()};
+  if (sister) args.push_back("--sister");
+  CommandResult result = Ctl(args);
+  if (result.exit_code == 0) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "enroll failed: " << result.err;
+}
+
+grpc::Status NodeProcess::Put(const v1::PutRecordRequest& request, v1::Record* written) const {
+  grpc::ClientContext context;
+  Authorize(&context);
+  return AdminStub()->PutRecord(&context, request, written);
+}
+
+grpc::Status NodeProcess::Get(const std::string& origin, const std::string& id,
+                              v1::Record* record, uint32_t wait_ms, uint64_t min_version) const {
+  grpc::ClientContext context;
+  Authorize(&context);
+  v1::GetRecordRequest request;
+  request.set_origin(origin);
+  request.set_id(id);
+  request.set_wait_ms(wait_ms);
+  request.set_min_version(min_version);
+  return AdminStub()->GetRecord(&context, request, record);
+}
+
+std::vector<v1::Record> NodeProcess::ListAll() const {
+  grpc::ClientContext context;
+  Authorize(&context);
+  v1::ListRecordsRequest request;
+  request.set_include_deleted(true);
+  request.set_limit(100000);
+  v1::ListRecordsResponse response;
+  grpc::Status status = AdminStub()->ListRecords(&context, request, &response);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return {response.records().begin(), response.records().end()};
+}
+
+uint64_t NodeProcess::LastSequence() const {
+  grpc::ClientContext context;
+  Authorize(&context);
+  v1::NodeStatus status;
+  EXPECT_TRUE(AdminStub()->GetStatus(&context, v1::GetStatusRequest(), &status).ok());
+  return status.last_sequence();
+}
+
+::testing::AssertionResult NodeProcess::SyncWait(int timeout_s) const {
+  CommandResult result = Ctl({"sync", "--wait", "--timeout", std::to_string(timeout_s)});
+  if (result.exit_code == 0) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "sync --wait on " << data_dir_ << ": " << result.err
+                                       << Ctl({"peers"}).out;
 }
 
 }  // namespace ldgs::testing

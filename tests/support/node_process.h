@@ -33,12 +33,31 @@ class NodeProcess {
   const std::string& data_dir() const { return data_dir_; }
   const std::string& node_id() const { return node_id_; }
   const std::string& admin_address() const { return admin_address_; }
+  // The replication address it bound; kept across restarts so that dialers find it again.
+  const std::string& listen_address() const { return listen_address_; }
   std::string token() const;
   std::string log_path() const { return data_dir_ + ".log"; }
 
   std::unique_ptr<v1::Admin::Stub> AdminStub() const;
   // Adds the bearer token and a deadline to a client context.
   void Authorize(grpc::ClientContext* context) const;
+
+  // Adds `other` to this node's config as a peer to dial ("hub" or "sister"). Takes effect
+  // at the next Start; `other` must have started once (its address is known).
+  void Dial(const NodeProcess& other, const std::string& relation = "hub");
+  // Enrolls `member` on this (running) node, as a member or a sister.
+  ::testing::AssertionResult Enroll(const NodeProcess& member, bool sister = false) const;
+
+  // Admin calls, for tests to read like a script.
+  grpc::Status Put(const v1::PutRecordRequest& request, v1::Record* written) const;
+  // Waits up to `wait_ms` for the record (at `min_version` or newer) to be held.
+  grpc::Status Get(const std::string& origin, const std::string& id, v1::Record* record,
+                   uint32_t wait_ms = 0, uint64_t min_version = 0) const;
+  // Every record held, deleted ones included.
+  std::vector<v1::Record> ListAll() const;
+  uint64_t LastSequence() const;
+  // `ldgsctl sync --wait`; true when caught up within the deadline.
+  ::testing::AssertionResult SyncWait(int timeout_s = 60) const;
 
   // Runs the real ldgsctl against this node: `ldgsctl --data DIR args...`.
   CommandResult Ctl(const std::vector<std::string>& args, const std::string& input = "") const;
@@ -47,6 +66,7 @@ class NodeProcess {
   std::string data_dir_;
   std::string node_id_;
   std::string admin_address_;
+  std::string listen_address_;
   std::unique_ptr<Child> child_;
 };
 

@@ -1,0 +1,40 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "grpcpp/grpcpp.h"
+#include "ldgs/v1/replication.grpc.pb.h"
+#include "record/node_key.h"
+
+namespace ldgs::testing {
+
+// A hand-driven replication client with its own key, for feeding a real node what an honest
+// ldgsd never would: forged signatures, other nodes' records, unenrolled identities.
+class RawPeer {
+ public:
+  explicit RawPeer(const std::string& address);
+
+  const record::NodeKey& key() const { return key_; }
+  const std::string& node_id() const { return key_.node_id(); }
+
+  // Hello as `role`; keeps the session for Push. Verifies the node's signature.
+  grpc::Status Hello(v1::Role role = v1::ROLE_CHAPTER);
+
+  // Pushes one batch and returns how the node answered: OK with the ack, or the status it
+  // ended the stream with.
+  grpc::Status Push(const v1::Batch& batch, v1::PushAck* ack);
+
+  // A record of this peer's own, signed by it.
+  std::string SealOwn(v1::Record record) const;
+
+ private:
+  void Prepare(grpc::ClientContext* context) const;
+
+  record::NodeKey key_;
+  std::unique_ptr<v1::Replication::Stub> stub_;
+  std::string server_id_;
+  std::string challenge_;
+};
+
+}  // namespace ldgs::testing
