@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job: builds ldgs, then runs a small federation on loopback with the demo data set
-# (a homelessness-reduction network of cities, see ../docs/demo.md):
+# (a homelessness-reduction network of cities, see docs/demo.md):
 #   a national hub, two regional hubs (midwest, south) and four chapters, two of which are
 #   also sister chapters peering directly. Chapters write practices, stories and monthly
 #   metrics; the demo shows where each record arrived and that private ones stayed home,
