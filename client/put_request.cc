@@ -122,7 +122,8 @@ absl::StatusOr<v1::Kind> ParseKind(const std::string& text) {
       {"metric", v1::KIND_METRIC_DEFINITION},
       {"observation", v1::KIND_METRIC_OBSERVATION},
       {"story", v1::KIND_STORY},
-      {"profile", v1::KIND_NODE_PROFILE}};
+      {"profile", v1::KIND_NODE_PROFILE},
+      {"rollup", v1::KIND_ROLLUP}};
   return Lookup(kNames, text, "kind");
 }
 

@@ -30,6 +30,9 @@ std::string TitleOf(const v1::Record& r) {
       return r.story().title();
     case v1::Record::kNodeProfile:
       return r.node_profile().name();
+    case v1::Record::kRollup:
+      return r.rollup().metric() + " " + r.rollup().period() + " " + r.rollup().scope() + " (" +
+             std::to_string(r.rollup().reporting()) + " reporting)";
     case v1::Record::BODY_NOT_SET:
       break;
   }

@@ -161,6 +161,8 @@ grpc::Status AdminService::ListRecords(grpc::ServerContext* context,
   filter.kind = request->kind();
   filter.tag = request->tag();
   filter.origin = request->origin();
+  filter.metric = request->metric();
+  filter.period = request->period();
   filter.include_deleted = request->include_deleted();
   filter.limit = request->limit() == 0 ? kDefaultListLimit : request->limit();
   bool truncated = false;

@@ -12,7 +12,7 @@ namespace ldgs::daemon {
 namespace {
 
 const std::set<std::string> kTopLevelKeys = {"data_dir",  "role",   "admin_listen", "listen",
-                                             "log_level", "limits", "replication",  "peers"};
+                                             "log_level", "limits", "replication",  "peers", "hub"};
 
 template <typename T>
 absl::Status Read(const toml::table& table, const std::string& key, T* out,
@@ -100,6 +100,15 @@ absl::StatusOr<NodeConfig> LoadConfig(const std::string& path) {
     config.reconnect.initial = std::chrono::milliseconds(initial_ms);
     config.reconnect.max = std::chrono::milliseconds(max_ms);
     config.reconnect.stream_lifetime = std::chrono::seconds(lifetime_s);
+  }
+  if (const toml::table* hub = table["hub"].as_table()) {
+    const std::string where = path + " [hub]";
+    size_t min_reporting = config.rollups.min_reporting;
+    size_t suppress_below = static_cast<size_t>(config.rollups.suppress_below);
+    LDGS_RETURN_IF_ERROR(ReadSize(*hub, "min_reporting", &min_reporting, where));
+    LDGS_RETURN_IF_ERROR(ReadSize(*hub, "suppress_below", &suppress_below, where));
+    config.rollups.min_reporting = static_cast<uint32_t>(min_reporting);
+    config.rollups.suppress_below = static_cast<double>(suppress_below);
   }
   if (const toml::node* peers = table.get("peers")) {
     const toml::array* list = peers->as_array();

@@ -6,6 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "daemon/replication/batch_limits.h"
+#include "daemon/hub/rollup.h"
 #include "daemon/replication/dial_peer.h"
 #include "ldgs/v1/record.pb.h"
 #include "record/limits.h"
@@ -26,6 +27,7 @@ struct NodeConfig {
   replication::BatchLimits batch_limits;
   replication::ReconnectPolicy reconnect;
   std::vector<replication::DialPeer> peers;  // [[peers]]: nodes this one dials
+  hub::RollupSettings rollups;               // [hub]: used when role = "hub"
 };
 
 // Parses a TOML config. INVALID_ARGUMENT with the file, line and reason on a syntax error,

@@ -2,6 +2,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
+#include <thread>
+
 #include <utility>  // before Asio: Boost 1.74 with C++20 needs it (TOOLCHAIN.md)
 
 #include "boost/asio/io_context.hpp"
@@ -12,6 +16,7 @@
 #include "common/status_macros.h"
 #include "daemon/admin_service.h"
 #include "daemon/data_dir.h"
+#include "daemon/hub/aggregator.h"
 #include "daemon/replication/peer_link.h"
 #include "daemon/replication/replication_service.h"
 #include "grpcpp/grpcpp.h"
@@ -40,6 +45,10 @@ struct Node::State {
   std::unique_ptr<AdminService> admin_service;
   std::unique_ptr<grpc::Server> admin_server;
   std::vector<std::unique_ptr<replication::PeerLink>> links;
+  // Hubs only: keeps rollups current, woken by the change notifier.
+  std::unique_ptr<hub::Aggregator> aggregator;
+  std::thread aggregator_thread;
+  std::atomic<bool> stopping{false};
 };
 
 namespace {
@@ -133,6 +142,22 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const NodeConfig& config) {
   LDGS_ASSIGN_OR_RETURN(st.admin_server, StartServer(st.admin_service.get(), config.admin_listen,
                                                      4 * 1024 * 1024, &admin_bound));
 
+  if (config.role == v1::ROLE_HUB) {
+    const bool has_hub_above =
+        std::any_of(config.peers.begin(), config.peers.end(),
+                    [](const replication::DialPeer& p) { return p.relation == v1::RELATION_HUB; });
+    st.aggregator = std::make_unique<hub::Aggregator>(st.store.get(), st.writer.get(),
+                                                      st.key->node_id(), config.rollups,
+                                                      has_hub_above);
+    st.aggregator_thread = std::thread([&st] {
+      while (!st.stopping) {
+        const uint64_t seen = st.notifier->last_seq();
+        absl::StatusOr<int> written = st.aggregator->RunOnce(NowMicros());
+        if (!written.ok()) spdlog::error("aggregator: {}", written.status().ToString());
+        st.notifier->WaitBeyond(seen, std::chrono::steady_clock::now() + std::chrono::seconds(5));
+      }
+    });
+  }
   for (const replication::DialPeer& peer : config.peers) {
     st.links.push_back(std::make_unique<replication::PeerLink>(&st.io, &st.replication, peer,
                                                                config.reconnect));
@@ -158,6 +183,9 @@ Node::~Node() {
   // Dialers first (they block on their own calls), then servers, then the storage pool
   // that their reactors post to; the store closes last, with the State.
   for (auto& link : st.links) link->Stop();
+  st.stopping = true;
+  if (st.notifier) st.notifier->WakeAll();
+  if (st.aggregator_thread.joinable()) st.aggregator_thread.join();
   // Replication streams are endless by design: cancel them now rather than wait out a
   // drain (a batch being applied still commits whole; its dialer resends it, idempotently).
   if (st.replication_server) st.replication_server->Shutdown(std::chrono::system_clock::now());

@@ -38,6 +38,8 @@ std::string DefaultRecordId(const v1::Record& body) {
       return "obs:" + body.metric_observation().metric() + ":" + body.metric_observation().period();
     case v1::Record::kNodeProfile:
       return "profile";
+    case v1::Record::kRollup:  // hub-made; the aggregator names them
+      break;
     case v1::Record::kPractice:
       return "practice-" + Lowercase(Base32Encode(RandomBytes(5)));
     case v1::Record::kStory:

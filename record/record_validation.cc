@@ -112,6 +112,8 @@ v1::Kind KindOfBody(const v1::Record& record) {
       return v1::KIND_STORY;
     case v1::Record::kNodeProfile:
       return v1::KIND_NODE_PROFILE;
+    case v1::Record::kRollup:
+      return v1::KIND_ROLLUP;
     case v1::Record::BODY_NOT_SET:
       break;
   }
@@ -152,6 +154,16 @@ absl::Status ValidateBody(const v1::Record& record, const RecordLimits& limits) 
       const v1::NodeProfile& n = record.node_profile();
       LDGS_RETURN_IF_ERROR(CheckText("node name", n.name(), limits.max_short_text_bytes, true));
       return CheckText("node region", n.region(), limits.max_short_text_bytes);
+    }
+    case v1::Record::kRollup: {
+      const v1::Rollup& r = record.rollup();
+      LDGS_RETURN_IF_ERROR(CheckMetricCode("rollup metric", r.metric(), limits));
+      if (!IsValidPeriod(r.period())) return absl::InvalidArgumentError("rollup period is not valid");
+      LDGS_RETURN_IF_ERROR(CheckText("rollup scope", r.scope(), limits.max_short_text_bytes, true));
+      if (static_cast<size_t>(r.values_size()) > limits.max_record_bytes / 8) {
+        return absl::InvalidArgumentError("rollup carries too many values");
+      }
+      return absl::OkStatus();
     }
     case v1::Record::BODY_NOT_SET:
       break;

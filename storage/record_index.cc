@@ -20,7 +20,23 @@ std::string KindIndexPrefix(v1::Kind kind) {
   return Join('k', {v1::Kind_Name(kind)});
 }
 std::string TagIndexPrefix(std::string_view tag) { return Join('t', {tag}); }
-std::string MetricIndexPrefix(std::string_view metric_code) { return Join('m', {metric_code}); }
+std::string MetricIndexPrefix(std::string_view metric_code, std::string_view period) {
+  return period.empty() ? Join('m', {metric_code}) : Join('m', {metric_code, period});
+}
+
+bool MetricPeriodOf(const v1::Record& record, std::string* metric, std::string* period) {
+  if (record.has_metric_observation()) {
+    *metric = record.metric_observation().metric();
+    *period = record.metric_observation().period();
+    return true;
+  }
+  if (record.has_rollup()) {
+    *metric = record.rollup().metric();
+    *period = record.rollup().period();
+    return true;
+  }
+  return false;
+}
 std::string AdaptedFromIndexPrefix(std::string_view origin, std::string_view id) {
   return Join('a', {origin, id});
 }
@@ -44,8 +60,9 @@ std::vector<std::string> IndexKeysOf(const v1::Record& record) {
   const std::string record_key = RecordKey(record.origin(), record.id());
   std::vector<std::string> keys = {KindIndexPrefix(record.kind()) + record_key};
   for (const std::string& tag : TagsOf(record)) keys.push_back(TagIndexPrefix(tag) + record_key);
-  if (record.has_metric_observation()) {
-    keys.push_back(MetricIndexPrefix(record.metric_observation().metric()) + record_key);
+  std::string metric, period;
+  if (MetricPeriodOf(record, &metric, &period)) {
+    keys.push_back(MetricIndexPrefix(metric, period) + record_key);
   }
   if (record.has_practice() && !record.practice().adapted_from().id().empty()) {
     const v1::RecordRef& from = record.practice().adapted_from();

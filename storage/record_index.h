@@ -12,11 +12,12 @@ namespace ldgs::storage {
 
 std::string KindIndexPrefix(v1::Kind kind);
 std::string TagIndexPrefix(std::string_view tag);
-std::string MetricIndexPrefix(std::string_view metric_code);
+// Observations and rollups of a metric; with a period, of that period only.
+std::string MetricIndexPrefix(std::string_view metric_code, std::string_view period = "");
 std::string AdaptedFromIndexPrefix(std::string_view origin, std::string_view id);
 
 // Every index key of `record` (kind, tags of practices and stories, metric code and period
-// of observations, adapted_from of practices).
+// of observations and rollups, adapted_from of practices).
 std::vector<std::string> IndexKeysOf(const v1::Record& record);
 
 // The record key at the end of an index key that starts with `prefix`.
@@ -24,5 +25,8 @@ std::string_view RecordKeyFromIndexKey(std::string_view index_key, std::string_v
 
 // Every tag of a practice (issue areas, communities, strategies, free tags) or a story.
 std::vector<std::string> TagsOf(const v1::Record& record);
+
+// The metric code and period of an observation or rollup; false for other records.
+bool MetricPeriodOf(const v1::Record& record, std::string* metric, std::string* period);
 
 }  // namespace ldgs::storage

@@ -59,6 +59,8 @@ struct ListFilter {
   v1::Kind kind = v1::KIND_UNSPECIFIED;  // unspecified: any
   std::string tag;                       // empty: any
   std::string origin;                    // empty: any
+  std::string metric;                    // observations and rollups of this metric
+  std::string period;                    // with metric: of this period only
   bool include_deleted = false;
   size_t limit = 1000;
 };

@@ -49,6 +49,11 @@ bool Matches(const StoredEntry& entry, const ListFilter& filter) {
     std::vector<std::string> tags = TagsOf(r);
     if (!std::binary_search(tags.begin(), tags.end(), filter.tag)) return false;
   }
+  if (!filter.metric.empty()) {
+    std::string metric, period;
+    if (!MetricPeriodOf(r, &metric, &period) || metric != filter.metric) return false;
+    if (!filter.period.empty() && period != filter.period) return false;
+  }
   return true;
 }
 
@@ -76,7 +81,10 @@ absl::StatusOr<std::vector<StoredEntry>> Store::List(const ListFilter& filter,
   // Narrow the scan with the most selective index the filter allows, then check every field.
   rocksdb::ColumnFamilyHandle* cf = records_;
   std::string prefix = filter.origin.empty() ? "" : OriginPrefix(filter.origin);
-  if (!filter.tag.empty()) {
+  if (!filter.metric.empty()) {
+    cf = index_;
+    prefix = MetricIndexPrefix(filter.metric, filter.period);
+  } else if (!filter.tag.empty()) {
     cf = index_;
     prefix = TagIndexPrefix(filter.tag);
   } else if (filter.kind != v1::KIND_UNSPECIFIED) {

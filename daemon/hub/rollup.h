@@ -1,0 +1,57 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ldgs/v1/record.pb.h"
+
+// Metric rollups: pure and deterministic (time is passed in), no storage or gRPC.
+namespace ldgs::daemon::hub {
+
+struct RollupSettings {
+  uint32_t min_reporting = 3;   // fewer reporting chapters: the rollup is not published
+  double suppress_below = 11;   // values in (0, suppress_below) are withheld
+};
+
+// One chapter's value of a metric for a period.
+struct ChapterValue {
+  double value = 0;
+  int64_t updated_us = 0;  // for the "latest" rule
+  bool at_target = false;
+};
+
+// Exact statistics over a set of chapter values, before any suppression.
+struct RawStats {
+  uint32_t count = 0;
+  double value = 0;  // the metric's rule across chapters
+  double sum = 0, mean = 0, min = 0, max = 0, median = 0, q1 = 0, q3 = 0;
+  uint32_t at_target = 0;
+};
+
+// Quantile by linear interpolation between closest ranks (R's type 7). `sorted` non-empty.
+double Quantile(const std::vector<double>& sorted, double q);
+
+// Statistics of `values` under `aggregation` (sum, mean, latest: the most recently updated
+// chapter's value, max). Empty input gives count 0 and zeros.
+RawStats ComputeRawStats(const std::vector<ChapterValue>& values, v1::Aggregation aggregation);
+
+// Whether `value` meets `definition`'s target (direction-aware); false without a target.
+bool MeetsTarget(const v1::MetricDefinition& definition, double value);
+
+// The publishable rollup for one (metric, period, scope): statistics with every value in
+// (0, suppress_below) withheld, change from the previous period's rule value (withheld when
+// either side is withheld), and below_min_reporting set when fewer than min_reporting
+// chapters reported.
+v1::Rollup MakeRollup(const v1::MetricDefinition& definition, const std::string& period,
+                      const std::string& scope, const RawStats& stats, uint32_t expected,
+                      const std::string& previous_period,
+                      const std::optional<RawStats>& previous, const RollupSettings& settings,
+                      int64_t now_us);
+
+// The period before `period` ("2026-01" -> "2025-12", "2026-W01" -> "2025-W52" or W53).
+std::string PreviousPeriod(const std::string& period);
+std::string NextPeriod(const std::string& period);
+
+}  // namespace ldgs::daemon::hub
