@@ -13,37 +13,15 @@
 
 #include "CLI/CLI.hpp"
 #include "client/admin_client.h"
+#include "client/catalogue_commands.h"
+#include "client/cli_errors.h"
 #include "client/put_request.h"
 #include "client/record_format.h"
 
 namespace {
 
 using ldgs::client::AdminClient;
-
-int ExitCodeFor(const absl::Status& status) {
-  switch (status.code()) {
-    case absl::StatusCode::kInvalidArgument:
-    case absl::StatusCode::kOutOfRange:
-      return 2;
-    case absl::StatusCode::kUnavailable:
-    case absl::StatusCode::kDeadlineExceeded:
-      return 3;
-    case absl::StatusCode::kNotFound:
-      return 4;
-    case absl::StatusCode::kUnauthenticated:
-    case absl::StatusCode::kPermissionDenied:
-      return 5;
-    default:
-      return 1;
-  }
-}
-
-int Fail(const absl::Status& status, int exit_code = -1) {
-  std::string message(status.message());
-  std::replace(message.begin(), message.end(), '\n', ' ');
-  std::fprintf(stderr, "ldgsctl: %s\n", message.c_str());
-  return exit_code >= 0 ? exit_code : ExitCodeFor(status);
-}
+using ldgs::client::Fail;
 
 struct Globals {
   ldgs::client::Endpoint endpoint;
@@ -70,7 +48,8 @@ int main(int argc, char** argv) {
   app.add_option("--data", g.endpoint.data_dir, "node data dir (default $LDGS_DATA or /var/lib/ldgs)");
   app.add_option("--addr", g.endpoint.address, "admin API address (default: from the data dir)");
   app.add_option("--token-file", g.endpoint.token_file, "admin token file (default DATA/admin.token)");
-  app.add_option("-o,--output", g.output, "table or json")->check(CLI::IsMember({"table", "json"}));
+  app.add_option("-o,--output", g.output, "table or json (report: also html)")
+      ->check(CLI::IsMember({"table", "json", "html"}));
 
   // Each subcommand sets `action`; it runs after parsing with a connected client.
   std::function<int(AdminClient&)> action;
@@ -257,12 +236,17 @@ int main(int argc, char** argv) {
     };
   });
 
+  ldgs::client::AddCatalogueCommands(app, g.output, action);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
     if (error.get_exit_code() == 0) return app.exit(error);
     std::fprintf(stderr, "ldgsctl: %s\n", error.what());
     return 2;
+  }
+  if (g.output == "html" && !app.got_subcommand("report")) {
+    return Fail(absl::InvalidArgumentError("-o html is only for report"), 2);
   }
   auto client = AdminClient::Connect(g.endpoint);
   if (!client.ok()) return Fail(client.status());

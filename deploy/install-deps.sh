@@ -9,6 +9,7 @@ packages=(
   librocksdb-dev libboost-dev libgtest-dev libgmock-dev
   libsodium-dev libtomlplusplus-dev libcli11-dev libspdlog-dev nlohmann-json3-dev
   openssl
+  chromium   # renders the HTML report to PNG in a test
 )
 
 missing=()

@@ -72,7 +72,15 @@ std::vector<std::string> IndexKeysOf(const v1::Record& record) {
 }
 
 std::string_view RecordKeyFromIndexKey(std::string_view index_key, std::string_view prefix) {
-  return index_key.substr(prefix.size());
+  // The record key is the last two '\0'-separated parts (origin, id), whatever the prefix
+  // covered: a metric-only scan also passes over the period part.
+  const size_t between = index_key.rfind('\0');
+  const size_t before = between == 0 ? std::string_view::npos : index_key.rfind('\0', between - 1);
+  if (between == std::string_view::npos || before == std::string_view::npos ||
+      before + 1 < prefix.size()) {
+    return index_key.substr(prefix.size());
+  }
+  return index_key.substr(before + 1);
 }
 
 }  // namespace ldgs::storage

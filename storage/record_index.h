@@ -20,7 +20,7 @@ std::string AdaptedFromIndexPrefix(std::string_view origin, std::string_view id)
 // of observations and rollups, adapted_from of practices).
 std::vector<std::string> IndexKeysOf(const v1::Record& record);
 
-// The record key at the end of an index key that starts with `prefix`.
+// The record key (origin '\0' id) at the end of an index key that starts with `prefix`.
 std::string_view RecordKeyFromIndexKey(std::string_view index_key, std::string_view prefix);
 
 // Every tag of a practice (issue areas, communities, strategies, free tags) or a story.

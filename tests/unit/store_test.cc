@@ -240,3 +240,34 @@ TEST_F(StoreTest, SecondOpenOfTheSameDirIsRefused) {
 
 }  // namespace
 }  // namespace ldgs::storage
+
+namespace ldgs::storage {
+namespace {
+
+TEST_F(StoreTest, ListByMetricWithOrWithoutPeriod) {
+  auto observation = [&](const std::string& period, double value) {
+    v1::Record r;
+    r.set_origin(key_.node_id());
+    r.set_id("obs:housed:" + period);
+    r.set_version(1);
+    r.set_kind(v1::KIND_METRIC_OBSERVATION);
+    r.set_visibility(v1::VISIBILITY_HUB);
+    r.mutable_metric_observation()->set_metric("housed");
+    r.mutable_metric_observation()->set_period(period);
+    r.mutable_metric_observation()->set_value(value);
+    return IncomingRecord{r, record::SealRecord(r, key_), ""};
+  };
+  Apply({observation("2026-03", 1), observation("2026-04", 2), SignedStory(key_, "s", 1, "s")});
+  bool truncated = false;
+  auto all = store_->List({.metric = "housed"}, &truncated);
+  ASSERT_OK(all);
+  EXPECT_EQ(all->size(), 2u);
+  auto april = store_->List({.metric = "housed", .period = "2026-04"}, &truncated);
+  ASSERT_OK(april);
+  ASSERT_EQ(april->size(), 1u);
+  EXPECT_EQ((*april)[0].record.metric_observation().value(), 2);
+  EXPECT_EQ(store_->List({.origin = key_.node_id(), .metric = "housed"}, &truncated)->size(), 2u);
+}
+
+}  // namespace
+}  // namespace ldgs::storage

@@ -1,0 +1,277 @@
+// The hub's shared learnings through real processes: rollups flowing down, suppression in
+// every output path, corrections, a hub tree without double counting, catalogue and report.
+#include <filesystem>
+#include <fstream>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "tests/support/node_process.h"
+#include "tests/support/temp_dir.h"
+
+namespace ldgs {
+namespace {
+
+using ::ldgs::testing::CommandResult;
+using ::ldgs::testing::NodeProcess;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr auto kDeadline = std::chrono::seconds(60);
+
+void Observe(const NodeProcess& chapter, const std::string& period, double value) {
+  v1::PutRecordRequest request;
+  request.set_visibility(v1::VISIBILITY_HUB);
+  request.mutable_metric_observation()->set_metric("actively_homeless");
+  request.mutable_metric_observation()->set_period(period);
+  request.mutable_metric_observation()->set_value(value);
+  v1::Record written;
+  grpc::Status status = chapter.Put(request, &written);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+}
+
+// Polls `node` (with a deadline) until its rollup `id` from `origin` satisfies `ready`.
+::testing::AssertionResult RollupBecomes(const NodeProcess& node, const std::string& origin,
+                                         const std::string& id,
+                                         const std::function<bool(const v1::Rollup&)>& ready,
+                                         v1::Rollup* out = nullptr) {
+  const auto deadline = std::chrono::steady_clock::now() + kDeadline;
+  v1::Record record;
+  while (std::chrono::steady_clock::now() < deadline) {
+    // Each wait returns when the node's feed moves (or after 1 s), so this is not a sleep.
+    grpc::Status status = node.Get(origin, id, &record, 1000, record.version() + 1);
+    if (status.ok() && ready(record.rollup())) {
+      if (out) *out = record.rollup();
+      return ::testing::AssertionSuccess();
+    }
+  }
+  return ::testing::AssertionFailure() << id << " never became ready at " << node.data_dir()
+                                       << "; last: " << record.ShortDebugString();
+}
+
+class HubLearningTest : public ::testing::Test {
+ protected:
+  HubLearningTest() : hub_(dir_.Sub("hub"), "Midwest hub", "hub", "midwest") {
+    EXPECT_TRUE(hub_.Start());
+    for (const auto& [name, region] : std::vector<std::pair<std::string, std::string>>{
+             {"Rockford", "midwest"}, {"Ames", "midwest"}, {"Peoria", "midwest"},
+             {"Tulsa", "south"}}) {
+      chapters_.push_back(
+          std::make_unique<NodeProcess>(dir_.Sub(name), name, "chapter", region));
+      EXPECT_TRUE(hub_.Enroll(*chapters_.back()));
+      chapters_.back()->Dial(hub_);
+      EXPECT_TRUE(chapters_.back()->Start());
+    }
+    CommandResult def = hub_.Ctl({"put", "metric", "--code", "actively_homeless", "--name",
+                                  "Actively homeless", "--direction", "down", "--target", "0",
+                                  "--visibility", "network"});
+    EXPECT_EQ(def.exit_code, 0) << def.err;
+  }
+
+  const NodeProcess& chapter(int i) const { return *chapters_[i]; }
+
+  ldgs::testing::TempDir dir_;
+  NodeProcess hub_;
+  std::vector<std::unique_ptr<NodeProcess>> chapters_;
+};
+
+TEST_F(HubLearningTest, RollupsFlowDownWithSmallCountsSuppressedEverywhere) {
+  // March: 40, 50, 6 in the midwest and 30 in the south. 6 is a small count.
+  Observe(chapter(0), "2026-03", 40);
+  Observe(chapter(1), "2026-03", 50);
+  Observe(chapter(2), "2026-03", 6);
+  Observe(chapter(3), "2026-03", 30);
+  v1::Rollup network;
+  ASSERT_TRUE(RollupBecomes(chapter(0), hub_.node_id(), "rollup:actively_homeless:2026-03:network",
+                            [](const v1::Rollup& r) { return r.reporting() == 4; }, &network));
+  EXPECT_EQ(network.sum(), 126);
+  EXPECT_EQ(network.max(), 50);
+  EXPECT_FALSE(network.has_min());  // 6: never a number anywhere
+  EXPECT_THAT(network.suppressed(), ::testing::Contains("min"));
+  EXPECT_EQ(network.expected(), 4u);
+
+  // The south has one chapter: below min_reporting, kept at the hub and never sent down.
+  v1::Rollup south;
+  ASSERT_TRUE(RollupBecomes(hub_, hub_.node_id(), "rollup:actively_homeless:2026-03:region-south",
+                            [](const v1::Rollup& r) { return r.reporting() == 1; }, &south));
+  EXPECT_TRUE(south.below_min_reporting());
+  // A barrier from the hub: everything the hub wrote before it has reached the chapter.
+  v1::PutRecordRequest marker;
+  marker.set_visibility(v1::VISIBILITY_NETWORK);
+  marker.mutable_story()->set_title("barrier");
+  v1::Record written, held;
+  ASSERT_TRUE(hub_.Put(marker, &written).ok());
+  ASSERT_TRUE(chapter(3).Get(hub_.node_id(), written.id(), &held, 30000).ok());
+  EXPECT_EQ(chapter(3)
+                .Get(hub_.node_id(), "rollup:actively_homeless:2026-03:region-south", &held)
+                .error_code(),
+            grpc::StatusCode::NOT_FOUND);
+
+  // CLI table and JSON on a chapter, and the report on the hub, say "suppressed".
+  CommandResult table = chapter(2).Ctl({"compare", "actively_homeless"});
+  EXPECT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_THAT(table.out, HasSubstr("2026-03"));
+  CommandResult json = hub_.Ctl({"-o", "json", "report"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  nlohmann::json report = nlohmann::json::parse(json.out);
+  const nlohmann::json& march = report["metrics"][0]["network"][0];
+  EXPECT_EQ(march["min"], "suppressed");
+  EXPECT_EQ(march["value"], 126);
+  EXPECT_EQ(report["metrics"][0]["regions"]["south"][0]["value"], "withheld");
+  CommandResult text = hub_.Ctl({"report"});
+  EXPECT_THAT(text.out, HasSubstr("withheld"));
+  CommandResult html = hub_.Ctl({"-o", "html", "report"});
+  EXPECT_THAT(html.out, HasSubstr("suppressed"));
+  EXPECT_THAT(html.out, Not(HasSubstr(">6<")));
+  EXPECT_THAT(html.out, Not(HasSubstr(">30<")));  // the south's lone value
+}
+
+TEST_F(HubLearningTest, CorrectionsAndLateDataUpdateTheRollupExactly) {
+  Observe(chapter(0), "2026-04", 100);
+  Observe(chapter(1), "2026-04", 200);
+  Observe(chapter(2), "2026-04", 300);
+  const std::string id = "rollup:actively_homeless:2026-04:network";
+  ASSERT_TRUE(RollupBecomes(hub_, hub_.node_id(), id,
+                            [](const v1::Rollup& r) { return r.sum() == 600; }));
+  Observe(chapter(1), "2026-04", 150);  // a correction: a new version of the same record
+  ASSERT_TRUE(RollupBecomes(hub_, hub_.node_id(), id, [](const v1::Rollup& r) {
+    return r.sum() == 550 && r.reporting() == 3 && r.median() == 150;
+  }));
+  Observe(chapter(3), "2026-04", 50);  // late data from the fourth chapter
+  Observe(chapter(0), "2026-05", 90);  // and the next month sees the change
+  Observe(chapter(1), "2026-05", 140);
+  Observe(chapter(2), "2026-05", 290);
+  Observe(chapter(3), "2026-05", 40);
+  ASSERT_TRUE(RollupBecomes(hub_, hub_.node_id(), id, [](const v1::Rollup& r) {
+    return r.sum() == 600 && r.reporting() == 4;
+  }));
+  v1::Rollup may;
+  ASSERT_TRUE(RollupBecomes(hub_, hub_.node_id(), "rollup:actively_homeless:2026-05:network",
+                            [](const v1::Rollup& r) { return r.reporting() == 4; }, &may));
+  EXPECT_EQ(may.change(), 560 - 600);
+}
+
+TEST_F(HubLearningTest, PracticesAreSearchedAdaptedAndRanked) {
+  CommandResult put = chapter(0).Ctl({"-o", "json", "put", "practice", "--title",
+                                      "Landlord risk mitigation fund", "--strategy",
+                                      "public-private-partnership", "--tag", "landlords",
+                                      "--visibility", "network"});
+  ASSERT_EQ(put.exit_code, 0) << put.err;
+  const std::string id = nlohmann::json::parse(put.out)["id"];
+  const std::string ref = chapter(0).node_id() + "/" + id;
+  ASSERT_EQ(chapter(0).Ctl({"put", "practice", "--title", "Youth drop-in outreach",
+                            "--visibility", "network"}).exit_code, 0);
+  for (int i = 1; i <= 2; ++i) {
+    v1::Record arrived;
+    ASSERT_TRUE(chapter(i).Get(chapter(0).node_id(), id, &arrived, 30000).ok());
+    CommandResult adapt = chapter(i).Ctl({"-o", "json", "adapt", ref, "--visibility", "network"});
+    ASSERT_EQ(adapt.exit_code, 0) << adapt.err;
+    const std::string copy = nlohmann::json::parse(adapt.out)["id"];
+    EXPECT_EQ(nlohmann::json::parse(adapt.out)["practice"]["adapted_from"]["id"], id);
+    ASSERT_EQ(chapter(i).Ctl({"outcome", copy, i == 1 ? "worked" : "did-not-work-here", "--note",
+                              "tight rental market"}).exit_code, 0);
+  }
+  v1::Record at_tulsa;
+  ASSERT_TRUE(chapter(3).Get(chapter(0).node_id(), id, &at_tulsa, 30000).ok());
+  CommandResult search = chapter(3).Ctl({"-o", "json", "practices", "search", "landlord fund"});
+  ASSERT_EQ(search.exit_code, 0) << search.err;
+  // Poll until the adaptations have reached the hub, then rank there.
+  const auto deadline = std::chrono::steady_clock::now() + kDeadline;
+  nlohmann::json top;
+  while (std::chrono::steady_clock::now() < deadline) {
+    top = nlohmann::json::parse(hub_.Ctl({"-o", "json", "practices", "top"}).out);
+    if (!top.empty() && top[0]["adoptions"] == 2) break;
+    v1::Record ignored;  // waits on the hub's feed for up to 0.5 s: not a sleep
+    hub_.Get(hub_.node_id(), "none", &ignored, 500).ok();
+  }
+  ASSERT_FALSE(top.empty());
+  EXPECT_EQ(top[0]["id"], id);
+  EXPECT_EQ(top[0]["adoptions"], 2);
+  EXPECT_EQ(top[0]["worked"], 1);
+  EXPECT_EQ(top[0]["did_not_work"], 1);
+  nlohmann::json found = nlohmann::json::parse(search.out)["records"];
+  ASSERT_GE(found.size(), 1u);
+  EXPECT_EQ(found[0]["practice"]["title"], "Landlord risk mitigation fund");
+}
+
+TEST(HubTreeRollupTest, TopHubCombinesRegionsWithoutDoubleCounting) {
+  ldgs::testing::TempDir dir;
+  NodeProcess top(dir.Sub("top"), "National", "hub", "national");
+  ASSERT_TRUE(top.Start());
+  std::vector<std::unique_ptr<NodeProcess>> hubs, chapters;
+  double total = 0;
+  int value = 20;
+  for (const std::string region : {"midwest", "south"}) {
+    hubs.push_back(std::make_unique<NodeProcess>(dir.Sub(region), region + " hub", "hub", region));
+    NodeProcess& regional = *hubs.back();
+    ASSERT_TRUE(top.Enroll(regional));
+    regional.Dial(top);
+    ASSERT_TRUE(regional.Start());
+    for (int i = 0; i < 3; ++i) {
+      chapters.push_back(std::make_unique<NodeProcess>(dir.Sub(region + std::to_string(i)),
+                                                       region + std::to_string(i), "chapter",
+                                                       region));
+      ASSERT_TRUE(regional.Enroll(*chapters.back()));
+      chapters.back()->Dial(regional);
+      ASSERT_TRUE(chapters.back()->Start());
+      value += 10;
+      total += value;
+      // Network-visible on purpose: copies reach the top hub by relay, and must not count.
+      v1::PutRecordRequest request;
+      request.set_visibility(v1::VISIBILITY_NETWORK);
+      request.mutable_metric_observation()->set_metric("housed");
+      request.mutable_metric_observation()->set_period("2026-06");
+      request.mutable_metric_observation()->set_value(value);
+      v1::Record written;
+      ASSERT_TRUE(chapters.back()->Put(request, &written).ok());
+    }
+  }
+  v1::Rollup network;
+  ASSERT_TRUE(RollupBecomes(top, top.node_id(), "rollup:housed:2026-06:network",
+                            [](const v1::Rollup& r) { return r.reporting() == 6; }, &network));
+  EXPECT_EQ(network.sum(), total);
+  EXPECT_EQ(network.expected(), 6u);
+  v1::Rollup south;
+  ASSERT_TRUE(RollupBecomes(top, top.node_id(), "rollup:housed:2026-06:region-south",
+                            [](const v1::Rollup& r) { return r.reporting() == 3; }, &south));
+  EXPECT_EQ(south.sum(), 60 + 70 + 80);
+}
+
+TEST(ReportRenderingTest, HtmlReportRendersInHeadlessChromium) {
+  const char* chromium = "/usr/bin/chromium";
+  ASSERT_TRUE(std::filesystem::exists(chromium)) << "deploy/install-deps.sh installs chromium";
+  ldgs::testing::TempDir dir;
+  NodeProcess hub(dir.Sub("hub"), "Report hub", "hub");
+  ASSERT_TRUE(hub.Start());
+  std::vector<std::unique_ptr<NodeProcess>> chapters;
+  for (int i = 0; i < 3; ++i) {
+    chapters.push_back(std::make_unique<NodeProcess>(dir.Sub("c" + std::to_string(i)),
+                                                     "Chapter " + std::to_string(i)));
+    ASSERT_TRUE(hub.Enroll(*chapters.back()));
+    chapters.back()->Dial(hub);
+    ASSERT_TRUE(chapters.back()->Start());
+    for (int month = 1; month <= 6; ++month) {
+      Observe(*chapters.back(), "2026-0" + std::to_string(month), 100 + 20 * i - 5 * month);
+    }
+  }
+  ASSERT_TRUE(RollupBecomes(hub, hub.node_id(), "rollup:actively_homeless:2026-06:network",
+                            [](const v1::Rollup& r) { return r.reporting() == 3; }));
+  const std::string html = dir.Sub("report.html");
+  ASSERT_EQ(hub.Ctl({"-o", "html", "report", "--file", html}).exit_code, 0);
+  const std::string png = dir.Sub("report.png");
+  CommandResult shot = ldgs::testing::RunCommand(
+      {chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+       "--disable-component-update", "--disable-sync", "--no-first-run",
+       "--user-data-dir=" + dir.Sub("chromium"), "--window-size=1200,900",
+       "--screenshot=" + png, "file://" + html});
+  ASSERT_TRUE(std::filesystem::exists(png)) << shot.err;
+  // A blank page compresses to a few hundred bytes; charts and tables do not.
+  EXPECT_GT(std::filesystem::file_size(png), 20000u);
+  std::ifstream in(html);
+  std::string page((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_THAT(page, HasSubstr("<svg"));
+  EXPECT_THAT(page, HasSubstr("State of the network"));
+}
+
+}  // namespace
+}  // namespace ldgs
