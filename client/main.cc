@@ -5,6 +5,7 @@
 // (or a peer refused); 6 `sync --wait` timed out.
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <iostream>
 #include <thread>
@@ -233,6 +234,39 @@ int main(int argc, char** argv) {
         if (terminal) std::fprintf(stderr, "\rsyncing: %s\033[K", summary.c_str());
         std::this_thread::sleep_for(std::chrono::milliseconds(100));  // a CLI's refresh rate
       }
+    };
+  });
+
+  std::string import_file;
+  CLI::App* import_cmd = app.add_subcommand(
+      "import", "put many records from a JSON-lines file ('-' for stdin), stopping at the first bad one");
+  import_cmd->add_option("file", import_file, "one {kind, visibility, id, body} per line")->required();
+  import_cmd->callback([&] {
+    action = [&](AdminClient& c) {
+      std::ifstream file_in;
+      if (import_file != "-") {
+        file_in.open(import_file);
+        if (!file_in) return Fail(absl::InvalidArgumentError("cannot read " + import_file), 2);
+      }
+      std::istream& in = import_file == "-" ? std::cin : file_in;
+      std::string line;
+      int number = 0, written = 0;
+      while (std::getline(in, line)) {
+        ++number;
+        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+        auto request = ldgs::client::ParseImportLine(line);
+        absl::StatusOr<ldgs::v1::Record> put =
+            request.ok() ? c.PutRecord(*request) : absl::StatusOr<ldgs::v1::Record>(request.status());
+        if (!put.ok()) {
+          return Fail(absl::Status(put.status().code(),
+                                   import_file + ":" + std::to_string(number) + ": " +
+                                       std::string(put.status().message()) + " (" +
+                                       std::to_string(written) + " records written before it)"));
+        }
+        ++written;
+      }
+      std::cout << "imported " << written << " records\n";
+      return 0;
     };
   });
 

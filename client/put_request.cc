@@ -7,6 +7,7 @@
 
 #include "common/status_macros.h"
 #include "google/protobuf/util/json_util.h"
+#include "nlohmann/json.hpp"
 
 namespace ldgs::client {
 namespace {
@@ -125,6 +126,38 @@ absl::StatusOr<v1::Kind> ParseKind(const std::string& text) {
       {"profile", v1::KIND_NODE_PROFILE},
       {"rollup", v1::KIND_ROLLUP}};
   return Lookup(kNames, text, "kind");
+}
+
+absl::StatusOr<v1::PutRecordRequest> ParseImportLine(const std::string& line) {
+  nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return absl::InvalidArgumentError("not a JSON object");
+  if (!j.contains("kind") || !j["kind"].is_string() || !j.contains("body") ||
+      !j["body"].is_object()) {
+    return absl::InvalidArgumentError("needs \"kind\" and a \"body\" object");
+  }
+  PutFlags flags;
+  flags.kind = j["kind"].get<std::string>();
+  if (j.contains("id") && j["id"].is_string()) flags.id = j["id"].get<std::string>();
+  if (j.contains("visibility") && j["visibility"].is_string()) {
+    flags.visibility = j["visibility"].get<std::string>();
+  }
+  v1::PutRecordRequest request;
+  request.set_id(flags.id);
+  if (!flags.visibility.empty()) {
+    LDGS_ASSIGN_OR_RETURN(v1::Visibility visibility, ParseVisibility(flags.visibility));
+    request.set_visibility(visibility);
+  }
+  LDGS_ASSIGN_OR_RETURN(v1::Kind kind, ParseKind(flags.kind));
+  google::protobuf::Message* body = nullptr;
+  switch (kind) {
+    case v1::KIND_PRACTICE: body = request.mutable_practice(); break;
+    case v1::KIND_METRIC_DEFINITION: body = request.mutable_metric_definition(); break;
+    case v1::KIND_METRIC_OBSERVATION: body = request.mutable_metric_observation(); break;
+    case v1::KIND_STORY: body = request.mutable_story(); break;
+    default: return absl::InvalidArgumentError("cannot import a record of kind " + flags.kind);
+  }
+  LDGS_RETURN_IF_ERROR(ParseJson(j["body"].dump(), "body", body));
+  return request;
 }
 
 absl::StatusOr<v1::PutRecordRequest> BuildPutRequest(const PutFlags& flags) {

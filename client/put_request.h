@@ -32,6 +32,11 @@ struct PutFlags {
 // rest.
 absl::StatusOr<v1::PutRecordRequest> BuildPutRequest(const PutFlags& flags);
 
+// One line of an import file: {"kind": "practice", "visibility": "network", "id": "...",
+// "body": {...}} with the body in protobuf's JSON mapping. INVALID_ARGUMENT naming the
+// problem otherwise.
+absl::StatusOr<v1::PutRecordRequest> ParseImportLine(const std::string& line);
+
 // "private", "hub", "network", "public" to Visibility; INVALID_ARGUMENT otherwise.
 absl::StatusOr<v1::Visibility> ParseVisibility(const std::string& text);
 // "practice", "metric", "observation", "story", "profile" to Kind; INVALID_ARGUMENT otherwise.

@@ -72,13 +72,21 @@ nlohmann::json RollupJson(const v1::Rollup& r) {
 std::string Sparkline(const std::vector<v1::Rollup>& series) {
   const double width = 520, height = 120, pad = 24;
   std::vector<std::pair<size_t, double>> points;
-  double lo = 0, hi = 1;
   for (size_t i = 0; i < series.size(); ++i) {
     double value = 0;
     if (!series[i].below_min_reporting() && StatOf(series[i], "value", &value)) {
       points.emplace_back(i, value);
-      hi = std::max(hi, value);
     }
+  }
+  // Scale to the data's own range so that a trend shows; a flat series sits mid-height.
+  double lo = points.empty() ? 0 : points.front().second, hi = lo;
+  for (const auto& p : points) {
+    lo = std::min(lo, p.second);
+    hi = std::max(hi, p.second);
+  }
+  if (hi - lo < 1e-9) {
+    lo -= 1;
+    hi += 1;
   }
   std::ostringstream svg;
   svg << "<svg viewBox='0 0 " << width << " " << height << "' width='" << width << "' height='"
@@ -97,7 +105,8 @@ std::string Sparkline(const std::vector<v1::Rollup>& series) {
     svg << "<text x='" << pad << "' y='" << height - 6 << "' font-size='11'>"
         << HtmlEscape(series.front().period()) << "</text><text x='" << width - pad - 44
         << "' y='" << height - 6 << "' font-size='11'>" << HtmlEscape(series.back().period())
-        << "</text><text x='4' y='14' font-size='11'>max " << Number(hi) << "</text>";
+        << "</text><text x='4' y='14' font-size='11'>max " << Number(hi) << "</text><text x='4' y='"
+        << height - 22 << "' font-size='11'>min " << Number(lo) << "</text>";
   }
   svg << "</svg>";
   return svg.str();

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# The main job: builds ldgs, then runs a small federation on loopback with the demo data set
-# (a homelessness-reduction network of cities, see docs/demo.md):
-#   a national hub, two regional hubs (midwest, south) and four chapters, two of which are
-#   also sister chapters peering directly. Chapters write practices, stories and monthly
-#   metrics; the demo shows where each record arrived and that private ones stayed home,
-#   then stops every node cleanly (SIGTERM).
+# The main job: builds ldgs, then runs a federation on loopback with the demo data set, a
+# homelessness-reduction network shaped like Built for Zero (see docs/demo.md):
+#   a national hub, three regional hubs and the 33 communities of deploy/demo/chapters.tsv,
+#   two of them also sister chapters peering directly. Chapters record practices, stories,
+#   adaptations of each other's practices and 12 months of four metrics; hubs roll the
+#   metrics up with small-number suppression; the demo shows where records went, that
+#   private ones stayed home, a retraction reaching every copy, how one chapter compares,
+#   and prints the national "State of the network" report (also written as HTML).
 # Works on a fresh Debian 12 machine as root. LDGS_DEMO_DIR keeps the data elsewhere.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,16 +27,14 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
-# wait_for FILE: polls for a file the daemon writes once it serves (deadline 30 s).
+# wait_for FILE: polls for a file the daemon writes once it serves (deadline 60 s).
 wait_for() {
-  for _ in $(seq 300); do [ -s "$1" ] && return 0; sleep 0.1; done
+  for _ in $(seq 600); do [ -s "$1" ] && return 0; sleep 0.1; done
   echo "demo: $1 did not appear; see $demo/*.log" >&2
   return 1
 }
 ctl() { local node=$1; shift; $ldgsctl --data "$demo/$node" "$@"; }
 id_of() { cat "$demo/$1.id"; }
-addr_of() { cat "$demo/$1/listen.addr"; }
-
 # init NODE "NAME" REGION ROLE
 init() { $ldgsd init --data "$demo/$1" --name "$2" --region "$3" --role "$4" >"$demo/$1.id"; }
 # dial NODE PEER RELATION: NODE dials PEER (its hub, or a sister); PEER enrolls NODE.
@@ -42,116 +42,155 @@ dial() {
   local flag=; [ "$3" = sister ] && flag=--sister
   ctl "$2" enroll "$(id_of "$1")" $flag --note "$1" >/dev/null
   printf '\n[[peers]]\nnode_id = "%s"\naddress = "%s"\nrelation = "%s"\n' \
-    "$(id_of "$2")" "$(addr_of "$2")" "$3" >>"$demo/$1/ldgsd.toml"
+    "$(id_of "$2")" "$(cat "$demo/$2/listen.addr")" "$3" >>"$demo/$1/ldgsd.toml"
 }
 start() {
   $ldgsd run --data "$demo/$1" --admin-listen 127.0.0.1:0 --listen 127.0.0.1:0 \
     2>"$demo/$1.log" &
   pids+=($!)
-  wait_for "$demo/$1/admin.addr"
 }
 
-echo "== starting the federation on 127.0.0.1"
-init national "National hub" national hub;  start national
-init midwest "Midwest hub" midwest hub;     dial midwest national hub; start midwest
-init south "South hub" south hub;           dial south national hub;   start south
-init rockford "Rockford, IL" midwest chapter;       dial rockford midwest hub
-init des-moines "Des Moines, IA" midwest chapter;   dial des-moines midwest hub
-init chattanooga "Chattanooga, TN" south chapter;   dial chattanooga south hub
-init gulfport "Gulfport, MS" south chapter;         dial gulfport south hub
-start chattanooga
-dial rockford chattanooga sister   # sister chapters across regions, peering directly
-for n in rockford des-moines gulfport; do start $n; done
-chapters=(rockford des-moines chattanooga gulfport)
-hubs=(national midwest south)
+echo "== starting a national hub, 3 regional hubs and 33 chapters on 127.0.0.1"
+init national "National hub" national hub; start national; wait_for "$demo/national/listen.addr"
+for region in midwest south west; do
+  init "$region" "${region^} hub" "$region" hub
+  dial "$region" national hub
+  start "$region"
+done
+for region in midwest south west; do wait_for "$demo/$region/listen.addr"; done
+chapters=()
+declare -A region_of size_of name_of
+while IFS=$'\t' read -r name region size; do
+  [ "$name" = name ] && continue
+  node=$(echo "$name" | tr 'A-Z' 'a-z' | sed 's/[^a-z0-9]\+/-/g; s/-$//')
+  chapters+=("$node"); region_of[$node]=$region; size_of[$node]=$size; name_of[$node]=$name
+  init "$node" "$name" "$region" chapter
+  dial "$node" "$region" hub
+done <"$data/chapters.tsv"
+# Two communities in different regions also peer directly as sister chapters.
+sister_a=${chapters[0]}; sister_b=$(for c in "${chapters[@]}"; do [ "${region_of[$c]}" = south ] && echo "$c" && break; done)
+start "$sister_b"; wait_for "$demo/$sister_b/listen.addr"
+dial "$sister_a" "$sister_b" sister
+for c in "${chapters[@]}"; do [ "$c" != "$sister_b" ] && start "$c"; done
+for c in "${chapters[@]}"; do wait_for "$demo/$c/admin.addr"; done
+echo "   sister chapters: ${name_of[$sister_a]} <-> ${name_of[$sister_b]}"
 
-echo "== the national hub publishes the metric catalogue (network-wide)"
-while IFS= read -r line; do ctl national put metric --json - --visibility network <<<"$line" >/dev/null; done \
-  <"$data/metrics.jsonl"
-
-echo "== chapters record practices, stories and 12 months of metrics"
+echo "== the national hub publishes the metric catalogue; chapters load their data"
+sed 's/^/{"kind":"metric","visibility":"network","body":/; s/$/}/' "$data/metrics.jsonl" \
+  | ctl national import - >/dev/null
 n=0
 while IFS= read -r line; do
-  chapter=${chapters[$((n % 4))]}
-  n=$((n + 1))
-  # Most practices are shared with the network; some stay with the hub, a few private.
+  c=${chapters[$((n % ${#chapters[@]}))]}; n=$((n + 1))
   vis=network; [ $((n % 7)) -eq 0 ] && vis=hub; [ $((n % 11)) -eq 0 ] && vis=private
-  ctl "$chapter" put practice --json - --visibility $vis <<<"$line" >/dev/null
+  echo "{\"kind\":\"practice\",\"visibility\":\"$vis\",\"body\":$line}" >>"$demo/$c.jsonl"
 done <"$data/practices.jsonl"
 n=0
 while IFS= read -r line; do
-  ctl "${chapters[$((n % 4))]}" put story --json - --visibility network <<<"$line" >/dev/null
-  n=$((n + 1))
+  c=${chapters[$(( (n * 5) % ${#chapters[@]}))]}; n=$((n + 1))
+  echo "{\"kind\":\"story\",\"visibility\":\"network\",\"body\":$line}" >>"$demo/$c.jsonl"
 done <"$data/stories.jsonl"
 for c in "${chapters[@]}"; do
-  # Counts go to the chapter's hub only; the person-level by-name list never leaves.
-  active=$((100 + ${#c} * 20))
-  for month in 01 02 03 04 05 06 07 08 09 10 11 12; do
-    m=$((10#$month))
-    inflow=$((15 + m % 5)); housed=$((20 + m % 4)); returns=$((1 + m % 3))
-    active=$((active + inflow + returns - housed))
-    for metric in actively_homeless:$active inflow:$inflow housed:$housed returns:$returns; do
-      ctl "$c" put observation --metric "${metric%%:*}" --period "2026-$month" \
-        --value "${metric##*:}" --visibility hub >/dev/null
+  # 12 months of counts, visible to the chapter's hub only: a community housing more people
+  # than it identifies trends down. Small communities give small counts (suppressed).
+  size=${size_of[$c]}; active=$size; seed=${#c}
+  for m in 1 2 3 4 5 6 7 8 9 10 11 12; do
+    period=$(printf '2026-%02d' $m)
+    inflow=$(( size / 8 + (m * seed) % 7 )); housed=$(( size / 7 + (m + seed) % 5 ))
+    returns=$(( size / 60 + m % 3 )); active=$(( active + inflow + returns - housed ))
+    [ $active -lt 0 ] && active=0
+    for pair in actively_homeless:$active inflow:$inflow housed:$housed returns:$returns; do
+      echo "{\"kind\":\"observation\",\"visibility\":\"hub\",\"body\":{\"metric\":\"${pair%%:*}\",\"period\":\"$period\",\"value\":${pair##*:}}}"
     done
-  done
-  ctl "$c" put story --id by-name-list --title "By-name list of $c" \
-    --body "Person-level data: stays on this node." --tag by-name-list >/dev/null
+  done >>"$demo/$c.jsonl"
+  echo '{"kind":"story","id":"by-name-list","body":{"title":"By-name list","body":"Person-level data: stays on this node.","tags":["by-name-list"]}}' >>"$demo/$c.jsonl"
+  ctl "$c" import "$demo/$c.jsonl" >/dev/null
 done
+echo "   $(cat "$demo"/*.jsonl | wc -l) records written at the chapters"
 
 echo "== waiting for every node to catch up (ldgsctl sync --wait)"
-for node in "${chapters[@]}" midwest south; do ctl "$node" sync --wait --timeout 60 >/dev/null; done
-# A last network record from each chapter, awaited at the far side of the tree, is a barrier:
-# the feed is ordered, so everything written before it that may travel has travelled.
-for c in "${chapters[@]}"; do
-  ctl "$c" put story --id demo-done --title "$c is done loading" --visibility network >/dev/null
-done
-for c in "${chapters[@]}"; do
-  for far in national gulfport rockford; do
-    ctl "$far" get demo-done --origin "$(id_of "$c")" --wait 30000 >/dev/null 2>&1 || \
-      [ "$far" = "$c" ]
+for c in "${chapters[@]}" midwest south west; do ctl "$c" sync --wait --timeout 120 >/dev/null; done
+
+echo "== chapters adapt practices that worked elsewhere, and say how it went"
+adoptions=0
+for k in 0 1 2 3 4 5; do
+  origin=${chapters[$k]}
+  practice=$(ctl "$origin" -o json list --kind practice --origin "$(id_of "$origin")" \
+    | grep -o '"id":"practice-[a-z0-9]*","version":"[0-9]*","kind":"KIND_PRACTICE","visibility":"VISIBILITY_NETWORK"' \
+    | head -1 | cut -d'"' -f4)
+  [ -z "$practice" ] && continue
+  for j in $(seq 1 $((6 - k))); do
+    adopter=${chapters[$(( (k * 5 + j * 3 + 7) % ${#chapters[@]} ))]}
+    [ "$adopter" = "$origin" ] && continue
+    ctl "$adopter" get "$practice" --origin "$(id_of "$origin")" --wait 30000 >/dev/null
+    copy=$(ctl "$adopter" -o json adapt "$(id_of "$origin")/$practice" --visibility network | cut -d'"' -f8)
+    outcome=worked; [ $(( (j + k) % 4 )) -eq 0 ] && outcome=did-not-work-here
+    ctl "$adopter" outcome "$copy" $outcome --note "demo adaptation" >/dev/null
+    adoptions=$((adoptions + 1))
   done
+done
+echo "   $adoptions adaptations"
+for c in "${chapters[@]}" midwest south west; do ctl "$c" sync --wait --timeout 120 >/dev/null; done
+# A network record from the last chapter, awaited at the far side of the tree, is a barrier:
+# feeds are ordered, so everything written before it that may travel has travelled.
+last=${chapters[-1]}
+ctl "$last" put story --id demo-done --title "done loading" --visibility network >/dev/null
+for far in national "$sister_a" "${chapters[1]}"; do
+  ctl "$far" get demo-done --origin "$(id_of "$last")" --wait 60000 >/dev/null
 done
 
 echo
-echo "== what each node holds (records by origin node)"
-printf '%-13s' "held at"; for o in "${hubs[@]}" "${chapters[@]}"; do printf '%-13s' "$o"; done; echo
-for node in "${hubs[@]}" "${chapters[@]}"; do
-  printf '%-13s' "$node"
+echo "== what a few nodes hold"
+printf '   %-28s %8s %8s %8s %8s %8s\n' node practices stories observ rollups private
+for node in national midwest "$sister_a" "$sister_b" "${chapters[-1]}"; do
   json=$(ctl "$node" -o json list --limit 100000)
-  for o in "${hubs[@]}" "${chapters[@]}"; do
-    printf '%-13s' "$(grep -o "\"origin\":\"$(id_of "$o")\"" <<<"$json" | wc -l)"
+  count() { grep -o "$1" <<<"$json" | wc -l; }
+  printf '   %-28s %8s %8s %8s %8s %8s\n' "$node" "$(count KIND_PRACTICE)" "$(count KIND_STORY)" \
+    "$(count KIND_METRIC_OBSERVATION)" "$(count KIND_ROLLUP)" "$(count VISIBILITY_PRIVATE)"
+done
+echo "   (a regional hub holds its chapters' hub-only counts; chapters and the national hub"
+echo "    hold network records and rollups; private records exist only at their chapter)"
+
+echo
+echo "== private records stay home: nodes holding any chapter's by-name list"
+holders=0
+for node in national midwest south west "${chapters[@]}"; do
+  for c in "$sister_a" "$sister_b" "${chapters[-1]}"; do
+    [ "$node" = "$c" ] && continue
+    ctl "$node" get by-name-list --origin "$(id_of "$c")" >/dev/null 2>&1 && holders=$((holders + 1))
   done
-  echo
 done
-echo "(chapters hold every network record; a hub also holds its members' hub-only metrics;"
-echo " sister chapters Rockford and Chattanooga also exchange their own records directly)"
+echo "   foreign copies found: $holders (checked 3 chapters' lists on all 37 nodes)"
 
 echo
-echo "== private records stay home: who holds each chapter's by-name list?"
-for c in "${chapters[@]}"; do
-  holders=()
-  for node in "${hubs[@]}" "${chapters[@]}"; do
-    ctl "$node" get by-name-list --origin "$(id_of "$c")" >/dev/null 2>&1 && holders+=("$node")
+echo "== ${name_of[$sister_b]} narrows a practice to hub-only: the network gets a tombstone"
+p=$(ctl "$sister_b" -o json list --kind practice --origin "$(id_of "$sister_b")" \
+  | grep -o '"id":"practice-[a-z0-9]*","version":"[0-9]*","kind":"KIND_PRACTICE","visibility":"VISIBILITY_NETWORK"' \
+  | head -1 | cut -d'"' -f4)
+v=$(ctl "$sister_b" -o json share "$p" hub | grep -o '"version":"[0-9]*"' | cut -d'"' -f4)
+for node in south national "$sister_a" "${chapters[-1]}"; do
+  state=$(ctl "$node" -o json get "$p" --origin "$(id_of "$sister_b")" --wait 30000)
+  until grep -q "\"version\":\"$v\"" <<<"$state"; do
+    state=$(ctl "$node" -o json get "$p" --origin "$(id_of "$sister_b")" --wait 1000)
   done
-  echo "  $c: ${holders[*]}"
+  case "$state" in
+    *'"deleted":true'*) echo "   $node: tombstone, body dropped" ;;
+    *) echo "   $node: keeps the body (hub-only, for aggregation)" ;;
+  esac
 done
 
 echo
-echo "== Chattanooga narrows a practice to hub-only: the network gets a tombstone"
-p=$(ctl chattanooga -o json list --kind practice | grep -o '"id":"practice-[a-z0-9]*","version":"[0-9]*","kind":"KIND_PRACTICE","visibility":"VISIBILITY_NETWORK"' | head -1 | cut -d'"' -f4)
-v=$(ctl chattanooga -o json share "$p" hub | grep -o '"version":"[0-9]*"' | cut -d'"' -f4)
-for node in south national rockford; do
-  state=$(ctl "$node" -o json get "$p" --origin "$(id_of chattanooga)" --wait 30000)
-  case "$state" in *'"deleted":true'*) echo "  $node: tombstone (body dropped)";; *) echo "  $node: holds the body (hub-only, for aggregation)";; esac
-done
+echo "== how ${name_of[$sister_a]} compares on actively homeless (its region, the network)"
+ctl national sync >/dev/null
+ctl "$sister_a" compare actively_homeless | tail -4
 
 echo
-echo "== replication peers of the national hub"
+echo "== the national hub's peers"
 ctl national peers
+
 echo
-echo "== practices at Gulfport tagged co-design-with-community (from across the network)"
-ctl gulfport list --kind practice --tag co-design-with-community
+ctl national report
+ctl national -o html report --file "$demo/report.html" >/dev/null
+echo "(HTML report: $demo/report.html)"
 
 echo
 echo "== stopping every node (SIGTERM)"

@@ -138,3 +138,27 @@ TEST_F(CliTest, WrongTokenAndUnreachableNodeHaveTheirOwnExitCodes) {
 
 }  // namespace
 }  // namespace ldgs
+
+namespace ldgs {
+namespace {
+
+TEST_F(CliTest, ImportPutsEveryLineAndStopsAtTheFirstBadOne) {
+  const std::string good =
+      R"({"kind":"practice","visibility":"network","body":{"title":"Case conferencing"}})" "\n"
+      R"({"kind":"observation","visibility":"hub","body":{"metric":"housed","period":"2026-02","value":12}})" "\n";
+  CommandResult ok = node_.Ctl({"import", "-"}, good);
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_THAT(ok.out, HasSubstr("imported 2 records"));
+  const size_t before = RecordCount();
+  const std::string bad =
+      R"({"kind":"story","body":{"title":"fine"}})" "\n"
+      R"({"kind":"story","body":{"title":""}})" "\n"
+      R"({"kind":"story","body":{"title":"never reached"}})" "\n";
+  EXPECT_EQ(FailingExit({"import", "-"}, bad), 2);
+  CommandResult result = node_.Ctl({"import", "-"}, bad);
+  EXPECT_THAT(result.err, HasSubstr("-:2:"));
+  EXPECT_EQ(RecordCount(), before + 2);  // the first line of each of the two runs
+}
+
+}  // namespace
+}  // namespace ldgs
