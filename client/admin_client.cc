@@ -28,7 +28,8 @@ absl::StatusOr<AdminClient> AdminClient::Connect(const Endpoint& endpoint) {
   std::string address = endpoint.address;
   std::string token_file = endpoint.token_file;
   if (address.empty()) {
-    absl::StatusOr<std::string> read = ReadTrimmed(endpoint.data_dir + "/admin.addr", "address file");
+    absl::StatusOr<std::string> read =
+        ReadTrimmed(endpoint.data_dir + "/admin.addr", "address file");
     if (!read.ok()) {
       return absl::UnavailableError("no node running on " + endpoint.data_dir +
                                     " (no admin.addr); start it with 'ldgsd run --data " +

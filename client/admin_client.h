@@ -37,9 +37,9 @@ class AdminClient {
   AdminClient(std::unique_ptr<v1::Admin::Stub> stub, std::string token, std::string address);
   // One unary call with a deadline and the token; the status converted once.
   template <typename Request, typename Response>
-  absl::StatusOr<Response> Call(
-      grpc::Status (v1::Admin::Stub::*method)(grpc::ClientContext*, const Request&, Response*),
-      const Request& request);
+  absl::StatusOr<Response> Call(grpc::Status (v1::Admin::Stub::*method)(grpc::ClientContext*,
+                                                                        const Request&, Response*),
+                                const Request& request);
 
   std::unique_ptr<v1::Admin::Stub> stub_;
   std::string token_;

@@ -110,8 +110,8 @@ std::vector<PracticeRank> RankPractices(const std::vector<v1::Record>& practices
   std::map<std::pair<std::string, std::string>, std::vector<double>> improvements;
   for (const v1::Record& a : practices) {
     if (a.deleted() || !a.has_practice() || a.practice().adapted_from().id().empty()) continue;
-    const auto key = std::make_pair(a.practice().adapted_from().origin(),
-                                    a.practice().adapted_from().id());
+    const auto key =
+        std::make_pair(a.practice().adapted_from().origin(), a.practice().adapted_from().id());
     auto it = ranks.find(key);
     if (it == ranks.end() || a.origin() == key.first) continue;
     if (!adopters[key].insert(a.origin()).second) continue;  // one adoption per node

@@ -21,11 +21,11 @@ std::vector<SearchHit> Search(const std::vector<v1::Record>& records, const std:
 
 struct PracticeRank {
   v1::Record practice;
-  int adoptions = 0;           // distinct other nodes that adapted it
-  int worked = 0;              // adaptations whose outcome is "worked"
-  int did_not_work = 0;        // ... "did not work here"
-  int adopters_with_data = 0;  // adopters with observations before and after adopting
-  double mean_improvement = 0; // mean relative change of the metric, positive = better
+  int adoptions = 0;            // distinct other nodes that adapted it
+  int worked = 0;               // adaptations whose outcome is "worked"
+  int did_not_work = 0;         // ... "did not work here"
+  int adopters_with_data = 0;   // adopters with observations before and after adopting
+  double mean_improvement = 0;  // mean relative change of the metric, positive = better
 };
 
 // Ranks the original practices (not adaptations) by adoption count, then by the mean

@@ -91,8 +91,8 @@ int Compare(AdminClient& c, const std::string& output, const std::string& metric
     const v1::Rollup* network = Widest(*rollups, "network", period);
     char number[32];
     std::snprintf(number, sizeof(number), "%.6g", value);
-    table.push_back({period, number, Band(region), Band(network),
-                     Position(value, network, down_is_good)});
+    table.push_back(
+        {period, number, Band(region), Band(network), Position(value, network, down_is_good)});
     nlohmann::json row = {{"period", period}, {"mine", value}};
     for (auto [name, r] : {std::pair{"region", region}, std::pair{"network", network}}) {
       if (!r) continue;
@@ -151,9 +151,11 @@ int Top(AdminClient& c, const std::string& output, const std::string& metric, si
   if (output == "json") {
     nlohmann::json j = nlohmann::json::array();
     for (const PracticeRank& r : ranks) {
-      nlohmann::json row = {{"origin", r.practice.origin()}, {"id", r.practice.id()},
+      nlohmann::json row = {{"origin", r.practice.origin()},
+                            {"id", r.practice.id()},
                             {"title", r.practice.practice().title()},
-                            {"adoptions", r.adoptions}, {"worked", r.worked},
+                            {"adoptions", r.adoptions},
+                            {"worked", r.worked},
                             {"did_not_work", r.did_not_work},
                             {"adopters_with_data", r.adopters_with_data}};
       if (r.adopters_with_data > 0) row["mean_improvement"] = r.mean_improvement;
@@ -162,8 +164,8 @@ int Top(AdminClient& c, const std::string& output, const std::string& metric, si
     std::cout << j.dump() << "\n";
     return 0;
   }
-  std::printf("%-4s %-52s %-8s %-7s %-9s %s\n", "RANK", "PRACTICE", "ADOPTED", "WORKED",
-              "NOT HERE", ("IMPROVEMENT (" + metric + ")").c_str());
+  std::printf("%-4s %-52s %-8s %-7s %-9s %s\n", "RANK", "PRACTICE", "ADOPTED", "WORKED", "NOT HERE",
+              ("IMPROVEMENT (" + metric + ")").c_str());
   int rank = 0;
   for (const PracticeRank& r : ranks) {
     char improvement[32] = "n/a";
@@ -303,7 +305,8 @@ void AddCatalogueCommands(CLI::App& app, const std::string& output,
   CLI::App* adapt = app.add_subcommand("adapt", "make a local practice adapted from another");
   adapt->add_option("practice", ref, "ORIGIN/ID of the practice")->required();
   adapt->add_option("--visibility", visibility, "private (default), hub, network, public");
-  adapt->callback([&] { action = [&](AdminClient& c) { return Adapt(c, output, ref, visibility); }; });
+  adapt->callback(
+      [&] { action = [&](AdminClient& c) { return Adapt(c, output, ref, visibility); }; });
 
   CLI::App* outcome_cmd = app.add_subcommand("outcome", "record whether a practice worked here");
   outcome_cmd->add_option("id", id, "this node's practice id")->required();

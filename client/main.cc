@@ -3,14 +3,14 @@
 // Exit codes: 0 success; 1 the node failed the request; 2 bad input (flags, JSON, a field the
 // node refused); 3 the node cannot be reached; 4 no such record; 5 wrong or missing token
 // (or a peer refused); 6 `sync --wait` timed out.
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <iostream>
 #include <thread>
-
-#include <unistd.h>
 
 #include "CLI/CLI.hpp"
 #include "client/admin_client.h"
@@ -46,9 +46,11 @@ int main(int argc, char** argv) {
   Globals g;
   const char* env_data = std::getenv("LDGS_DATA");
   g.endpoint.data_dir = env_data ? env_data : "/var/lib/ldgs";
-  app.add_option("--data", g.endpoint.data_dir, "node data dir (default $LDGS_DATA or /var/lib/ldgs)");
+  app.add_option("--data", g.endpoint.data_dir,
+                 "node data dir (default $LDGS_DATA or /var/lib/ldgs)");
   app.add_option("--addr", g.endpoint.address, "admin API address (default: from the data dir)");
-  app.add_option("--token-file", g.endpoint.token_file, "admin token file (default DATA/admin.token)");
+  app.add_option("--token-file", g.endpoint.token_file,
+                 "admin token file (default DATA/admin.token)");
   app.add_option("-o,--output", g.output, "table or json (report: also html)")
       ->check(CLI::IsMember({"table", "json", "html"}));
 
@@ -147,9 +149,11 @@ int main(int argc, char** argv) {
   });
 
   std::string share_id, share_visibility;
-  CLI::App* share_cmd = app.add_subcommand("share", "change who may see one of this node's records");
+  CLI::App* share_cmd =
+      app.add_subcommand("share", "change who may see one of this node's records");
   share_cmd->add_option("id", share_id, "record id")->required();
-  share_cmd->add_option("visibility", share_visibility, "private, hub, network or public")->required();
+  share_cmd->add_option("visibility", share_visibility, "private, hub, network or public")
+      ->required();
   share_cmd->callback([&] {
     action = [&](AdminClient& c) {
       auto visibility = ldgs::client::ParseVisibility(share_visibility);
@@ -164,13 +168,15 @@ int main(int argc, char** argv) {
   ldgs::v1::DeleteRecordRequest del;
   CLI::App* delete_cmd = app.add_subcommand("delete", "delete one of this node's records");
   delete_cmd->add_option("id", *del.mutable_id(), "record id")->required();
-  delete_cmd->callback([&] { action = [&](AdminClient& c) { return PrintRecord(g, c.DeleteRecord(del)); }; });
+  delete_cmd->callback(
+      [&] { action = [&](AdminClient& c) { return PrintRecord(g, c.DeleteRecord(del)); }; });
 
   app.add_subcommand("peers", "show replication peers and how far behind they are")->callback([&] {
     action = [&](AdminClient& c) {
       auto peers = c.ListPeers();
       if (!peers.ok()) return Fail(peers.status());
-      std::cout << (g.json() ? ldgs::client::ToJson(*peers) + "\n" : ldgs::client::FormatPeers(*peers));
+      std::cout << (g.json() ? ldgs::client::ToJson(*peers) + "\n"
+                             : ldgs::client::FormatPeers(*peers));
       return 0;
     };
   });
@@ -227,9 +233,10 @@ int main(int argc, char** argv) {
         }
         if (std::chrono::steady_clock::now() >= deadline) {
           if (terminal) std::fprintf(stderr, "\n");
-          return Fail(absl::DeadlineExceededError("not caught up after " +
-                                                  std::to_string(sync_timeout_s) + " s: " + summary),
-                      6);
+          return Fail(
+              absl::DeadlineExceededError("not caught up after " + std::to_string(sync_timeout_s) +
+                                          " s: " + summary),
+              6);
         }
         if (terminal) std::fprintf(stderr, "\rsyncing: %s\033[K", summary.c_str());
         std::this_thread::sleep_for(std::chrono::milliseconds(100));  // a CLI's refresh rate
@@ -239,8 +246,10 @@ int main(int argc, char** argv) {
 
   std::string import_file;
   CLI::App* import_cmd = app.add_subcommand(
-      "import", "put many records from a JSON-lines file ('-' for stdin), stopping at the first bad one");
-  import_cmd->add_option("file", import_file, "one {kind, visibility, id, body} per line")->required();
+      "import",
+      "put many records from a JSON-lines file ('-' for stdin), stopping at the first bad one");
+  import_cmd->add_option("file", import_file, "one {kind, visibility, id, body} per line")
+      ->required();
   import_cmd->callback([&] {
     action = [&](AdminClient& c) {
       std::ifstream file_in;
@@ -256,7 +265,8 @@ int main(int argc, char** argv) {
         if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
         auto request = ldgs::client::ParseImportLine(line);
         absl::StatusOr<ldgs::v1::Record> put =
-            request.ok() ? c.PutRecord(*request) : absl::StatusOr<ldgs::v1::Record>(request.status());
+            request.ok() ? c.PutRecord(*request)
+                         : absl::StatusOr<ldgs::v1::Record>(request.status());
         if (!put.ok()) {
           return Fail(absl::Status(put.status().code(),
                                    import_file + ":" + std::to_string(number) + ": " +

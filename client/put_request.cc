@@ -24,7 +24,8 @@ absl::StatusOr<Enum> Lookup(const std::map<std::string, Enum>& names, const std:
 
 absl::StatusOr<std::string> ReadInput(const std::string& path) {
   if (path == "-") {
-    return std::string((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+    return std::string((std::istreambuf_iterator<char>(std::cin)),
+                       std::istreambuf_iterator<char>());
   }
   std::ifstream in(path);
   if (!in) return absl::InvalidArgumentError("cannot read " + path);
@@ -84,9 +85,9 @@ absl::Status FillMetric(const PutFlags& f, v1::MetricDefinition* d) {
   d->set_name(f.name);
   d->set_unit(f.unit);
   d->set_description(f.description);
-  LDGS_ASSIGN_OR_RETURN(v1::Aggregation aggregation,
-                        Lookup(kAggregations, f.aggregation.empty() ? "sum" : f.aggregation,
-                               "--aggregation"));
+  LDGS_ASSIGN_OR_RETURN(
+      v1::Aggregation aggregation,
+      Lookup(kAggregations, f.aggregation.empty() ? "sum" : f.aggregation, "--aggregation"));
   d->set_aggregation(aggregation);
   if (!f.direction.empty()) {
     LDGS_ASSIGN_OR_RETURN(v1::Direction direction, Lookup(kDirections, f.direction, "--direction"));
@@ -109,11 +110,10 @@ absl::Status FillObservation(const PutFlags& f, v1::MetricObservation* o) {
 }  // namespace
 
 absl::StatusOr<v1::Visibility> ParseVisibility(const std::string& text) {
-  static const std::map<std::string, v1::Visibility> kNames = {
-      {"private", v1::VISIBILITY_PRIVATE},
-      {"hub", v1::VISIBILITY_HUB},
-      {"network", v1::VISIBILITY_NETWORK},
-      {"public", v1::VISIBILITY_PUBLIC}};
+  static const std::map<std::string, v1::Visibility> kNames = {{"private", v1::VISIBILITY_PRIVATE},
+                                                               {"hub", v1::VISIBILITY_HUB},
+                                                               {"network", v1::VISIBILITY_NETWORK},
+                                                               {"public", v1::VISIBILITY_PUBLIC}};
   return Lookup(kNames, text, "visibility");
 }
 
@@ -150,11 +150,20 @@ absl::StatusOr<v1::PutRecordRequest> ParseImportLine(const std::string& line) {
   LDGS_ASSIGN_OR_RETURN(v1::Kind kind, ParseKind(flags.kind));
   google::protobuf::Message* body = nullptr;
   switch (kind) {
-    case v1::KIND_PRACTICE: body = request.mutable_practice(); break;
-    case v1::KIND_METRIC_DEFINITION: body = request.mutable_metric_definition(); break;
-    case v1::KIND_METRIC_OBSERVATION: body = request.mutable_metric_observation(); break;
-    case v1::KIND_STORY: body = request.mutable_story(); break;
-    default: return absl::InvalidArgumentError("cannot import a record of kind " + flags.kind);
+    case v1::KIND_PRACTICE:
+      body = request.mutable_practice();
+      break;
+    case v1::KIND_METRIC_DEFINITION:
+      body = request.mutable_metric_definition();
+      break;
+    case v1::KIND_METRIC_OBSERVATION:
+      body = request.mutable_metric_observation();
+      break;
+    case v1::KIND_STORY:
+      body = request.mutable_story();
+      break;
+    default:
+      return absl::InvalidArgumentError("cannot import a record of kind " + flags.kind);
   }
   LDGS_RETURN_IF_ERROR(ParseJson(j["body"].dump(), "body", body));
   return request;

@@ -129,14 +129,13 @@ std::string FormatRecordTable(const std::vector<v1::Record>& records) {
 }
 
 std::string FormatRecordDetail(const v1::Record& r) {
-  std::vector<std::vector<std::string>> rows = {
-      {"id:", r.id()},
-      {"kind:", KindName(r.kind())},
-      {"origin:", r.origin()},
-      {"visibility:", VisibilityName(r.visibility())},
-      {"version:", std::to_string(r.version())},
-      {"created:", FormatTime(r.created_us())},
-      {"updated:", FormatTime(r.updated_us())}};
+  std::vector<std::vector<std::string>> rows = {{"id:", r.id()},
+                                                {"kind:", KindName(r.kind())},
+                                                {"origin:", r.origin()},
+                                                {"visibility:", VisibilityName(r.visibility())},
+                                                {"version:", std::to_string(r.version())},
+                                                {"created:", FormatTime(r.created_us())},
+                                                {"updated:", FormatTime(r.updated_us())}};
   if (r.deleted()) rows.push_back({"deleted:", "yes"});
   auto add = [&rows](const std::string& key, const std::string& value) {
     if (!value.empty()) rows.push_back({key + ":", value});
@@ -220,8 +219,7 @@ std::string FormatPeers(const v1::ListPeersResponse& peers) {
     rows.push_back({ShortId(p.node_id()), p.name().empty() ? "-" : p.name(),
                     RelationName(p.relation()), p.connected() ? "yes" : "no",
                     p.last_sync_us() == 0 ? "never" : FormatTime(p.last_sync_us()),
-                    std::to_string(p.outbound_behind()), std::to_string(p.inbound_behind()),
-                    note});
+                    std::to_string(p.outbound_behind()), std::to_string(p.inbound_behind()), note});
   }
   return Columns(rows);
 }

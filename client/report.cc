@@ -12,10 +12,14 @@ namespace {
 // The value of a Rollup statistic by field name, and whether it is set.
 bool StatOf(const v1::Rollup& r, const std::string& field, double* value) {
   const std::map<std::string, std::pair<bool, double>> fields = {
-      {"value", {r.has_value(), r.value()}}, {"sum", {r.has_sum(), r.sum()}},
-      {"mean", {r.has_mean(), r.mean()}},    {"min", {r.has_min(), r.min()}},
-      {"max", {r.has_max(), r.max()}},       {"median", {r.has_median(), r.median()}},
-      {"q1", {r.has_q1(), r.q1()}},          {"q3", {r.has_q3(), r.q3()}},
+      {"value", {r.has_value(), r.value()}},
+      {"sum", {r.has_sum(), r.sum()}},
+      {"mean", {r.has_mean(), r.mean()}},
+      {"min", {r.has_min(), r.min()}},
+      {"max", {r.has_max(), r.max()}},
+      {"median", {r.has_median(), r.median()}},
+      {"q1", {r.has_q1(), r.q1()}},
+      {"q3", {r.has_q3(), r.q3()}},
       {"change", {r.has_change(), r.change()}}};
   auto it = fields.find(field);
   if (it == fields.end() || !it->second.first) return false;
@@ -39,11 +43,20 @@ std::string HtmlEscape(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out.push_back(c);
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out.push_back(c);
     }
   }
   return out;
@@ -52,9 +65,12 @@ std::string HtmlEscape(const std::string& text) {
 const char* kStats[] = {"value", "median", "q1", "q3", "min", "max", "change"};
 
 nlohmann::json RollupJson(const v1::Rollup& r) {
-  nlohmann::json j = {{"period", r.period()},        {"scope", r.scope()},
-                      {"reporting", r.reporting()},  {"expected", r.expected()},
-                      {"completeness", r.completeness()}, {"at_target", r.at_target()}};
+  nlohmann::json j = {{"period", r.period()},
+                      {"scope", r.scope()},
+                      {"reporting", r.reporting()},
+                      {"expected", r.expected()},
+                      {"completeness", r.completeness()},
+                      {"at_target", r.at_target()}};
   for (const char* field : kStats) {
     double value = 0;
     if (r.below_min_reporting()) {
@@ -100,11 +116,12 @@ std::string Sparkline(const std::vector<v1::Rollup>& series) {
     path += (gap ? "M" : "L") + Number(x) + " " + Number(y) + " ";
     svg << "<circle cx='" << Number(x) << "' cy='" << Number(y) << "' r='3' fill='#2a6f97'/>";
   }
-  if (!path.empty()) svg << "<path d='" << path << "' fill='none' stroke='#2a6f97' stroke-width='2'/>";
+  if (!path.empty())
+    svg << "<path d='" << path << "' fill='none' stroke='#2a6f97' stroke-width='2'/>";
   if (!series.empty()) {
     svg << "<text x='" << pad << "' y='" << height - 6 << "' font-size='11'>"
-        << HtmlEscape(series.front().period()) << "</text><text x='" << width - pad - 44
-        << "' y='" << height - 6 << "' font-size='11'>" << HtmlEscape(series.back().period())
+        << HtmlEscape(series.front().period()) << "</text><text x='" << width - pad - 44 << "' y='"
+        << height - 6 << "' font-size='11'>" << HtmlEscape(series.back().period())
         << "</text><text x='4' y='14' font-size='11'>max " << Number(hi) << "</text><text x='4' y='"
         << height - 22 << "' font-size='11'>min " << Number(lo) << "</text>";
   }
@@ -186,9 +203,11 @@ std::string RenderReportTable(const NetworkReport& report) {
       << " stories\n";
   for (const MetricSection& s : report.metrics) {
     const v1::Rollup& latest = s.network.back();
-    out << "\n" << (s.definition.name().empty() ? s.definition.code() : s.definition.name())
-        << " (" << s.definition.code() << "), latest " << latest.period() << "\n";
-    out << "  scope               reporting  complete  value       median      change      at target\n";
+    out << "\n"
+        << (s.definition.name().empty() ? s.definition.code() : s.definition.name()) << " ("
+        << s.definition.code() << "), latest " << latest.period() << "\n";
+    out << "  scope               reporting  complete  value       median      change      at "
+           "target\n";
     auto row = [&](const std::string& scope, const v1::Rollup& r) {
       char line[256];
       std::snprintf(line, sizeof(line), "  %-19s %3u/%-6u %-9s %-11s %-11s %-11s %u\n",
@@ -210,8 +229,7 @@ std::string RenderReportTable(const NetworkReport& report) {
     char line[512];
     std::snprintf(line, sizeof(line), "  %2d. %-52s adopted %d, worked %d, improvement %s\n",
                   ++rank, p.practice.practice().title().substr(0, 52).c_str(), p.adoptions,
-                  p.worked,
-                  p.adopters_with_data ? Percent(p.mean_improvement).c_str() : "n/a");
+                  p.worked, p.adopters_with_data ? Percent(p.mean_improvement).c_str() : "n/a");
     out << line;
   }
   return out.str();
@@ -263,22 +281,24 @@ std::string RenderReportHtml(const NetworkReport& report) {
           "suppressed</span>; regions with too few reporting chapters are withheld.</p>";
   auto cell = [](const v1::Rollup& r, const std::string& field) {
     const std::string shown = ShowStat(r, field);
-    const char* cls = shown == "suppressed" ? " class='s'" : shown == "withheld" ? " class='w'" : "";
+    const char* cls = shown == "suppressed" ? " class='s'"
+                      : shown == "withheld" ? " class='w'"
+                                            : "";
     return "<td" + std::string(cls) + ">" + HtmlEscape(shown) + "</td>";
   };
   for (const MetricSection& s : report.metrics) {
     const v1::Rollup& latest = s.network.back();
-    html << "<h2>" << HtmlEscape(s.definition.name().empty() ? s.definition.code()
-                                                             : s.definition.name())
+    html << "<h2>"
+         << HtmlEscape(s.definition.name().empty() ? s.definition.code() : s.definition.name())
          << "</h2>" << Sparkline(s.network);
     html << "<table><tr><th>" << HtmlEscape(latest.period())
          << "</th><th>reporting</th><th>completeness</th><th>value</th><th>median</th>"
             "<th>q1</th><th>q3</th><th>change</th><th>at target</th></tr>";
     auto row = [&](const std::string& scope, const v1::Rollup& r) {
-      html << "<tr><td>" << HtmlEscape(scope) << "</td><td>" << r.reporting() << "/"
-           << r.expected() << "</td><td>" << Percent(r.completeness()) << "</td>"
-           << cell(r, "value") << cell(r, "median") << cell(r, "q1") << cell(r, "q3")
-           << cell(r, "change") << "<td>" << r.at_target() << "</td></tr>";
+      html << "<tr><td>" << HtmlEscape(scope) << "</td><td>" << r.reporting() << "/" << r.expected()
+           << "</td><td>" << Percent(r.completeness()) << "</td>" << cell(r, "value")
+           << cell(r, "median") << cell(r, "q1") << cell(r, "q3") << cell(r, "change") << "<td>"
+           << r.at_target() << "</td></tr>";
     };
     row("network", latest);
     for (const auto& [region, list] : s.regions) {

@@ -15,7 +15,7 @@ namespace ldgs::client {
 
 struct MetricSection {
   v1::MetricDefinition definition;
-  std::vector<v1::Rollup> network;                        // by period, ascending
+  std::vector<v1::Rollup> network;                         // by period, ascending
   std::map<std::string, std::vector<v1::Rollup>> regions;  // region -> by period
 };
 

@@ -7,9 +7,9 @@
 #include "absl/status/statusor.h"
 
 // Returns the status from the enclosing function when `expr` is not OK.
-#define LDGS_RETURN_IF_ERROR(expr)            \
-  do {                                        \
-    ::absl::Status ldgs_status_ = (expr);     \
+#define LDGS_RETURN_IF_ERROR(expr)               \
+  do {                                           \
+    ::absl::Status ldgs_status_ = (expr);        \
     if (!ldgs_status_.ok()) return ldgs_status_; \
   } while (0)
 

@@ -5,7 +5,6 @@
 #include <map>
 
 #include "common/clock.h"
-
 #include "daemon/grpc_status.h"
 #include "record/node_key.h"
 #include "record/record_validation.h"
@@ -128,15 +127,14 @@ grpc::Status AdminService::GetRecord(grpc::ServerContext* context,
     deps_.notifier->WaitBeyond(seen, deadline);
   }
   if (entry.ok() && entry->record.version() < request->min_version()) {
-    return grpc::Status(grpc::StatusCode::NOT_FOUND,
-                        "record " + request->id() + " is older than version " +
-                            std::to_string(request->min_version()));
+    return grpc::Status(grpc::StatusCode::NOT_FOUND, "record " + request->id() +
+                                                         " is older than version " +
+                                                         std::to_string(request->min_version()));
   }
   if (absl::IsNotFound(entry.status())) {
-    return grpc::Status(grpc::StatusCode::NOT_FOUND, "no record " + request->id() +
-                                                         (request->origin().empty()
-                                                              ? " on this node"
-                                                              : " from " + origin));
+    return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                        "no record " + request->id() +
+                            (request->origin().empty() ? " on this node" : " from " + origin));
   }
   if (!entry.ok()) return ToGrpcStatus(entry.status());
   *response = std::move(entry->record);
@@ -220,9 +218,8 @@ grpc::Status AdminService::ListPeers(grpc::ServerContext* context, const v1::Lis
     peer->set_outbound_behind(state.sent_known && state.sent_up_to < head ? head - state.sent_up_to
                               : state.sent_known                          ? 0
                                                                           : head);
-    peer->set_inbound_behind(state.peer_head > state.received_up_to
-                                 ? state.peer_head - state.received_up_to
-                                 : 0);
+    peer->set_inbound_behind(
+        state.peer_head > state.received_up_to ? state.peer_head - state.received_up_to : 0);
     peer->set_last_error(state.last_error);
     peer->set_forks(state.forks);
     return peer;

@@ -11,8 +11,9 @@
 namespace ldgs::daemon {
 namespace {
 
-const std::set<std::string> kTopLevelKeys = {"data_dir",  "role",   "admin_listen", "listen",
-                                             "log_level", "limits", "replication",  "peers", "hub"};
+const std::set<std::string> kTopLevelKeys = {"data_dir",    "role",      "admin_listen",
+                                             "listen",      "log_level", "limits",
+                                             "replication", "peers",     "hub"};
 
 template <typename T>
 absl::Status Read(const toml::table& table, const std::string& key, T* out,
@@ -112,7 +113,8 @@ absl::StatusOr<NodeConfig> LoadConfig(const std::string& path) {
   }
   if (const toml::node* peers = table.get("peers")) {
     const toml::array* list = peers->as_array();
-    if (list == nullptr) return absl::InvalidArgumentError(path + ": 'peers' must be [[peers]] tables");
+    if (list == nullptr)
+      return absl::InvalidArgumentError(path + ": 'peers' must be [[peers]] tables");
     for (size_t i = 0; i < list->size(); ++i) {
       const std::string where = path + " peers[" + std::to_string(i) + "]";
       const toml::table* entry = list->get(i)->as_table();
@@ -162,8 +164,9 @@ absl::Status ValidateConfig(const NodeConfig& config) {
   }
   static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error", "off"};
   if (!kLevels.count(config.log_level)) {
-    return absl::InvalidArgumentError("log_level must be one of trace, debug, info, warn, "
-                                      "error, off");
+    return absl::InvalidArgumentError(
+        "log_level must be one of trace, debug, info, warn, "
+        "error, off");
   }
   return absl::OkStatus();
 }

@@ -1,12 +1,11 @@
 #pragma once
 
 #include <string>
-
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "daemon/replication/batch_limits.h"
 #include "daemon/hub/rollup.h"
+#include "daemon/replication/batch_limits.h"
 #include "daemon/replication/dial_peer.h"
 #include "ldgs/v1/record.pb.h"
 #include "record/limits.h"

@@ -56,7 +56,8 @@ absl::StatusOr<std::string> InitDataDir(const InitOptions& options) {
     return absl::AlreadyExistsError(options.data_dir + " already holds a node (node.key exists)");
   }
   fs::create_directories(options.data_dir, error);
-  if (error) return absl::InternalError("cannot create " + options.data_dir + ": " + error.message());
+  if (error)
+    return absl::InternalError("cannot create " + options.data_dir + ": " + error.message());
   fs::permissions(options.data_dir, fs::perms::owner_all, error);
 
   record::NodeKey key = record::NodeKey::Generate();

@@ -8,11 +8,11 @@
 namespace ldgs::daemon {
 
 // Files in a node's data dir. The key and token are mode 0600.
-std::string KeyPath(const std::string& data_dir);          // node.key
-std::string TokenPath(const std::string& data_dir);        // admin.token
-std::string ConfigPath(const std::string& data_dir);       // ldgsd.toml
-std::string AdminAddressPath(const std::string& data_dir); // admin.addr, while running
-std::string ListenAddressPath(const std::string& data_dir);// listen.addr, while running
+std::string KeyPath(const std::string& data_dir);            // node.key
+std::string TokenPath(const std::string& data_dir);          // admin.token
+std::string ConfigPath(const std::string& data_dir);         // ldgsd.toml
+std::string AdminAddressPath(const std::string& data_dir);   // admin.addr, while running
+std::string ListenAddressPath(const std::string& data_dir);  // listen.addr, while running
 
 struct InitOptions {
   std::string data_dir;

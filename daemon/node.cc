@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <atomic>
 #include <thread>
-
 #include <utility>  // before Asio: Boost 1.74 with C++20 needs it (TOOLCHAIN.md)
 
 #include "boost/asio/io_context.hpp"
@@ -108,7 +107,8 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const NodeConfig& config) {
   State& st = *state;
   st.writer = std::make_unique<record::LocalWriter>(st.store.get(), &*st.key, config.limits);
   st.notifier = std::make_unique<replication::ChangeNotifier>(st.store->LastSequence());
-  st.store->SetCommitListener([notifier = st.notifier.get()](uint64_t seq) { notifier->Notify(seq); });
+  st.store->SetCommitListener(
+      [notifier = st.notifier.get()](uint64_t seq) { notifier->Notify(seq); });
   st.sessions = std::make_unique<replication::SessionTable>(st.key->node_id());
 
   st.replication.store = st.store.get();
@@ -146,9 +146,8 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const NodeConfig& config) {
     const bool has_hub_above =
         std::any_of(config.peers.begin(), config.peers.end(),
                     [](const replication::DialPeer& p) { return p.relation == v1::RELATION_HUB; });
-    st.aggregator = std::make_unique<hub::Aggregator>(st.store.get(), st.writer.get(),
-                                                      st.key->node_id(), config.rollups,
-                                                      has_hub_above);
+    st.aggregator = std::make_unique<hub::Aggregator>(
+        st.store.get(), st.writer.get(), st.key->node_id(), config.rollups, has_hub_above);
     st.aggregator_thread = std::thread([&st] {
       while (!st.stopping) {
         const uint64_t seen = st.notifier->last_seq();
@@ -159,8 +158,8 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const NodeConfig& config) {
     });
   }
   for (const replication::DialPeer& peer : config.peers) {
-    st.links.push_back(std::make_unique<replication::PeerLink>(&st.io, &st.replication, peer,
-                                                               config.reconnect));
+    st.links.push_back(
+        std::make_unique<replication::PeerLink>(&st.io, &st.replication, peer, config.reconnect));
     st.links.back()->Start();
   }
   // Address files last: their presence tells scripts and tests the node is serving.

@@ -13,7 +13,8 @@ namespace ldgs::record {
 namespace {
 
 std::string Lowercase(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   return text;
 }
 
@@ -55,7 +56,8 @@ LocalWriter::LocalWriter(storage::Store* store, const NodeKey* key, RecordLimits
 
 absl::StatusOr<storage::StoredEntry> LocalWriter::GetLive(const std::string& id) {
   if (!IsValidRecordId(id, limits_.max_id_bytes)) {
-    return absl::InvalidArgumentError("record id must be 1-" + std::to_string(limits_.max_id_bytes) +
+    return absl::InvalidArgumentError("record id must be 1-" +
+                                      std::to_string(limits_.max_id_bytes) +
                                       " characters of letters, digits, '.', '_', ':' or '-'");
   }
   absl::StatusOr<storage::StoredEntry> held = store_->Get(key_->node_id(), id);
@@ -71,7 +73,8 @@ absl::StatusOr<v1::Record> LocalWriter::Put(std::string id, v1::Visibility visib
   if (!v1::Visibility_IsValid(visibility)) return absl::InvalidArgumentError("unknown visibility");
   if (id.empty()) id = DefaultRecordId(body);
   if (!IsValidRecordId(id, limits_.max_id_bytes)) {
-    return absl::InvalidArgumentError("record id must be 1-" + std::to_string(limits_.max_id_bytes) +
+    return absl::InvalidArgumentError("record id must be 1-" +
+                                      std::to_string(limits_.max_id_bytes) +
                                       " characters of letters, digits, '.', '_', ':' or '-'");
   }
   std::lock_guard<std::mutex> lock(mu_);
@@ -87,8 +90,8 @@ absl::StatusOr<v1::Record> LocalWriter::Put(std::string id, v1::Visibility visib
                                       v1::Kind_Name(next.kind()));
   }
   if (visibility == v1::VISIBILITY_UNSPECIFIED) {
-    visibility = (prior && !prior->record.deleted()) ? prior->record.visibility()
-                                                     : v1::VISIBILITY_PRIVATE;
+    visibility =
+        (prior && !prior->record.deleted()) ? prior->record.visibility() : v1::VISIBILITY_PRIVATE;
   }
   next.set_id(id);
   next.set_visibility(visibility);

@@ -91,11 +91,10 @@ bool VerifySignature(std::string_view node_id, std::string_view message,
   std::optional<std::string> public_key = Base32Decode(node_id);
   if (!public_key || public_key->size() != crypto_sign_PUBLICKEYBYTES) return false;
   if (signature.size() != crypto_sign_BYTES) return false;
-  return crypto_sign_verify_detached(reinterpret_cast<const unsigned char*>(signature.data()),
-                                     reinterpret_cast<const unsigned char*>(message.data()),
-                                     message.size(),
-                                     reinterpret_cast<const unsigned char*>(public_key->data())) ==
-         0;
+  return crypto_sign_verify_detached(
+             reinterpret_cast<const unsigned char*>(signature.data()),
+             reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+             reinterpret_cast<const unsigned char*>(public_key->data())) == 0;
 }
 
 bool IsNodeId(std::string_view text) {

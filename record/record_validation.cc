@@ -9,8 +9,8 @@ namespace ldgs::record {
 namespace {
 
 bool IsIdChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '.' || c == '_' || c == ':' || c == '-';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '_' || c == ':' || c == '-';
 }
 
 bool IsDigits(std::string_view text) {
@@ -22,7 +22,8 @@ bool IsDigits(std::string_view text) {
 
 absl::Status CheckText(std::string_view field, const std::string& value, size_t max_bytes,
                        bool required = false) {
-  if (required && value.empty()) return absl::InvalidArgumentError(std::string(field) + " is required");
+  if (required && value.empty())
+    return absl::InvalidArgumentError(std::string(field) + " is required");
   if (value.size() > max_bytes) {
     return absl::InvalidArgumentError(std::string(field) + " is " + std::to_string(value.size()) +
                                       " bytes, more than the limit of " +
@@ -92,8 +93,8 @@ bool IsValidPeriod(std::string_view period) {
     int month = std::stoi(std::string(period.substr(5, 2)));
     return month >= 1 && month <= 12;
   }
-  if (period.size() == 8 && period[4] == '-' && period[5] == 'W' &&
-      IsDigits(period.substr(0, 4)) && IsDigits(period.substr(6, 2))) {
+  if (period.size() == 8 && period[4] == '-' && period[5] == 'W' && IsDigits(period.substr(0, 4)) &&
+      IsDigits(period.substr(6, 2))) {
     int week = std::stoi(std::string(period.substr(6, 2)));
     return week >= 1 && week <= 53;
   }
@@ -141,7 +142,8 @@ absl::Status ValidateBody(const v1::Record& record, const RecordLimits& limits) 
       if (!std::isfinite(o.value())) {
         return absl::InvalidArgumentError("observation value must be a finite number");
       }
-      LDGS_RETURN_IF_ERROR(CheckText("observation region", o.region(), limits.max_short_text_bytes));
+      LDGS_RETURN_IF_ERROR(
+          CheckText("observation region", o.region(), limits.max_short_text_bytes));
       return CheckText("observation note", o.note(), limits.max_long_text_bytes);
     }
     case v1::Record::kStory: {
@@ -158,7 +160,8 @@ absl::Status ValidateBody(const v1::Record& record, const RecordLimits& limits) 
     case v1::Record::kRollup: {
       const v1::Rollup& r = record.rollup();
       LDGS_RETURN_IF_ERROR(CheckMetricCode("rollup metric", r.metric(), limits));
-      if (!IsValidPeriod(r.period())) return absl::InvalidArgumentError("rollup period is not valid");
+      if (!IsValidPeriod(r.period()))
+        return absl::InvalidArgumentError("rollup period is not valid");
       LDGS_RETURN_IF_ERROR(CheckText("rollup scope", r.scope(), limits.max_short_text_bytes, true));
       if (static_cast<size_t>(r.values_size()) > limits.max_record_bytes / 8) {
         return absl::InvalidArgumentError("rollup carries too many values");

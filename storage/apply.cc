@@ -85,7 +85,8 @@ absl::StatusOr<ApplyResult> Store::Apply(const std::vector<IncomingRecord>& reco
       case Decision::kMergeCompanion: {
         const bool incoming_is_tombstone = in.record.deleted();
         next.record = incoming_is_tombstone ? held->record : in.record;
-        next.stored.set_signed_bytes(incoming_is_tombstone ? held->stored.signed_bytes() : in.signed_bytes);
+        next.stored.set_signed_bytes(incoming_is_tombstone ? held->stored.signed_bytes()
+                                                           : in.signed_bytes);
         next.stored.set_retraction(incoming_is_tombstone ? in.signed_bytes
                                                          : held->stored.signed_bytes());
         break;
@@ -94,7 +95,8 @@ absl::StatusOr<ApplyResult> Store::Apply(const std::vector<IncomingRecord>& reco
 
     if (held) {
       batch.Delete(changes_, EncodeU64(held->seq));
-      for (const std::string& index_key : IndexKeysOf(held->record)) batch.Delete(index_, index_key);
+      for (const std::string& index_key : IndexKeysOf(held->record))
+        batch.Delete(index_, index_key);
     }
     next.seq = ++seq;
     next.stored.set_seq(next.seq);

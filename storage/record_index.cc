@@ -16,9 +16,7 @@ std::string Join(char type, std::initializer_list<std::string_view> parts) {
 }
 }  // namespace
 
-std::string KindIndexPrefix(v1::Kind kind) {
-  return Join('k', {v1::Kind_Name(kind)});
-}
+std::string KindIndexPrefix(v1::Kind kind) { return Join('k', {v1::Kind_Name(kind)}); }
 std::string TagIndexPrefix(std::string_view tag) { return Join('t', {tag}); }
 std::string MetricIndexPrefix(std::string_view metric_code, std::string_view period) {
   return period.empty() ? Join('m', {metric_code}) : Join('m', {metric_code, period});

@@ -9,8 +9,8 @@
 
 namespace ldgs::storage {
 namespace {
-constexpr const char* kColumnFamilies[] = {"default",
-                                           "records", "changes", "clock", "peers", "index", "meta"};
+constexpr const char* kColumnFamilies[] = {"default", "records", "changes", "clock",
+                                           "peers",   "index",   "meta"};
 constexpr char kSchemaKey[] = "schema_version";
 constexpr char kLastSeqKey[] = "last_seq";
 }  // namespace
@@ -26,9 +26,9 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir) {
   }
   std::unique_ptr<Store> store(new Store());
   rocksdb::DB* db = nullptr;
-  LDGS_RETURN_IF_ERROR(FromRocksDb(
-      rocksdb::DB::Open(options, dir + "/db", descriptors, &store->handles_, &db),
-      "open store in " + dir));
+  LDGS_RETURN_IF_ERROR(
+      FromRocksDb(rocksdb::DB::Open(options, dir + "/db", descriptors, &store->handles_, &db),
+                  "open store in " + dir));
   store->db_.reset(db);
   store->records_ = store->handles_[1];
   store->changes_ = store->handles_[2];
@@ -95,7 +95,8 @@ absl::Status Store::PutEnrollment(const v1::Enrollment& enrollment) {
 absl::StatusOr<v1::Enrollment> Store::GetEnrollment(std::string_view node_id) const {
   std::string value;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), peers_, EnrollmentKey(node_id), &value);
-  if (s.IsNotFound()) return absl::NotFoundError("node " + std::string(node_id) + " is not enrolled");
+  if (s.IsNotFound())
+    return absl::NotFoundError("node " + std::string(node_id) + " is not enrolled");
   LDGS_RETURN_IF_ERROR(FromRocksDb(s, "read enrollment"));
   v1::Enrollment enrollment;
   if (!enrollment.ParseFromString(value)) return absl::DataLossError("corrupt enrollment");

@@ -42,10 +42,10 @@ struct CheckpointUpdate {
 };
 
 struct ApplyResult {
-  int applied = 0;     // new records or newer versions, each given a new sequence
-  int unchanged = 0;   // the same version held already (idempotent re-delivery)
-  int stale = 0;       // older than the version held
-  int forks = 0;       // same version, different payload: refused, the held one kept
+  int applied = 0;    // new records or newer versions, each given a new sequence
+  int unchanged = 0;  // the same version held already (idempotent re-delivery)
+  int stale = 0;      // older than the version held
+  int forks = 0;      // same version, different payload: refused, the held one kept
 };
 
 // A record as held by this node.

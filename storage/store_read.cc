@@ -68,8 +68,8 @@ absl::StatusOr<std::vector<StoredEntry>> Store::ReadSince(uint64_t after, size_t
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read.options(), changes_));
   std::vector<StoredEntry> entries;
   for (it->Seek(EncodeU64(after + 1)); it->Valid() && entries.size() < limit; it->Next()) {
-    LDGS_ASSIGN_OR_RETURN(StoredEntry entry,
-                          ReadEntry(db_.get(), read.options(), records_, it->value().ToStringView()));
+    LDGS_ASSIGN_OR_RETURN(StoredEntry entry, ReadEntry(db_.get(), read.options(), records_,
+                                                       it->value().ToStringView()));
     entries.push_back(std::move(entry));
   }
   LDGS_RETURN_IF_ERROR(FromRocksDb(it->status(), "read change feed"));
@@ -122,8 +122,8 @@ absl::StatusOr<uint64_t> Store::ClockOf(std::string_view origin) const {
 
 absl::StatusOr<uint64_t> Store::Checkpoint(std::string_view peer, PeerDirection direction) const {
   std::string value;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), peers_, CheckpointKey(peer, direction),
-                               &value);
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), peers_, CheckpointKey(peer, direction), &value);
   if (s.IsNotFound()) return 0;
   LDGS_RETURN_IF_ERROR(FromRocksDb(s, "read checkpoint"));
   uint64_t sequence = 0;

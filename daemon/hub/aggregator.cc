@@ -29,9 +29,11 @@ struct PeriodInputs {
   std::map<std::string, uint32_t> expected;
 };
 
-std::vector<ChapterValue> Flatten(const std::map<std::string, std::vector<ChapterValue>>& by_region) {
+std::vector<ChapterValue> Flatten(
+    const std::map<std::string, std::vector<ChapterValue>>& by_region) {
   std::vector<ChapterValue> all;
-  for (const auto& [region, values] : by_region) all.insert(all.end(), values.begin(), values.end());
+  for (const auto& [region, values] : by_region)
+    all.insert(all.end(), values.begin(), values.end());
   return all;
 }
 
@@ -83,7 +85,8 @@ absl::Status Aggregator::MarkDirty(const storage::StoredEntry& entry, std::set<C
   observations.kind = v1::KIND_METRIC_OBSERVATION;
   observations.limit = SIZE_MAX;
   bool truncated = false;
-  LDGS_ASSIGN_OR_RETURN(std::vector<storage::StoredEntry> all, store_->List(observations, &truncated));
+  LDGS_ASSIGN_OR_RETURN(std::vector<storage::StoredEntry> all,
+                        store_->List(observations, &truncated));
   for (const storage::StoredEntry& o : all) {
     dirty->emplace(o.record.metric_observation().metric(), o.record.metric_observation().period());
   }
@@ -98,7 +101,8 @@ absl::StatusOr<int> Aggregator::RunOnce(int64_t now_us) {
     LDGS_ASSIGN_OR_RETURN(std::vector<storage::StoredEntry> entries,
                           store_->ReadSince(cursor, kFeedChunk));
     if (entries.empty()) break;
-    for (const storage::StoredEntry& entry : entries) LDGS_RETURN_IF_ERROR(MarkDirty(entry, &dirty));
+    for (const storage::StoredEntry& entry : entries)
+      LDGS_RETURN_IF_ERROR(MarkDirty(entry, &dirty));
     cursor = entries.back().seq;
   }
   // A period's change depends on the one before: a touched cell touches the next one.
@@ -110,11 +114,11 @@ absl::StatusOr<int> Aggregator::RunOnce(int64_t now_us) {
     written += n;
   }
   // The cursor moves only after the cells are written: a crash in between recomputes them.
-  LDGS_RETURN_IF_ERROR(store_
-                           ->Apply({}, storage::CheckpointUpdate{kCursorName,
-                                                                 storage::PeerDirection::kInbound,
-                                                                 cursor})
-                           .status());
+  LDGS_RETURN_IF_ERROR(
+      store_
+          ->Apply({},
+                  storage::CheckpointUpdate{kCursorName, storage::PeerDirection::kInbound, cursor})
+          .status());
   return written;
 }
 
@@ -129,7 +133,8 @@ absl::StatusOr<int> Aggregator::Recompute(const Cell& cell, int64_t now_us) {
   storage::ListFilter definitions;
   definitions.kind = v1::KIND_METRIC_DEFINITION;
   definitions.limit = SIZE_MAX;
-  LDGS_ASSIGN_OR_RETURN(std::vector<storage::StoredEntry> defs, store_->List(definitions, &truncated));
+  LDGS_ASSIGN_OR_RETURN(std::vector<storage::StoredEntry> defs,
+                        store_->List(definitions, &truncated));
   for (const storage::StoredEntry& d : defs) {
     if (d.record.metric_definition().code() == metric) {
       definition = d.record.metric_definition();
@@ -159,7 +164,8 @@ absl::StatusOr<int> Aggregator::Recompute(const Cell& cell, int64_t now_us) {
     filter.metric = metric;
     filter.period = p;
     filter.limit = SIZE_MAX;
-    LDGS_ASSIGN_OR_RETURN(std::vector<storage::StoredEntry> entries, store_->List(filter, &truncated));
+    LDGS_ASSIGN_OR_RETURN(std::vector<storage::StoredEntry> entries,
+                          store_->List(filter, &truncated));
     for (const storage::StoredEntry& e : entries) {
       const v1::Record& r = e.record;
       if (r.has_metric_observation() && member_region.count(r.origin())) {
@@ -212,11 +218,11 @@ absl::StatusOr<int> Aggregator::Recompute(const Cell& cell, int64_t now_us) {
 
   uint32_t expected_total = 0;
   for (const auto& [region, n] : current.expected) expected_total += n;
-  LDGS_RETURN_IF_ERROR(publish(kNetworkScope, Flatten(current.values), Flatten(previous.values),
-                               expected_total));
+  LDGS_RETURN_IF_ERROR(
+      publish(kNetworkScope, Flatten(current.values), Flatten(previous.values), expected_total));
   for (const auto& [region, values] : current.values) {
-    LDGS_RETURN_IF_ERROR(publish("region:" + region, values, previous.values[region],
-                                 current.expected[region]));
+    LDGS_RETURN_IF_ERROR(
+        publish("region:" + region, values, previous.values[region], current.expected[region]));
     if (has_hub_above_) {
       v1::Rollup contribution;
       contribution.set_metric(metric);

@@ -71,16 +71,16 @@ bool MeetsTarget(const v1::MetricDefinition& definition, double value) {
 
 v1::Rollup MakeRollup(const v1::MetricDefinition& definition, const std::string& period,
                       const std::string& scope, const RawStats& stats, uint32_t expected,
-                      const std::string& previous_period,
-                      const std::optional<RawStats>& previous, const RollupSettings& settings,
-                      int64_t now_us) {
+                      const std::string& previous_period, const std::optional<RawStats>& previous,
+                      const RollupSettings& settings, int64_t now_us) {
   v1::Rollup r;
   r.set_metric(definition.code());
   r.set_period(period);
   r.set_scope(scope);
   r.set_reporting(stats.count);
   r.set_expected(expected);
-  r.set_completeness(expected == 0 ? 0 : std::min(1.0, stats.count / static_cast<double>(expected)));
+  r.set_completeness(expected == 0 ? 0
+                                   : std::min(1.0, stats.count / static_cast<double>(expected)));
   r.set_aggregation(definition.aggregation());
   r.set_at_target(stats.at_target);
   r.set_previous_period(previous_period);

@@ -11,8 +11,8 @@
 namespace ldgs::daemon::hub {
 
 struct RollupSettings {
-  uint32_t min_reporting = 3;   // fewer reporting chapters: the rollup is not published
-  double suppress_below = 11;   // values in (0, suppress_below) are withheld
+  uint32_t min_reporting = 3;  // fewer reporting chapters: the rollup is not published
+  double suppress_below = 11;  // values in (0, suppress_below) are withheld
 };
 
 // One chapter's value of a metric for a period.
@@ -46,9 +46,8 @@ bool MeetsTarget(const v1::MetricDefinition& definition, double value);
 // chapters reported.
 v1::Rollup MakeRollup(const v1::MetricDefinition& definition, const std::string& period,
                       const std::string& scope, const RawStats& stats, uint32_t expected,
-                      const std::string& previous_period,
-                      const std::optional<RawStats>& previous, const RollupSettings& settings,
-                      int64_t now_us);
+                      const std::string& previous_period, const std::optional<RawStats>& previous,
+                      const RollupSettings& settings, int64_t now_us);
 
 // The period before `period` ("2026-01" -> "2025-12", "2026-W01" -> "2025-W52" or W53).
 std::string PreviousPeriod(const std::string& period);

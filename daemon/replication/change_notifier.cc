@@ -38,7 +38,7 @@ uint64_t ChangeNotifier::last_seq() const {
 }
 
 uint64_t ChangeNotifier::WaitBeyond(uint64_t after,
-                                   std::chrono::steady_clock::time_point deadline) {
+                                    std::chrono::steady_clock::time_point deadline) {
   std::unique_lock<std::mutex> lock(mu_);
   const uint64_t generation = wake_generation_;
   changed_.wait_until(lock, deadline,

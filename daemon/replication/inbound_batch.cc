@@ -6,8 +6,7 @@
 namespace ldgs::daemon::replication {
 
 absl::StatusOr<storage::ApplyResult> ApplyInboundBatch(storage::Store* store,
-                                                       const v1::Batch& batch,
-                                                       const PeerView& peer,
+                                                       const v1::Batch& batch, const PeerView& peer,
                                                        const record::RecordLimits& record_limits,
                                                        const BatchLimits& batch_limits) {
   if (static_cast<size_t>(batch.records_size()) > batch_limits.max_records) {
@@ -18,18 +17,17 @@ absl::StatusOr<storage::ApplyResult> ApplyInboundBatch(storage::Store* store,
   std::vector<storage::IncomingRecord> records;
   records.reserve(batch.records_size());
   for (const std::string& bytes : batch.records()) {
-    absl::StatusOr<storage::IncomingRecord> incoming = record::OpenSignedRecord(bytes, record_limits);
+    absl::StatusOr<storage::IncomingRecord> incoming =
+        record::OpenSignedRecord(bytes, record_limits);
     if (!incoming.ok()) {
-      return absl::Status(incoming.status().code(),
-                          "refused batch from " + peer.node_id + ": " +
-                              std::string(incoming.status().message()));
+      return absl::Status(incoming.status().code(), "refused batch from " + peer.node_id + ": " +
+                                                        std::string(incoming.status().message()));
     }
     LDGS_RETURN_IF_ERROR(CheckMayReceive(incoming->record, peer));
     records.push_back(std::move(*incoming));
   }
-  return store->Apply(records, storage::CheckpointUpdate{peer.node_id,
-                                                         storage::PeerDirection::kInbound,
-                                                         batch.up_to()});
+  return store->Apply(records, storage::CheckpointUpdate{
+                                   peer.node_id, storage::PeerDirection::kInbound, batch.up_to()});
 }
 
 }  // namespace ldgs::daemon::replication

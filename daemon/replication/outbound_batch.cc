@@ -25,8 +25,9 @@ absl::StatusOr<v1::Batch> BuildOutboundBatch(const storage::Store& store, uint64
       std::vector<std::string> payloads = OutboundPayloads(entry, self, peer);
       size_t entry_bytes = 0;
       for (const std::string& p : payloads) entry_bytes += p.size();
-      const bool full = static_cast<size_t>(batch.records_size()) + payloads.size() > limits.max_records ||
-                        bytes + entry_bytes > limits.max_bytes;
+      const bool full =
+          static_cast<size_t>(batch.records_size()) + payloads.size() > limits.max_records ||
+          bytes + entry_bytes > limits.max_bytes;
       // A batch always takes its first entry, so one large record cannot stall the feed.
       if (full && batch.records_size() > 0) return batch;
       for (std::string& p : payloads) batch.add_records(std::move(p));

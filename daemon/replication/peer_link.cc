@@ -75,7 +75,8 @@ void PeerLink::Dial() {
     absl::Status ended = RunSession(&made_progress);
     if (stopping_) return;
     context_->registry->RecordError(peer_.node_id, ended.ok() ? "" : std::string(ended.message()));
-    if (!ended.ok()) spdlog::warn("peer {} at {}: {}", peer_.node_id, peer_.address, ended.ToString());
+    if (!ended.ok())
+      spdlog::warn("peer {} at {}: {}", peer_.node_id, peer_.address, ended.ToString());
     boost::asio::post(*io_, [this, made_progress] {
       // Exponential backoff with jitter, back to the start after a session that worked.
       backoff_ = made_progress ? policy_.initial : std::min(backoff_ * 2, policy_.max);
@@ -106,8 +107,8 @@ absl::Status PeerLink::RunSession(bool* made_progress) {
   grpc::Status hello_status = stub->Hello(&hello_call, hello, &welcome);
   if (!hello_status.ok()) return FromGrpc(hello_status, "hello");
   if (welcome.node_id() != peer_.node_id) {
-    return absl::PermissionDeniedError("the node at " + peer_.address + " is " +
-                                       welcome.node_id() + ", not the configured " + peer_.node_id);
+    return absl::PermissionDeniedError("the node at " + peer_.address + " is " + welcome.node_id() +
+                                       ", not the configured " + peer_.node_id);
   }
   if (!record::VerifySignature(peer_.node_id,
                                HelloTranscript(hello.nonce(), hello.node_id(), welcome.challenge()),
@@ -122,8 +123,8 @@ absl::Status PeerLink::RunSession(bool* made_progress) {
   if (welcome.max_batch_bytes() > 0) {
     limits.max_bytes = std::min<size_t>(limits.max_bytes, welcome.max_batch_bytes());
   }
-  const std::string proof = Base32Encode(
-      context_->key->Sign(SessionProofMessage(welcome.challenge(), peer_.node_id)));
+  const std::string proof =
+      Base32Encode(context_->key->Sign(SessionProofMessage(welcome.challenge(), peer_.node_id)));
   auto prepare = [&](grpc::ClientContext* call) {
     call->AddMetadata(kNodeIdHeader, context_->key->node_id());
     call->AddMetadata(kSessionHeader, Base32Encode(welcome.challenge()));
@@ -142,8 +143,8 @@ absl::Status PeerLink::RunSession(bool* made_progress) {
   }
   if (stopping_) CancelCalls();
 
-  absl::StatusOr<uint64_t> since = context_->store->Checkpoint(peer_.node_id,
-                                                               storage::PeerDirection::kInbound);
+  absl::StatusOr<uint64_t> since =
+      context_->store->Checkpoint(peer_.node_id, storage::PeerDirection::kInbound);
   if (!since.ok()) return since.status();
   v1::PullRequest pull_request;
   pull_request.set_since(*since);
@@ -154,16 +155,15 @@ absl::Status PeerLink::RunSession(bool* made_progress) {
   spdlog::info("peer {} at {}: session up", peer_.node_id, peer_.address);
 
   bool push_progress = false;
-  std::thread push_thread([&] {
-    PushLoop(push.get(), welcome.push_checkpoint(), peer, &pull_call, &push_progress);
-  });
+  std::thread push_thread(
+      [&] { PushLoop(push.get(), welcome.push_checkpoint(), peer, &pull_call, &push_progress); });
 
   // Pull on this thread: apply each batch with its checkpoint, until the stream ends.
   absl::Status ended = absl::OkStatus();
   v1::Batch batch;
   while (pull->Read(&batch)) {
-    absl::StatusOr<storage::ApplyResult> applied = ApplyInboundBatch(
-        context_->store, batch, peer, context_->record_limits, limits);
+    absl::StatusOr<storage::ApplyResult> applied =
+        ApplyInboundBatch(context_->store, batch, peer, context_->record_limits, limits);
     if (!applied.ok()) {
       ended = applied.status();
       break;
@@ -190,9 +190,8 @@ absl::Status PeerLink::RunSession(bool* made_progress) {
   return absl::UnavailableError("session ended");
 }
 
-void PeerLink::PushLoop(grpc::ClientReaderWriter<v1::Batch, v1::PushAck>* stream,
-                        uint64_t cursor, const PeerView& peer, grpc::ClientContext* pull_call,
-                        bool* made_progress) {
+void PeerLink::PushLoop(grpc::ClientReaderWriter<v1::Batch, v1::PushAck>* stream, uint64_t cursor,
+                        const PeerView& peer, grpc::ClientContext* pull_call, bool* made_progress) {
   v1::PushAck ack;
   while (!stopping_ && !session_over_) {
     absl::StatusOr<v1::Batch> batch =

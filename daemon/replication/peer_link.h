@@ -6,8 +6,8 @@
 #include <random>
 #include <string>
 #include <thread>
-#include <vector>
 #include <utility>  // before Asio: Boost 1.74 with C++20 needs it (TOOLCHAIN.md)
+#include <vector>
 
 #include "absl/status/status.h"
 #include "boost/asio/io_context.hpp"

@@ -16,9 +16,9 @@ class PeerRegistry {
  public:
   struct State {
     int open_streams = 0;
-    bool session_up = false;      // dialed peers: Hello done and streams running
+    bool session_up = false;  // dialed peers: Hello done and streams running
     int64_t last_sync_us = 0;
-    uint64_t sent_up_to = 0;      // the peer applied our feed through here
+    uint64_t sent_up_to = 0;  // the peer applied our feed through here
     bool sent_known = false;
     uint64_t received_up_to = 0;  // we applied the peer's feed through here
     uint64_t peer_head = 0;       // the peer's last sequence, as of its last batch

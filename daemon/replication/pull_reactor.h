@@ -28,7 +28,7 @@ class PullReactor final : public grpc::ServerWriteReactor<v1::Batch> {
   ReplicationContext* context_;
   const PeerView peer_;
   StreamGuard guard_;
-  uint64_t cursor_;  // touched only by SendNext, which never runs twice at once
+  uint64_t cursor_;          // touched only by SendNext, which never runs twice at once
   bool sent_first_ = false;  // the first batch goes out even when empty: it tells the head
   v1::Batch batch_;
   std::mutex wait_mu_;

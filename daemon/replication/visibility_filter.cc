@@ -6,8 +6,7 @@ namespace ldgs::daemon::replication {
 namespace {
 
 bool IsRelayPath(const SelfView& self, const PeerView& peer) {
-  return self.is_hub &&
-         (peer.relation == v1::RELATION_HUB || peer.relation == v1::RELATION_MEMBER);
+  return self.is_hub && (peer.relation == v1::RELATION_HUB || peer.relation == v1::RELATION_MEMBER);
 }
 
 bool IsKnownRelation(v1::Relation relation) {

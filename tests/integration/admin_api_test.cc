@@ -123,7 +123,8 @@ TEST_F(AdminApiTest, BadInputIsInvalidArgumentAndWritesNothing) {
   too_big.mutable_practice()->set_summary(std::string(100 * 1024, 'a'));
   v1::PutRecordRequest bad_visibility = Practice("x");
   bad_visibility.set_visibility(static_cast<v1::Visibility>(9));
-  for (const auto& request : {no_body, no_title, bad_id, bad_period, bad_tag, too_big, bad_visibility}) {
+  for (const auto& request :
+       {no_body, no_title, bad_id, bad_period, bad_tag, too_big, bad_visibility}) {
     grpc::Status status = Put(request);
     EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << request.DebugString();
     EXPECT_FALSE(status.error_message().empty());

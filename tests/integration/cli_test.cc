@@ -55,11 +55,11 @@ TEST_F(CliTest, StatusTableAndJson) {
 }
 
 TEST_F(CliTest, PutWithFlagsThenGetAndList) {
-  nlohmann::json put = Json({"put", "practice", "--title", "Landlord risk mitigation fund",
-                             "--summary", "A fund that covers damages so landlords say yes.",
-                             "--issue-area", "housing", "--community", "veterans", "--strategy",
-                             "public-private-partnership", "--tag", "landlords", "--visibility",
-                             "network"});
+  nlohmann::json put =
+      Json({"put", "practice", "--title", "Landlord risk mitigation fund", "--summary",
+            "A fund that covers damages so landlords say yes.", "--issue-area", "housing",
+            "--community", "veterans", "--strategy", "public-private-partnership", "--tag",
+            "landlords", "--visibility", "network"});
   const std::string id = put["id"];
   EXPECT_EQ(put["visibility"], "VISIBILITY_NETWORK");
   EXPECT_EQ(Json({"get", id})["practice"]["communities"][0], "veterans");
@@ -70,7 +70,8 @@ TEST_F(CliTest, PutWithFlagsThenGetAndList) {
   EXPECT_THAT(table.out, HasSubstr("network"));
   EXPECT_EQ(Json({"list", "--tag", "landlords"})["records"].size(), 1u);
   EXPECT_EQ(Json({"list", "--tag", "youth"})["records"].size(), 0u);
-  EXPECT_EQ(Json({"list", "--origin", node_.node_id(), "--kind", "practice"})["records"].size(), 1u);
+  EXPECT_EQ(Json({"list", "--origin", node_.node_id(), "--kind", "practice"})["records"].size(),
+            1u);
 }
 
 TEST_F(CliTest, PutMetricAndObservationAndCorrectIt) {
@@ -89,11 +90,13 @@ TEST_F(CliTest, PutMetricAndObservationAndCorrectIt) {
 
 TEST_F(CliTest, PutFromJsonFileAndStdin) {
   const std::string file = dir_.Sub("story.json");
-  std::ofstream(file) << R"({"title": "Housed after six years", "body": "...", "tags": ["veterans"]})";
+  std::ofstream(file)
+      << R"({"title": "Housed after six years", "body": "...", "tags": ["veterans"]})";
   nlohmann::json story = Json({"put", "story", "--json", file});
   EXPECT_EQ(story["story"]["title"], "Housed after six years");
   nlohmann::json practice =
-      Json({"put", "practice", "--json", "-"}, R"({"title": "Case conferencing", "strategies": ["sustained-commitment"]})");
+      Json({"put", "practice", "--json", "-"},
+           R"({"title": "Case conferencing", "strategies": ["sustained-commitment"]})");
   EXPECT_EQ(practice["practice"]["strategies"][0], "sustained-commitment");
 }
 
@@ -144,16 +147,20 @@ namespace {
 
 TEST_F(CliTest, ImportPutsEveryLineAndStopsAtTheFirstBadOne) {
   const std::string good =
-      R"({"kind":"practice","visibility":"network","body":{"title":"Case conferencing"}})" "\n"
-      R"({"kind":"observation","visibility":"hub","body":{"metric":"housed","period":"2026-02","value":12}})" "\n";
+      R"({"kind":"practice","visibility":"network","body":{"title":"Case conferencing"}})"
+      "\n"
+      R"({"kind":"observation","visibility":"hub","body":{"metric":"housed","period":"2026-02","value":12}})"
+      "\n";
   CommandResult ok = node_.Ctl({"import", "-"}, good);
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
   EXPECT_THAT(ok.out, HasSubstr("imported 2 records"));
   const size_t before = RecordCount();
-  const std::string bad =
-      R"({"kind":"story","body":{"title":"fine"}})" "\n"
-      R"({"kind":"story","body":{"title":""}})" "\n"
-      R"({"kind":"story","body":{"title":"never reached"}})" "\n";
+  const std::string bad = R"({"kind":"story","body":{"title":"fine"}})"
+                          "\n"
+                          R"({"kind":"story","body":{"title":""}})"
+                          "\n"
+                          R"({"kind":"story","body":{"title":"never reached"}})"
+                          "\n";
   EXPECT_EQ(FailingExit({"import", "-"}, bad), 2);
   CommandResult result = node_.Ctl({"import", "-"}, bad);
   EXPECT_THAT(result.err, HasSubstr("-:2:"));

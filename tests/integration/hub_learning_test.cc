@@ -53,18 +53,19 @@ class HubLearningTest : public ::testing::Test {
  protected:
   HubLearningTest() : hub_(dir_.Sub("hub"), "Midwest hub", "hub", "midwest") {
     EXPECT_TRUE(hub_.Start());
-    for (const auto& [name, region] : std::vector<std::pair<std::string, std::string>>{
-             {"Rockford", "midwest"}, {"Ames", "midwest"}, {"Peoria", "midwest"},
-             {"Tulsa", "south"}}) {
-      chapters_.push_back(
-          std::make_unique<NodeProcess>(dir_.Sub(name), name, "chapter", region));
+    for (const auto& [name, region] :
+         std::vector<std::pair<std::string, std::string>>{{"Rockford", "midwest"},
+                                                          {"Ames", "midwest"},
+                                                          {"Peoria", "midwest"},
+                                                          {"Tulsa", "south"}}) {
+      chapters_.push_back(std::make_unique<NodeProcess>(dir_.Sub(name), name, "chapter", region));
       EXPECT_TRUE(hub_.Enroll(*chapters_.back()));
       chapters_.back()->Dial(hub_);
       EXPECT_TRUE(chapters_.back()->Start());
     }
-    CommandResult def = hub_.Ctl({"put", "metric", "--code", "actively_homeless", "--name",
-                                  "Actively homeless", "--direction", "down", "--target", "0",
-                                  "--visibility", "network"});
+    CommandResult def =
+        hub_.Ctl({"put", "metric", "--code", "actively_homeless", "--name", "Actively homeless",
+                  "--direction", "down", "--target", "0", "--visibility", "network"});
     EXPECT_EQ(def.exit_code, 0) << def.err;
   }
 
@@ -82,8 +83,9 @@ TEST_F(HubLearningTest, RollupsFlowDownWithSmallCountsSuppressedEverywhere) {
   Observe(chapter(2), "2026-03", 6);
   Observe(chapter(3), "2026-03", 30);
   v1::Rollup network;
-  ASSERT_TRUE(RollupBecomes(chapter(0), hub_.node_id(), "rollup:actively_homeless:2026-03:network",
-                            [](const v1::Rollup& r) { return r.reporting() == 4; }, &network));
+  ASSERT_TRUE(RollupBecomes(
+      chapter(0), hub_.node_id(), "rollup:actively_homeless:2026-03:network",
+      [](const v1::Rollup& r) { return r.reporting() == 4; }, &network));
   EXPECT_EQ(network.sum(), 126);
   EXPECT_EQ(network.max(), 50);
   EXPECT_FALSE(network.has_min());  // 6: never a number anywhere
@@ -92,8 +94,9 @@ TEST_F(HubLearningTest, RollupsFlowDownWithSmallCountsSuppressedEverywhere) {
 
   // The south has one chapter: below min_reporting, kept at the hub and never sent down.
   v1::Rollup south;
-  ASSERT_TRUE(RollupBecomes(hub_, hub_.node_id(), "rollup:actively_homeless:2026-03:region-south",
-                            [](const v1::Rollup& r) { return r.reporting() == 1; }, &south));
+  ASSERT_TRUE(RollupBecomes(
+      hub_, hub_.node_id(), "rollup:actively_homeless:2026-03:region-south",
+      [](const v1::Rollup& r) { return r.reporting() == 1; }, &south));
   EXPECT_TRUE(south.below_min_reporting());
   // A barrier from the hub: everything the hub wrote before it has reached the chapter.
   v1::PutRecordRequest marker;
@@ -131,8 +134,8 @@ TEST_F(HubLearningTest, CorrectionsAndLateDataUpdateTheRollupExactly) {
   Observe(chapter(1), "2026-04", 200);
   Observe(chapter(2), "2026-04", 300);
   const std::string id = "rollup:actively_homeless:2026-04:network";
-  ASSERT_TRUE(RollupBecomes(hub_, hub_.node_id(), id,
-                            [](const v1::Rollup& r) { return r.sum() == 600; }));
+  ASSERT_TRUE(
+      RollupBecomes(hub_, hub_.node_id(), id, [](const v1::Rollup& r) { return r.sum() == 600; }));
   Observe(chapter(1), "2026-04", 150);  // a correction: a new version of the same record
   ASSERT_TRUE(RollupBecomes(hub_, hub_.node_id(), id, [](const v1::Rollup& r) {
     return r.sum() == 550 && r.reporting() == 3 && r.median() == 150;
@@ -146,21 +149,24 @@ TEST_F(HubLearningTest, CorrectionsAndLateDataUpdateTheRollupExactly) {
     return r.sum() == 600 && r.reporting() == 4;
   }));
   v1::Rollup may;
-  ASSERT_TRUE(RollupBecomes(hub_, hub_.node_id(), "rollup:actively_homeless:2026-05:network",
-                            [](const v1::Rollup& r) { return r.reporting() == 4; }, &may));
+  ASSERT_TRUE(RollupBecomes(
+      hub_, hub_.node_id(), "rollup:actively_homeless:2026-05:network",
+      [](const v1::Rollup& r) { return r.reporting() == 4; }, &may));
   EXPECT_EQ(may.change(), 560 - 600);
 }
 
 TEST_F(HubLearningTest, PracticesAreSearchedAdaptedAndRanked) {
-  CommandResult put = chapter(0).Ctl({"-o", "json", "put", "practice", "--title",
-                                      "Landlord risk mitigation fund", "--strategy",
-                                      "public-private-partnership", "--tag", "landlords",
-                                      "--visibility", "network"});
+  CommandResult put = chapter(0).Ctl(
+      {"-o", "json", "put", "practice", "--title", "Landlord risk mitigation fund", "--strategy",
+       "public-private-partnership", "--tag", "landlords", "--visibility", "network"});
   ASSERT_EQ(put.exit_code, 0) << put.err;
   const std::string id = nlohmann::json::parse(put.out)["id"];
   const std::string ref = chapter(0).node_id() + "/" + id;
-  ASSERT_EQ(chapter(0).Ctl({"put", "practice", "--title", "Youth drop-in outreach",
-                            "--visibility", "network"}).exit_code, 0);
+  ASSERT_EQ(
+      chapter(0)
+          .Ctl({"put", "practice", "--title", "Youth drop-in outreach", "--visibility", "network"})
+          .exit_code,
+      0);
   for (int i = 1; i <= 2; ++i) {
     v1::Record arrived;
     ASSERT_TRUE(chapter(i).Get(chapter(0).node_id(), id, &arrived, 30000).ok());
@@ -168,8 +174,11 @@ TEST_F(HubLearningTest, PracticesAreSearchedAdaptedAndRanked) {
     ASSERT_EQ(adapt.exit_code, 0) << adapt.err;
     const std::string copy = nlohmann::json::parse(adapt.out)["id"];
     EXPECT_EQ(nlohmann::json::parse(adapt.out)["practice"]["adapted_from"]["id"], id);
-    ASSERT_EQ(chapter(i).Ctl({"outcome", copy, i == 1 ? "worked" : "did-not-work-here", "--note",
-                              "tight rental market"}).exit_code, 0);
+    ASSERT_EQ(chapter(i)
+                  .Ctl({"outcome", copy, i == 1 ? "worked" : "did-not-work-here", "--note",
+                        "tight rental market"})
+                  .exit_code,
+              0);
   }
   v1::Record at_tulsa;
   ASSERT_TRUE(chapter(3).Get(chapter(0).node_id(), id, &at_tulsa, 30000).ok());
@@ -208,9 +217,8 @@ TEST(HubTreeRollupTest, TopHubCombinesRegionsWithoutDoubleCounting) {
     regional.Dial(top);
     ASSERT_TRUE(regional.Start());
     for (int i = 0; i < 3; ++i) {
-      chapters.push_back(std::make_unique<NodeProcess>(dir.Sub(region + std::to_string(i)),
-                                                       region + std::to_string(i), "chapter",
-                                                       region));
+      chapters.push_back(std::make_unique<NodeProcess>(
+          dir.Sub(region + std::to_string(i)), region + std::to_string(i), "chapter", region));
       ASSERT_TRUE(regional.Enroll(*chapters.back()));
       chapters.back()->Dial(regional);
       ASSERT_TRUE(chapters.back()->Start());
@@ -227,13 +235,15 @@ TEST(HubTreeRollupTest, TopHubCombinesRegionsWithoutDoubleCounting) {
     }
   }
   v1::Rollup network;
-  ASSERT_TRUE(RollupBecomes(top, top.node_id(), "rollup:housed:2026-06:network",
-                            [](const v1::Rollup& r) { return r.reporting() == 6; }, &network));
+  ASSERT_TRUE(RollupBecomes(
+      top, top.node_id(), "rollup:housed:2026-06:network",
+      [](const v1::Rollup& r) { return r.reporting() == 6; }, &network));
   EXPECT_EQ(network.sum(), total);
   EXPECT_EQ(network.expected(), 6u);
   v1::Rollup south;
-  ASSERT_TRUE(RollupBecomes(top, top.node_id(), "rollup:housed:2026-06:region-south",
-                            [](const v1::Rollup& r) { return r.reporting() == 3; }, &south));
+  ASSERT_TRUE(RollupBecomes(
+      top, top.node_id(), "rollup:housed:2026-06:region-south",
+      [](const v1::Rollup& r) { return r.reporting() == 3; }, &south));
   EXPECT_EQ(south.sum(), 60 + 70 + 80);
 }
 
@@ -262,8 +272,8 @@ TEST(ReportRenderingTest, HtmlReportRendersInHeadlessChromium) {
   CommandResult shot = ldgs::testing::RunCommand(
       {chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
        "--disable-component-update", "--disable-sync", "--no-first-run",
-       "--user-data-dir=" + dir.Sub("chromium"), "--window-size=1200,900",
-       "--screenshot=" + png, "file://" + html});
+       "--user-data-dir=" + dir.Sub("chromium"), "--window-size=1200,900", "--screenshot=" + png,
+       "file://" + html});
   ASSERT_TRUE(std::filesystem::exists(png)) << shot.err;
   // A blank page compresses to a few hundred bytes; charts and tables do not.
   EXPECT_GT(std::filesystem::file_size(png), 20000u);

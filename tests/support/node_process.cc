@@ -47,9 +47,11 @@ NodeProcess::~NodeProcess() {
 ::testing::AssertionResult NodeProcess::Start(const std::vector<std::string>& extra_flags) {
   const std::string address_file = data_dir_ + "/admin.addr";
   std::filesystem::remove(address_file);  // a SIGKILLed run leaves it behind
-  std::vector<std::string> argv = {LdgsdPath(), "run", "--data", data_dir_, "--admin-listen",
-                                   "127.0.0.1:0", "--listen",
-                                   listen_address_.empty() ? "127.0.0.1:0" : listen_address_};
+  std::vector<std::string> argv = {
+      LdgsdPath(),      "run",
+      "--data",         data_dir_,
+      "--admin-listen", "127.0.0.1:0",
+      "--listen",       listen_address_.empty() ? "127.0.0.1:0" : listen_address_};
   argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
   child_ = std::make_unique<Child>(argv, log_path());
   const auto deadline = std::chrono::steady_clock::now() + kStartDeadline;
@@ -88,7 +90,8 @@ void NodeProcess::Kill() {
 std::string NodeProcess::token() const { return ReadTrimmed(data_dir_ + "/admin.token"); }
 
 std::unique_ptr<v1::Admin::Stub> NodeProcess::AdminStub() const {
-  return v1::Admin::NewStub(grpc::CreateChannel(admin_address_, grpc::InsecureChannelCredentials()));
+  return v1::Admin::NewStub(
+      grpc::CreateChannel(admin_address_, grpc::InsecureChannelCredentials()));
 }
 
 void NodeProcess::Authorize(grpc::ClientContext* context) const {
@@ -123,8 +126,8 @@ grpc::Status NodeProcess::Put(const v1::PutRecordRequest& request, v1::Record* w
   return AdminStub()->PutRecord(&context, request, written);
 }
 
-grpc::Status NodeProcess::Get(const std::string& origin, const std::string& id,
-                              v1::Record* record, uint32_t wait_ms, uint64_t min_version) const {
+grpc::Status NodeProcess::Get(const std::string& origin, const std::string& id, v1::Record* record,
+                              uint32_t wait_ms, uint64_t min_version) const {
   grpc::ClientContext context;
   Authorize(&context);
   v1::GetRecordRequest request;
@@ -158,8 +161,8 @@ uint64_t NodeProcess::LastSequence() const {
 ::testing::AssertionResult NodeProcess::SyncWait(int timeout_s) const {
   CommandResult result = Ctl({"sync", "--wait", "--timeout", std::to_string(timeout_s)});
   if (result.exit_code == 0) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "sync --wait on " << data_dir_ << ": " << result.err
-                                       << Ctl({"peers"}).out;
+  return ::testing::AssertionFailure()
+         << "sync --wait on " << data_dir_ << ": " << result.err << Ctl({"peers"}).out;
 }
 
 }  // namespace ldgs::testing

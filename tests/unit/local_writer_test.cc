@@ -106,10 +106,14 @@ TEST_F(LocalWriterTest, BadInputChangesNothing) {
   const uint64_t seq = store_->LastSequence();
   v1::Record practice;
   practice.mutable_practice()->set_title("a practice");
-  EXPECT_TRUE(absl::IsInvalidArgument(writer_->Put("s", v1::VISIBILITY_UNSPECIFIED, practice).status()));
-  EXPECT_TRUE(absl::IsInvalidArgument(writer_->Put("bad id", v1::VISIBILITY_UNSPECIFIED, Story("x")).status()));
-  EXPECT_TRUE(absl::IsInvalidArgument(writer_->Put("", v1::VISIBILITY_UNSPECIFIED, Story("")).status()));
-  EXPECT_TRUE(absl::IsInvalidArgument(writer_->Put("", v1::VISIBILITY_UNSPECIFIED, v1::Record()).status()));
+  EXPECT_TRUE(
+      absl::IsInvalidArgument(writer_->Put("s", v1::VISIBILITY_UNSPECIFIED, practice).status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      writer_->Put("bad id", v1::VISIBILITY_UNSPECIFIED, Story("x")).status()));
+  EXPECT_TRUE(
+      absl::IsInvalidArgument(writer_->Put("", v1::VISIBILITY_UNSPECIFIED, Story("")).status()));
+  EXPECT_TRUE(
+      absl::IsInvalidArgument(writer_->Put("", v1::VISIBILITY_UNSPECIFIED, v1::Record()).status()));
   EXPECT_TRUE(absl::IsInvalidArgument(
       writer_->Put("", static_cast<v1::Visibility>(42), Story("x")).status()));
   EXPECT_TRUE(absl::IsInvalidArgument(writer_->Share("s", v1::VISIBILITY_UNSPECIFIED).status()));

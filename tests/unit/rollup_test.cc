@@ -35,8 +35,8 @@ TEST(RollupTest, StatisticsMatchABruteForceRecomputationOnRandomData) {
     const int n = 1 + static_cast<int>(random() % 40);
     std::vector<ChapterValue> values;
     for (int i = 0; i < n; ++i) {
-      values.push_back({static_cast<double>(random() % 2000), static_cast<int64_t>(random() % 1000),
-                        false});
+      values.push_back(
+          {static_cast<double>(random() % 2000), static_cast<int64_t>(random() % 1000), false});
     }
     std::vector<double> plain;
     double sum = 0;
@@ -44,11 +44,10 @@ TEST(RollupTest, StatisticsMatchABruteForceRecomputationOnRandomData) {
       plain.push_back(v.value);
       sum += v.value;
     }
-    const auto latest = std::max_element(values.begin(), values.end(), [](auto& a, auto& b) {
-      return a.updated_us < b.updated_us;
-    });
-    for (v1::Aggregation rule : {v1::AGGREGATION_SUM, v1::AGGREGATION_MEAN,
-                                 v1::AGGREGATION_LATEST, v1::AGGREGATION_MAX}) {
+    const auto latest = std::max_element(
+        values.begin(), values.end(), [](auto& a, auto& b) { return a.updated_us < b.updated_us; });
+    for (v1::Aggregation rule :
+         {v1::AGGREGATION_SUM, v1::AGGREGATION_MEAN, v1::AGGREGATION_LATEST, v1::AGGREGATION_MAX}) {
       RawStats s = ComputeRawStats(values, rule);
       ASSERT_EQ(s.count, static_cast<uint32_t>(n));
       EXPECT_DOUBLE_EQ(s.sum, sum);
@@ -76,8 +75,8 @@ TEST(RollupTest, NoPublishedValueIsASmallCount) {
       values.push_back({static_cast<double>(random() % 30), 0, false});
     }
     RawStats now = ComputeRawStats(values, v1::AGGREGATION_SUM);
-    RawStats before = ComputeRawStats({{static_cast<double>(random() % 30), 0, false}},
-                                      v1::AGGREGATION_SUM);
+    RawStats before =
+        ComputeRawStats({{static_cast<double>(random() % 30), 0, false}}, v1::AGGREGATION_SUM);
     v1::Rollup r = MakeRollup(Definition(v1::AGGREGATION_SUM), "2026-04", "network", now, 10,
                               "2026-03", before, settings, 1);
     for (auto [name, present, value] :
@@ -108,8 +107,8 @@ TEST(RollupTest, NoPublishedValueIsASmallCount) {
 
 TEST(RollupTest, ZeroIsShownAndTargetsAreCounted) {
   v1::MetricDefinition d = Definition(v1::AGGREGATION_SUM);
-  std::vector<ChapterValue> values = {{0, 0, MeetsTarget(d, 0)}, {12, 0, MeetsTarget(d, 12)},
-                                      {0, 0, MeetsTarget(d, 0)}};
+  std::vector<ChapterValue> values = {
+      {0, 0, MeetsTarget(d, 0)}, {12, 0, MeetsTarget(d, 12)}, {0, 0, MeetsTarget(d, 0)}};
   v1::Rollup r = MakeRollup(d, "2026-04", "network", ComputeRawStats(values, d.aggregation()), 4,
                             "2026-03", std::nullopt, RollupSettings(), 1);
   EXPECT_TRUE(r.has_min());

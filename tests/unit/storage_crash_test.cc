@@ -19,9 +19,9 @@ TEST(StorageCrashTest, AcknowledgedBatchesSurviveKillNine) {
   std::string origin;
   uint64_t last_ack = 0;
   {
-    ldgs::testing::Child writer({LDGS_STORAGE_WRITER_PATH, dir.path(),
-                                 std::to_string(kRecordsPerBatch)},
-                                dir.Sub("writer.log"));
+    ldgs::testing::Child writer(
+        {LDGS_STORAGE_WRITER_PATH, dir.path(), std::to_string(kRecordsPerBatch)},
+        dir.Sub("writer.log"));
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
     std::string line;
     ASSERT_TRUE(writer.ReadLine(&line, deadline));

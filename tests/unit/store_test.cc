@@ -1,8 +1,8 @@
 #include "storage/store.h"
 
+#include "common/status_macros.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "common/status_macros.h"
 #include "rocksdb/db.h"
 #include "storage/keys.h"
 #include "tests/support/temp_dir.h"
@@ -16,9 +16,7 @@ using ::testing::ElementsAre;
 
 class StoreTest : public ::testing::Test {
  protected:
-  StoreTest() : key_(record::NodeKey::Generate()), other_(record::NodeKey::Generate()) {
-    Reopen();
-  }
+  StoreTest() : key_(record::NodeKey::Generate()), other_(record::NodeKey::Generate()) { Reopen(); }
 
   void Reopen() {
     store_.reset();

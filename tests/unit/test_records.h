@@ -32,11 +32,11 @@ const absl::Status& StatusOf(const absl::StatusOr<T>& status_or) {
 }
 
 // Fails the test with the status message unless `expr` is OK.
-#define ASSERT_OK(expr)                                                       \
-  do {                                                                        \
-    const auto& ldgs_result_ = (expr);                                        \
-    ASSERT_TRUE(::ldgs::testing::StatusOf(ldgs_result_).ok())                 \
-        << ::ldgs::testing::StatusOf(ldgs_result_).message();                 \
+#define ASSERT_OK(expr)                                       \
+  do {                                                        \
+    const auto& ldgs_result_ = (expr);                        \
+    ASSERT_TRUE(::ldgs::testing::StatusOf(ldgs_result_).ok()) \
+        << ::ldgs::testing::StatusOf(ldgs_result_).message(); \
   } while (0)
 
 }  // namespace ldgs::testing

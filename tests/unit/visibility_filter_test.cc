@@ -33,7 +33,8 @@ TEST(VisibilityFilterTest, PrivateNeverLeavesWhateverThePeer) {
           for (bool deleted : {false, true}) {
             PeerView peer{"PEER", relation, peer_is_hub};
             EXPECT_FALSE(MaySend(RecordOf(origin, v1::VISIBILITY_PRIVATE, deleted), self, peer));
-            EXPECT_FALSE(MaySend(RecordOf(origin, v1::VISIBILITY_UNSPECIFIED, deleted), self, peer));
+            EXPECT_FALSE(
+                MaySend(RecordOf(origin, v1::VISIBILITY_UNSPECIFIED, deleted), self, peer));
           }
         }
       }
@@ -71,10 +72,9 @@ TEST(VisibilityFilterTest, NetworkRecordsAreRelayedOnlyByHubsAlongTheTree) {
 TEST(VisibilityFilterTest, ReceiverAcceptsExactlyWhatAnHonestSenderSends) {
   // For every combination, what one side may send the other may receive: the two rules
   // are one policy seen from both ends.
-  const std::map<v1::Relation, v1::Relation> mirror = {
-      {v1::RELATION_HUB, v1::RELATION_MEMBER},
-      {v1::RELATION_MEMBER, v1::RELATION_HUB},
-      {v1::RELATION_SISTER, v1::RELATION_SISTER}};
+  const std::map<v1::Relation, v1::Relation> mirror = {{v1::RELATION_HUB, v1::RELATION_MEMBER},
+                                                       {v1::RELATION_MEMBER, v1::RELATION_HUB},
+                                                       {v1::RELATION_SISTER, v1::RELATION_SISTER}};
   for (const auto& [sender_sees, receiver_sees] : mirror) {
     for (bool sender_is_hub : {false, true}) {
       if (sender_sees == v1::RELATION_SISTER && sender_is_hub) continue;
@@ -82,8 +82,7 @@ TEST(VisibilityFilterTest, ReceiverAcceptsExactlyWhatAnHonestSenderSends) {
         for (const std::string& origin : {std::string("SENDER"), std::string("THIRD")}) {
           v1::Record r = RecordOf(origin, visibility);
           const bool sent = MaySend(r, {"SENDER", sender_is_hub}, {"RECEIVER", sender_sees, true});
-          const bool accepted =
-              CheckMayReceive(r, {"SENDER", receiver_sees, sender_is_hub}).ok();
+          const bool accepted = CheckMayReceive(r, {"SENDER", receiver_sees, sender_is_hub}).ok();
           EXPECT_EQ(sent, accepted) << v1::Visibility_Name(visibility) << " from " << origin
                                     << " sender_is_hub=" << sender_is_hub
                                     << " relation=" << v1::Relation_Name(sender_sees);
