@@ -128,6 +128,53 @@ absl::StatusOr<v1::Kind> ParseKind(const std::string& text) {
   return Lookup(kNames, text, "kind");
 }
 
+namespace {
+
+// Sets the id and visibility of `request` from `flags` and selects the body for the kind;
+// returns the body message to fill.
+absl::StatusOr<google::protobuf::Message*> StartRequest(const PutFlags& flags,
+                                                        v1::PutRecordRequest* request) {
+  request->set_id(flags.id);
+  if (!flags.visibility.empty()) {
+    LDGS_ASSIGN_OR_RETURN(v1::Visibility visibility, ParseVisibility(flags.visibility));
+    request->set_visibility(visibility);
+  }
+  LDGS_ASSIGN_OR_RETURN(v1::Kind kind, ParseKind(flags.kind));
+  switch (kind) {
+    case v1::KIND_PRACTICE:
+      return request->mutable_practice();
+    case v1::KIND_METRIC_DEFINITION:
+      return request->mutable_metric_definition();
+    case v1::KIND_METRIC_OBSERVATION:
+      return request->mutable_metric_observation();
+    case v1::KIND_STORY:
+      return request->mutable_story();
+    case v1::KIND_NODE_PROFILE:
+      return request->mutable_node_profile();
+    default:
+      return absl::InvalidArgumentError("cannot put a record of kind " + flags.kind);
+  }
+}
+
+v1::Kind KindOfRequest(const v1::PutRecordRequest& request) {
+  switch (request.body_case()) {
+    case v1::PutRecordRequest::kPractice:
+      return v1::KIND_PRACTICE;
+    case v1::PutRecordRequest::kMetricDefinition:
+      return v1::KIND_METRIC_DEFINITION;
+    case v1::PutRecordRequest::kMetricObservation:
+      return v1::KIND_METRIC_OBSERVATION;
+    case v1::PutRecordRequest::kStory:
+      return v1::KIND_STORY;
+    case v1::PutRecordRequest::kNodeProfile:
+      return v1::KIND_NODE_PROFILE;
+    default:
+      return v1::KIND_UNSPECIFIED;
+  }
+}
+
+}  // namespace
+
 absl::StatusOr<v1::PutRecordRequest> ParseImportLine(const std::string& line) {
   nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return absl::InvalidArgumentError("not a JSON object");
@@ -142,61 +189,15 @@ absl::StatusOr<v1::PutRecordRequest> ParseImportLine(const std::string& line) {
     flags.visibility = j["visibility"].get<std::string>();
   }
   v1::PutRecordRequest request;
-  request.set_id(flags.id);
-  if (!flags.visibility.empty()) {
-    LDGS_ASSIGN_OR_RETURN(v1::Visibility visibility, ParseVisibility(flags.visibility));
-    request.set_visibility(visibility);
-  }
-  LDGS_ASSIGN_OR_RETURN(v1::Kind kind, ParseKind(flags.kind));
-  google::protobuf::Message* body = nullptr;
-  switch (kind) {
-    case v1::KIND_PRACTICE:
-      body = request.mutable_practice();
-      break;
-    case v1::KIND_METRIC_DEFINITION:
-      body = request.mutable_metric_definition();
-      break;
-    case v1::KIND_METRIC_OBSERVATION:
-      body = request.mutable_metric_observation();
-      break;
-    case v1::KIND_STORY:
-      body = request.mutable_story();
-      break;
-    default:
-      return absl::InvalidArgumentError("cannot import a record of kind " + flags.kind);
-  }
+  LDGS_ASSIGN_OR_RETURN(google::protobuf::Message * body, StartRequest(flags, &request));
   LDGS_RETURN_IF_ERROR(ParseJson(j["body"].dump(), "body", body));
   return request;
 }
 
 absl::StatusOr<v1::PutRecordRequest> BuildPutRequest(const PutFlags& flags) {
   v1::PutRecordRequest request;
-  request.set_id(flags.id);
-  if (!flags.visibility.empty()) {
-    LDGS_ASSIGN_OR_RETURN(v1::Visibility visibility, ParseVisibility(flags.visibility));
-    request.set_visibility(visibility);
-  }
-  LDGS_ASSIGN_OR_RETURN(v1::Kind kind, ParseKind(flags.kind));
-  google::protobuf::Message* body = nullptr;
-  switch (kind) {
-    case v1::KIND_PRACTICE:
-      body = request.mutable_practice();
-      break;
-    case v1::KIND_METRIC_DEFINITION:
-      body = request.mutable_metric_definition();
-      break;
-    case v1::KIND_METRIC_OBSERVATION:
-      body = request.mutable_metric_observation();
-      break;
-    case v1::KIND_STORY:
-      body = request.mutable_story();
-      break;
-    case v1::KIND_NODE_PROFILE:
-      body = request.mutable_node_profile();
-      break;
-    default:
-      return absl::InvalidArgumentError("cannot put a record of kind " + flags.kind);
-  }
+  LDGS_ASSIGN_OR_RETURN(google::protobuf::Message * body, StartRequest(flags, &request));
+  const v1::Kind kind = KindOfRequest(request);
   if (!flags.json_file.empty()) {
     LDGS_ASSIGN_OR_RETURN(std::string json, ReadInput(flags.json_file));
     LDGS_RETURN_IF_ERROR(ParseJson(json, flags.json_file, body));
