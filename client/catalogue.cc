@@ -6,6 +6,8 @@
 #include <set>
 #include <sstream>
 
+#include "common/clock.h"
+
 namespace ldgs::client {
 namespace {
 
@@ -56,14 +58,7 @@ Searchable TextOf(const v1::Record& r) {
 
 }  // namespace
 
-std::string MonthOf(int64_t micros) {
-  std::time_t seconds = static_cast<std::time_t>(micros / 1000000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buffer[16];
-  std::strftime(buffer, sizeof(buffer), "%Y-%m", &tm);
-  return buffer;
-}
+std::string MonthOf(int64_t micros) { return FormatUtc(micros, "%Y-%m"); }
 
 std::vector<SearchHit> Search(const std::vector<v1::Record>& records, const std::string& query) {
   const std::vector<std::string> terms = Words(query);

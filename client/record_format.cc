@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "common/clock.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace ldgs::client {
@@ -47,14 +48,7 @@ std::string Join(const google::protobuf::RepeatedPtrField<std::string>& items) {
 
 std::string ShortId(const std::string& node_id) { return node_id.substr(0, 8); }
 
-std::string FormatTime(int64_t micros) {
-  std::time_t seconds = static_cast<std::time_t>(micros / 1000000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof(buffer), "%Y-%m-%d %H:%M:%SZ", &tm);
-  return buffer;
-}
+std::string FormatTime(int64_t micros) { return FormatUtc(micros, "%Y-%m-%d %H:%M:%SZ"); }
 
 // Renders rows as columns padded to their widest cell.
 std::string Columns(const std::vector<std::vector<std::string>>& rows) {

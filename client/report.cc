@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "common/clock.h"
 #include "nlohmann/json.hpp"
 
 namespace ldgs::client {
@@ -143,12 +144,7 @@ NetworkReport BuildReport(const v1::NodeStatus& status, const std::vector<v1::Re
   NetworkReport report;
   report.hub_name = status.name();
   report.hub_id = status.node_id();
-  std::time_t seconds = static_cast<std::time_t>(now_us / 1000000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof(buffer), "%Y-%m-%d %H:%M UTC", &tm);
-  report.generated = buffer;
+  report.generated = FormatUtc(now_us, "%Y-%m-%d %H:%M UTC");
 
   std::map<std::string, MetricSection> sections;
   std::vector<v1::Record> practices, observations;

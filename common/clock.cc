@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 
 namespace ldgs {
 
@@ -14,6 +15,14 @@ int64_t NowMicros() {
 uint64_t NextVersion(uint64_t last_issued, int64_t now_micros) {
   uint64_t now = now_micros > 0 ? static_cast<uint64_t>(now_micros) : 0;
   return std::max(last_issued + 1, now);
+}
+
+std::string FormatUtc(int64_t micros, const char* format) {
+  std::time_t seconds = static_cast<std::time_t>(micros / 1000000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buffer[64];
+  return std::string(buffer, std::strftime(buffer, sizeof(buffer), format, &tm));
 }
 
 }  // namespace ldgs

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 namespace ldgs {
 
@@ -11,5 +12,8 @@ int64_t NowMicros();
 // following the wall clock so that a node restored from an old backup still moves past
 // what it issued before the backup.
 uint64_t NextVersion(uint64_t last_issued, int64_t now_micros);
+
+// `micros` since the epoch as UTC text in strftime's `format`, e.g. "%Y-%m".
+std::string FormatUtc(int64_t micros, const char* format);
 
 }  // namespace ldgs
