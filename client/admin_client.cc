@@ -90,6 +90,9 @@ absl::StatusOr<v1::Enrollment> AdminClient::Enroll(const v1::EnrollRequest& requ
 absl::StatusOr<v1::Enrollment> AdminClient::Revoke(const v1::RevokeRequest& request) {
   return Call(&v1::Admin::Stub::Revoke, request);
 }
+absl::StatusOr<v1::BackupResponse> AdminClient::Backup(const v1::BackupRequest& request) {
+  return Call(&v1::Admin::Stub::Backup, request);
+}
 absl::StatusOr<v1::Record> AdminClient::DeleteRecord(const v1::DeleteRecordRequest& request) {
   return Call(&v1::Admin::Stub::DeleteRecord, request);
 }

@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -207,6 +208,24 @@ int main(int argc, char** argv) {
       if (!revoked.ok()) return Fail(revoked.status());
       std::cout << (g.json() ? ldgs::client::ToJson(*revoked) + "\n"
                              : "revoked " + revoked->node_id() + "\n");
+      return 0;
+    };
+  });
+
+  std::string backup_dir;
+  CLI::App* backup_cmd =
+      app.add_subcommand("backup", "consistent copy of the running node (restore: ldgsd restore)");
+  backup_cmd->add_option("dir", backup_dir, "new directory on the node's machine")->required();
+  backup_cmd->callback([&] {
+    action = [&](AdminClient& c) {
+      ldgs::v1::BackupRequest request;
+      std::error_code ignored;
+      request.set_dir(std::filesystem::absolute(backup_dir, ignored).lexically_normal().string());
+      auto backup = c.Backup(request);
+      if (!backup.ok()) return Fail(backup.status());
+      std::cout << (g.json() ? ldgs::client::ToJson(*backup) + "\n"
+                             : "backed up to " + backup->dir() + " (through sequence " +
+                                   std::to_string(backup->last_sequence()) + ")\n");
       return 0;
     };
   });

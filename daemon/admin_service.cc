@@ -5,6 +5,7 @@
 #include <map>
 
 #include "common/clock.h"
+#include "daemon/data_dir.h"
 #include "daemon/grpc_status.h"
 #include "record/node_key.h"
 #include "record/record_validation.h"
@@ -273,6 +274,18 @@ grpc::Status AdminService::Revoke(grpc::ServerContext* context, const v1::Revoke
   // Refused from now on (enrollment is checked on every call); open streams close at once.
   deps_.registry->CancelStreams(request->node_id());
   *response = *enrollment;
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::Backup(grpc::ServerContext* context, const v1::BackupRequest* request,
+                                  v1::BackupResponse* response) {
+  if (grpc::Status s = CheckToken(*context); !s.ok()) return s;
+  const uint64_t last_sequence = deps_.store->LastSequence();
+  if (absl::Status s = BackupDataDir(*deps_.store, deps_.data_dir, request->dir()); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  response->set_dir(request->dir());
+  response->set_last_sequence(last_sequence);
   return grpc::Status::OK;
 }
 

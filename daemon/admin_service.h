@@ -26,6 +26,7 @@ class AdminService final : public v1::Admin::Service {
     replication::PeerRegistry* registry = nullptr;
     std::vector<replication::DialPeer> dial_peers;
     std::string node_id;
+    std::string data_dir;
     std::string token;
     int64_t started_us = 0;
   };
@@ -49,6 +50,8 @@ class AdminService final : public v1::Admin::Service {
                       v1::Enrollment* response) override;
   grpc::Status Revoke(grpc::ServerContext* context, const v1::RevokeRequest* request,
                       v1::Enrollment* response) override;
+  grpc::Status Backup(grpc::ServerContext* context, const v1::BackupRequest* request,
+                      v1::BackupResponse* response) override;
 
  private:
   grpc::Status CheckToken(const grpc::ServerContext& context) const;

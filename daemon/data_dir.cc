@@ -6,8 +6,10 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <sstream>
 
 #include "common/base32.h"
+#include "common/clock.h"
 #include "common/status_macros.h"
 #include "record/local_writer.h"
 #include "record/node_key.h"
@@ -74,6 +76,51 @@ absl::StatusOr<std::string> InitDataDir(const InitOptions& options) {
                         storage::Store::Open(options.data_dir));
   record::LocalWriter writer(store.get(), &key, config.limits);
   LDGS_RETURN_IF_ERROR(writer.Put("profile", v1::VISIBILITY_NETWORK, profile).status());
+  return key.node_id();
+}
+
+absl::Status BackupDataDir(const storage::Store& store, const std::string& data_dir,
+                           const std::string& dir) {
+  namespace fs = std::filesystem;
+  if (dir.empty() || dir[0] != '/') {
+    return absl::InvalidArgumentError("backup dir must be an absolute path");
+  }
+  std::error_code error;
+  if (fs::exists(dir, error)) return absl::AlreadyExistsError(dir + " already exists");
+  fs::create_directories(dir, error);
+  if (error) return absl::InternalError("cannot create " + dir + ": " + error.message());
+  fs::permissions(dir, fs::perms::owner_all, error);
+  LDGS_RETURN_IF_ERROR(store.CreateBackup(dir + "/db"));
+  for (const char* name : {"node.key", "admin.token", "ldgsd.toml"}) {
+    fs::copy_file(data_dir + "/" + name, dir + "/" + name, error);
+    if (error)
+      return absl::InternalError(std::string("cannot copy ") + name + ": " + error.message());
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> RestoreDataDir(const std::string& from, const std::string& to) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  if (!fs::exists(KeyPath(from)) || !fs::exists(from + "/db")) {
+    return absl::NotFoundError(from + " is not an ldgs backup (no node.key or db/)");
+  }
+  if (fs::exists(to, error)) return absl::AlreadyExistsError(to + " already exists");
+  fs::copy(from, to, fs::copy_options::recursive, error);
+  if (error) return absl::InternalError("cannot copy " + from + ": " + error.message());
+  fs::permissions(to, fs::perms::owner_all, error);
+  // The config names its data dir: point it at the restored copy.
+  LDGS_ASSIGN_OR_RETURN(std::string config, ReadSmallFile(ConfigPath(to)));
+  const std::string absolute = fs::absolute(to).lexically_normal().string();
+  std::string rewritten;
+  std::istringstream lines(config);
+  for (std::string line; std::getline(lines, line);) {
+    rewritten += (line.rfind("data_dir", 0) == 0 ? "data_dir = '" + absolute + "'" : line) + "\n";
+  }
+  LDGS_RETURN_IF_ERROR(WriteFileAtomically(ConfigPath(to), rewritten, 0644));
+  LDGS_ASSIGN_OR_RETURN(record::NodeKey key, record::NodeKey::Load(KeyPath(to)));
+  LDGS_ASSIGN_OR_RETURN(std::unique_ptr<storage::Store> store, storage::Store::Open(to));
+  LDGS_RETURN_IF_ERROR(store->PutMarker("restored", std::to_string(NowMicros())));
   return key.node_id();
 }
 

@@ -4,6 +4,7 @@
 
 #include "absl/status/statusor.h"
 #include "daemon/config.h"
+#include "storage/store.h"
 
 namespace ldgs::daemon {
 
@@ -24,6 +25,17 @@ struct InitOptions {
 // Creates a node's data dir: key pair, admin token, config, store with the node's profile
 // record. ALREADY_EXISTS when the dir already holds a node. Returns the node ID.
 absl::StatusOr<std::string> InitDataDir(const InitOptions& options);
+
+// Makes `to` (which must not exist) a copy of the backup in `from` (made by the Admin
+// Backup call) and marks its store as restored, so that on its next sessions it fetches
+// its own newer records back from its peers and never reissues a version. Returns the
+// node ID.
+absl::StatusOr<std::string> RestoreDataDir(const std::string& from, const std::string& to);
+
+// Writes a backup of a running node into `dir` (absolute, must not exist): a store
+// checkpoint in dir/db, and the key, token and config.
+absl::Status BackupDataDir(const storage::Store& store, const std::string& data_dir,
+                           const std::string& dir);
 
 // Writes `content` to `path` atomically (temp file, fsync, rename) with `mode`.
 absl::Status WriteFileAtomically(const std::string& path, const std::string& content, int mode);

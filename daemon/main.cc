@@ -79,11 +79,23 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--listen", run.listen, "replication address");
   run_cmd->add_option("--log-level", run.log_level, "trace, debug, info, warn, error, off");
 
+  std::string restore_from, restore_to;
+  CLI::App* restore_cmd =
+      app.add_subcommand("restore", "make a data dir from a backup (ldgsctl backup)");
+  restore_cmd->add_option("--from", restore_from, "backup directory")->required();
+  restore_cmd->add_option("--data", restore_to, "new data directory (must not exist)")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
     return app.exit(error);
   }
   if (*init_cmd) return RunInit(init, role);
+  if (*restore_cmd) {
+    absl::StatusOr<std::string> node_id = ldgs::daemon::RestoreDataDir(restore_from, restore_to);
+    if (!node_id.ok()) return Fail(node_id.status());
+    std::printf("%s\n", node_id->c_str());
+    return 0;
+  }
   return RunNode(run);
 }

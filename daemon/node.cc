@@ -135,6 +135,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const NodeConfig& config) {
   deps.registry = &st.registry;
   deps.dial_peers = config.peers;
   deps.node_id = st.key->node_id();
+  deps.data_dir = config.data_dir;
   deps.token = token;
   deps.started_us = NowMicros();
   st.admin_service = std::make_unique<AdminService>(std::move(deps));

@@ -5,6 +5,7 @@
 #include "common/status_macros.h"
 #include "rocksdb/db.h"
 #include "rocksdb/options.h"
+#include "rocksdb/utilities/checkpoint.h"
 #include "storage/rocksdb_status.h"
 
 namespace ldgs::storage {
@@ -116,6 +117,41 @@ absl::StatusOr<std::vector<v1::Enrollment>> Store::ListEnrollments() const {
   }
   LDGS_RETURN_IF_ERROR(FromRocksDb(it->status(), "list enrollments"));
   return enrollments;
+}
+
+}  // namespace ldgs::storage
+
+namespace ldgs::storage {
+
+absl::Status Store::CreateBackup(const std::string& db_dir) const {
+  rocksdb::Checkpoint* raw = nullptr;
+  LDGS_RETURN_IF_ERROR(FromRocksDb(rocksdb::Checkpoint::Create(db_.get(), &raw), "backup"));
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  return FromRocksDb(checkpoint->CreateCheckpoint(db_dir), "backup to " + db_dir);
+}
+
+absl::Status Store::AdvanceClock(std::string_view origin, uint64_t version) {
+  std::lock_guard<std::mutex> lock(write_mu_);
+  LDGS_ASSIGN_OR_RETURN(uint64_t held, ClockOf(origin));
+  if (version <= held) return absl::OkStatus();
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  return FromRocksDb(db_->Put(sync, clock_, origin, EncodeU64(version)), "advance clock");
+}
+
+absl::StatusOr<std::string> Store::GetMarker(std::string_view name) const {
+  std::string value;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), meta_, "marker/" + std::string(name), &value);
+  if (s.IsNotFound()) return absl::NotFoundError("no marker " + std::string(name));
+  LDGS_RETURN_IF_ERROR(FromRocksDb(s, "read marker"));
+  return value;
+}
+
+absl::Status Store::PutMarker(std::string_view name, std::string_view value) {
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  return FromRocksDb(db_->Put(sync, meta_, "marker/" + std::string(name), value), "write marker");
 }
 
 }  // namespace ldgs::storage

@@ -111,6 +111,18 @@ class Store {
   absl::StatusOr<v1::Enrollment> GetEnrollment(std::string_view node_id) const;
   absl::StatusOr<std::vector<v1::Enrollment>> ListEnrollments() const;
 
+  // Writes a consistent, openable copy of the store to `db_dir` (which must not exist) while
+  // writers run (a RocksDB checkpoint: hard links where it can).
+  absl::Status CreateBackup(const std::string& db_dir) const;
+
+  // Raises the clock of `origin` to `version` if it is higher (synced). Used by a node that
+  // learns from a peer that it issued versions its store no longer holds.
+  absl::Status AdvanceClock(std::string_view origin, uint64_t version);
+
+  // Small named markers of the node's own state (synced on write). NOT_FOUND when unset.
+  absl::StatusOr<std::string> GetMarker(std::string_view name) const;
+  absl::Status PutMarker(std::string_view name, std::string_view value);
+
   // Called with the new last sequence after every batch that added feed entries, outside
   // the store's locks. Set once, before concurrent use.
   void SetCommitListener(std::function<void(uint64_t)> listener);

@@ -6,7 +6,8 @@
 namespace ldgs::daemon::replication {
 
 absl::StatusOr<storage::ApplyResult> ApplyInboundBatch(storage::Store* store,
-                                                       const v1::Batch& batch, const PeerView& peer,
+                                                       const v1::Batch& batch, const SelfView& self,
+                                                       const PeerView& peer,
                                                        const record::RecordLimits& record_limits,
                                                        const BatchLimits& batch_limits) {
   if (static_cast<size_t>(batch.records_size()) > batch_limits.max_records) {
@@ -23,7 +24,7 @@ absl::StatusOr<storage::ApplyResult> ApplyInboundBatch(storage::Store* store,
       return absl::Status(incoming.status().code(), "refused batch from " + peer.node_id + ": " +
                                                         std::string(incoming.status().message()));
     }
-    LDGS_RETURN_IF_ERROR(CheckMayReceive(incoming->record, peer));
+    LDGS_RETURN_IF_ERROR(CheckMayReceive(incoming->record, self, peer));
     records.push_back(std::move(*incoming));
   }
   return store->Apply(records, storage::CheckpointUpdate{

@@ -15,7 +15,8 @@ namespace ldgs::daemon::replication {
 // written: RESOURCE_EXHAUSTED for a batch over the limits, INVALID_ARGUMENT for a record
 // that does not parse, validate or verify, PERMISSION_DENIED for one the peer may not send.
 absl::StatusOr<storage::ApplyResult> ApplyInboundBatch(storage::Store* store,
-                                                       const v1::Batch& batch, const PeerView& peer,
+                                                       const v1::Batch& batch, const SelfView& self,
+                                                       const PeerView& peer,
                                                        const record::RecordLimits& record_limits,
                                                        const BatchLimits& batch_limits);
 

@@ -132,6 +132,27 @@ absl::Status PeerLink::RunSession(bool* made_progress) {
     call->set_deadline(std::chrono::system_clock::now() + policy_.stream_lifetime);
   };
 
+  // Recovery after a restore from an old backup: either this store was restored and has not
+  // yet resynced with this peer, or the peer holds versions of our own records that our
+  // clock does not remember. Then the clock moves past them (no version is issued twice, so
+  // nothing forks), our whole feed is offered again and the peer hands our records back.
+  const std::string resync_marker = "resynced/" + peer_.node_id;
+  bool recover = context_->store->GetMarker("restored").ok() &&
+                 !context_->store->GetMarker(resync_marker).ok();
+  absl::StatusOr<uint64_t> own_clock = context_->store->ClockOf(context_->key->node_id());
+  if (!own_clock.ok()) return own_clock.status();
+  if (welcome.your_clock() > *own_clock) {
+    spdlog::warn(
+        "peer {} holds our versions up to {}, ours only reach {}: restored from an old "
+        "backup? advancing the clock and fetching our records back",
+        peer_.node_id, welcome.your_clock(), *own_clock);
+    absl::Status advanced =
+        context_->store->AdvanceClock(context_->key->node_id(), welcome.your_clock());
+    if (!advanced.ok()) return advanced;
+    recover = true;
+  }
+  const uint64_t push_from = recover ? 0 : welcome.push_checkpoint();
+
   session_over_ = false;
   grpc::ClientContext pull_call;
   grpc::ClientContext push_call;
@@ -147,23 +168,25 @@ absl::Status PeerLink::RunSession(bool* made_progress) {
       context_->store->Checkpoint(peer_.node_id, storage::PeerDirection::kInbound);
   if (!since.ok()) return since.status();
   v1::PullRequest pull_request;
-  pull_request.set_since(*since);
+  pull_request.set_since(recover ? 0 : *since);
+  pull_request.set_include_own(recover);
   std::unique_ptr<grpc::ClientReader<v1::Batch>> pull = stub->Pull(&pull_call, pull_request);
   std::unique_ptr<grpc::ClientReaderWriter<v1::Batch, v1::PushAck>> push = stub->Push(&push_call);
   context_->registry->SetSessionUp(peer_.node_id, true);
-  context_->registry->RecordSent(peer_.node_id, welcome.push_checkpoint());
+  context_->registry->RecordSent(peer_.node_id, push_from);
   spdlog::info("peer {} at {}: session up", peer_.node_id, peer_.address);
 
   bool push_progress = false;
-  std::thread push_thread(
-      [&] { PushLoop(push.get(), welcome.push_checkpoint(), peer, &pull_call, &push_progress); });
+  std::thread push_thread([&] {
+    PushLoop(push.get(), push_from, peer, &pull_call, recover ? resync_marker : "", &push_progress);
+  });
 
   // Pull on this thread: apply each batch with its checkpoint, until the stream ends.
   absl::Status ended = absl::OkStatus();
   v1::Batch batch;
   while (pull->Read(&batch)) {
-    absl::StatusOr<storage::ApplyResult> applied =
-        ApplyInboundBatch(context_->store, batch, peer, context_->record_limits, limits);
+    absl::StatusOr<storage::ApplyResult> applied = ApplyInboundBatch(
+        context_->store, batch, context_->self, peer, context_->record_limits, limits);
     if (!applied.ok()) {
       ended = applied.status();
       break;
@@ -191,14 +214,20 @@ absl::Status PeerLink::RunSession(bool* made_progress) {
 }
 
 void PeerLink::PushLoop(grpc::ClientReaderWriter<v1::Batch, v1::PushAck>* stream, uint64_t cursor,
-                        const PeerView& peer, grpc::ClientContext* pull_call, bool* made_progress) {
+                        const PeerView& peer, grpc::ClientContext* pull_call,
+                        const std::string& caught_up_marker, bool* made_progress) {
   v1::PushAck ack;
+  bool marked = caught_up_marker.empty();
   while (!stopping_ && !session_over_) {
     absl::StatusOr<v1::Batch> batch =
         BuildOutboundBatch(*context_->store, cursor, context_->self, peer, context_->batch_limits);
     if (!batch.ok()) {
       spdlog::error("push to {}: {}", peer_.node_id, batch.status().ToString());
       break;
+    }
+    if (batch->up_to() == cursor && !marked) {
+      // The peer has all of our feed again: later sessions may resume from its checkpoint.
+      marked = context_->store->PutMarker(caught_up_marker, "1").ok();
     }
     if (batch->up_to() == cursor) {
       context_->notifier->WaitBeyond(cursor, std::chrono::steady_clock::now() + kIdleWake);

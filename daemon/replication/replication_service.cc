@@ -77,6 +77,9 @@ grpc::ServerUnaryReactor* ReplicationService::Hello(grpc::CallbackServerContext*
   response->set_signature(
       context_->key->Sign(HelloTranscript(request->nonce(), request->node_id(), challenge)));
   response->set_push_checkpoint(*checkpoint);
+  absl::StatusOr<uint64_t> their_clock = context_->store->ClockOf(request->node_id());
+  if (!their_clock.ok()) return refuse(their_clock.status());
+  response->set_your_clock(*their_clock);
   response->set_max_batch_records(static_cast<uint32_t>(context_->batch_limits.max_records));
   response->set_max_batch_bytes(context_->batch_limits.max_bytes);
   reactor->Finish(grpc::Status::OK);
@@ -113,6 +116,7 @@ grpc::ServerWriteReactor<v1::Batch>* ReplicationService::Pull(grpc::CallbackServ
   if (!peer.ok()) {
     return new RefusingReactor<grpc::ServerWriteReactor<v1::Batch>>(ToGrpcStatus(peer.status()));
   }
+  peer->wants_own = request->include_own();
   return new PullReactor(context_, std::move(*peer), request->since());
 }
 

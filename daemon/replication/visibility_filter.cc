@@ -18,7 +18,11 @@ bool IsKnownRelation(v1::Relation relation) {
 
 bool MaySend(const v1::Record& record, const SelfView& self, const PeerView& peer) {
   if (!IsKnownRelation(peer.relation)) return false;
-  if (record.origin() == peer.node_id) return false;
+  if (record.origin() == peer.node_id) {
+    return peer.wants_own && (record.visibility() == v1::VISIBILITY_HUB ||
+                              record.visibility() == v1::VISIBILITY_NETWORK ||
+                              record.visibility() == v1::VISIBILITY_PUBLIC);
+  }
   const bool own = record.origin() == self.node_id;
   switch (record.visibility()) {
     case v1::VISIBILITY_HUB:
@@ -31,8 +35,13 @@ bool MaySend(const v1::Record& record, const SelfView& self, const PeerView& pee
   }
 }
 
-absl::Status CheckMayReceive(const v1::Record& record, const PeerView& peer) {
+absl::Status CheckMayReceive(const v1::Record& record, const SelfView& self, const PeerView& peer) {
   const bool from_origin = record.origin() == peer.node_id;
+  if (record.origin() == self.node_id && IsKnownRelation(peer.relation) &&
+      record.visibility() != v1::VISIBILITY_PRIVATE &&
+      record.visibility() != v1::VISIBILITY_UNSPECIFIED) {
+    return absl::OkStatus();
+  }
   bool allowed = false;
   switch (record.visibility()) {
     case v1::VISIBILITY_HUB:

@@ -40,6 +40,9 @@ NodeProcess::NodeProcess(std::string data_dir, std::string name, std::string rol
   node_id_ = init.out.substr(0, init.out.find('\n'));
 }
 
+NodeProcess::NodeProcess(std::string data_dir, Existing existing)
+    : data_dir_(std::move(data_dir)), node_id_(std::move(existing.node_id)) {}
+
 NodeProcess::~NodeProcess() {
   if (child_) Stop();
 }

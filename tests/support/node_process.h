@@ -20,6 +20,11 @@ class NodeProcess {
   // Runs `ldgsd init` into `data_dir`; the test fails (and aborts) if init fails.
   NodeProcess(std::string data_dir, std::string name, std::string role = "chapter",
               std::string region = "test-region");
+  // Adopts a data dir that already holds node `node_id` (e.g. made by `ldgsd restore`).
+  struct Existing {
+    std::string node_id;
+  };
+  NodeProcess(std::string data_dir, Existing existing);
   ~NodeProcess();
 
   // Starts `ldgsd run` and waits, with a deadline, until it reports its admin address.
