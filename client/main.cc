@@ -15,6 +15,7 @@
 
 #include "CLI/CLI.hpp"
 #include "client/admin_client.h"
+#include "client/ca.h"
 #include "client/catalogue_commands.h"
 #include "client/cli_errors.h"
 #include "client/put_request.h"
@@ -230,6 +231,36 @@ int main(int argc, char** argv) {
     };
   });
 
+  // The CA commands work on files only; they need no running node.
+  std::string ca_dir, ca_node_id, ca_out;
+  std::vector<std::string> ca_hosts;
+  std::function<int()> offline_action;
+  CLI::App* ca_cmd = app.add_subcommand("ca", "federation CA and node certificates (OpenSSL)");
+  ca_cmd->require_subcommand(1);
+  CLI::App* ca_init = ca_cmd->add_subcommand("init", "create a federation CA in DIR");
+  ca_init->add_option("dir", ca_dir, "directory for ca.key and ca.crt")->required();
+  ca_init->callback([&] {
+    offline_action = [&] {
+      absl::Status made = ldgs::client::InitCa(ca_dir);
+      if (!made.ok()) return Fail(made);
+      std::cout << "CA created: " << ca_dir << "/ca.crt\n";
+      return 0;
+    };
+  });
+  CLI::App* ca_issue = ca_cmd->add_subcommand("issue", "issue a node certificate");
+  ca_issue->add_option("--ca", ca_dir, "CA directory")->required();
+  ca_issue->add_option("--node-id", ca_node_id, "the node's ID")->required();
+  ca_issue->add_option("--out", ca_out, "directory for node.key, node.crt, ca.crt")->required();
+  ca_issue->add_option("--host", ca_hosts, "DNS name or IP the node is reached at (repeatable)");
+  ca_issue->callback([&] {
+    offline_action = [&] {
+      absl::Status made = ldgs::client::IssueNodeCertificate(ca_dir, ca_node_id, ca_out, ca_hosts);
+      if (!made.ok()) return Fail(made);
+      std::cout << "certificate for " << ca_node_id << ": " << ca_out << "/node.crt\n";
+      return 0;
+    };
+  });
+
   bool sync_wait = false;
   double sync_timeout_s = 60;
   CLI::App* sync_cmd = app.add_subcommand("sync", "check, or wait, until replication is caught up");
@@ -308,6 +339,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "ldgsctl: %s\n", error.what());
     return 2;
   }
+  if (offline_action) return offline_action();
   if (g.output == "html" && !app.got_subcommand("report")) {
     return Fail(absl::InvalidArgumentError("-o html is only for report"), 2);
   }

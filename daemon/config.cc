@@ -11,9 +11,9 @@
 namespace ldgs::daemon {
 namespace {
 
-const std::set<std::string> kTopLevelKeys = {"data_dir",    "role",      "admin_listen",
-                                             "listen",      "log_level", "limits",
-                                             "replication", "peers",     "hub"};
+const std::set<std::string> kTopLevelKeys = {"data_dir",  "role",   "admin_listen", "listen",
+                                             "log_level", "limits", "replication",  "peers",
+                                             "hub",       "tls",    "insecure"};
 
 template <typename T>
 absl::Status Read(const toml::table& table, const std::string& key, T* out,
@@ -102,6 +102,13 @@ absl::StatusOr<NodeConfig> LoadConfig(const std::string& path) {
     config.reconnect.max = std::chrono::milliseconds(max_ms);
     config.reconnect.stream_lifetime = std::chrono::seconds(lifetime_s);
   }
+  LDGS_RETURN_IF_ERROR(Read(table, "insecure", &config.insecure, path));
+  if (const toml::table* tls = table["tls"].as_table()) {
+    const std::string where = path + " [tls]";
+    LDGS_RETURN_IF_ERROR(Read(*tls, "ca", &config.tls_ca, where));
+    LDGS_RETURN_IF_ERROR(Read(*tls, "cert", &config.tls_cert, where));
+    LDGS_RETURN_IF_ERROR(Read(*tls, "key", &config.tls_key, where));
+  }
   if (const toml::table* hub = table["hub"].as_table()) {
     const std::string where = path + " [hub]";
     size_t min_reporting = config.rollups.min_reporting;
@@ -156,6 +163,12 @@ absl::Status ValidateConfig(const NodeConfig& config) {
   if (!IsLoopback(config.admin_listen)) {
     return absl::InvalidArgumentError("admin_listen '" + config.admin_listen +
                                       "' must be a loopback address or unix:PATH");
+  }
+  if (!config.insecure &&
+      (config.tls_ca.empty() || config.tls_cert.empty() || config.tls_key.empty())) {
+    return absl::InvalidArgumentError(
+        "node-to-node traffic needs [tls] ca, cert and key (ldgsctl ca issue makes them), or "
+        "--insecure for plaintext");
   }
   for (const replication::DialPeer& peer : config.peers) {
     if (!record::IsNodeId(peer.node_id)) {

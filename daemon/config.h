@@ -27,6 +27,9 @@ struct NodeConfig {
   replication::ReconnectPolicy reconnect;
   std::vector<replication::DialPeer> peers;  // [[peers]]: nodes this one dials
   hub::RollupSettings rollups;               // [hub]: used when role = "hub"
+  // [tls]: PEM files for mutual TLS between nodes (ldgsctl ca issue makes them).
+  std::string tls_ca, tls_cert, tls_key;
+  bool insecure = false;  // plaintext node-to-node traffic; must be asked for explicitly
 };
 
 // Parses a TOML config. INVALID_ARGUMENT with the file, line and reason on a syntax error,

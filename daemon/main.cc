@@ -33,6 +33,7 @@ struct RunFlags {
   std::string admin_listen;
   std::string listen;
   std::string log_level;
+  bool insecure = false;
 };
 
 int RunNode(const RunFlags& flags) {
@@ -47,6 +48,7 @@ int RunNode(const RunFlags& flags) {
   if (!flags.admin_listen.empty()) config->admin_listen = flags.admin_listen;
   if (!flags.listen.empty()) config->listen = flags.listen;
   if (!flags.log_level.empty()) config->log_level = flags.log_level;
+  if (flags.insecure) config->insecure = true;
   if (absl::Status valid = ldgs::daemon::ValidateConfig(*config); !valid.ok()) return Fail(valid);
   spdlog::set_default_logger(spdlog::stderr_color_mt("ldgsd"));  // stdout is for data
   spdlog::set_level(spdlog::level::from_str(config->log_level));
@@ -78,6 +80,7 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--admin-listen", run.admin_listen, "admin API address, loopback only");
   run_cmd->add_option("--listen", run.listen, "replication address");
   run_cmd->add_option("--log-level", run.log_level, "trace, debug, info, warn, error, off");
+  run_cmd->add_flag("--insecure", run.insecure, "plaintext node-to-node traffic (no mTLS)");
 
   std::string restore_from, restore_to;
   CLI::App* restore_cmd =

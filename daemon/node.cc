@@ -60,15 +60,12 @@ absl::StatusOr<std::string> ReadToken(const std::string& data_dir) {
 }
 
 // Binds `address` (port 0 picks a free one); returns the server and the bound address.
-absl::StatusOr<std::unique_ptr<grpc::Server>> StartServer(grpc::Service* service,
-                                                          const std::string& address,
-                                                          size_t max_message_bytes,
-                                                          std::string* bound) {
+absl::StatusOr<std::unique_ptr<grpc::Server>> StartServer(
+    grpc::Service* service, const std::string& address, size_t max_message_bytes,
+    std::shared_ptr<grpc::ServerCredentials> credentials, std::string* bound) {
   grpc::ServerBuilder builder;
   int port = 0;
-  // The admin API is loopback-only (checked in ValidateConfig), guarded by its token; node
-  // to node traffic is plaintext until mTLS lands (docs/decisions.md).
-  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(address, credentials, &port);
   builder.RegisterService(service);
   builder.SetMaxReceiveMessageSize(static_cast<int>(max_message_bytes));
   builder.SetMaxSendMessageSize(static_cast<int>(max_message_bytes));
@@ -122,11 +119,32 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const NodeConfig& config) {
   st.replication.executor = [pool = &st.storage_pool](std::function<void()> task) {
     boost::asio::post(*pool, std::move(task));
   };
+  // Node to node: mutual TLS with the federation CA, or plaintext when asked for.
+  std::shared_ptr<grpc::ServerCredentials> listen_credentials = grpc::InsecureServerCredentials();
+  if (config.insecure) {
+    spdlog::warn("--insecure: node-to-node traffic is plaintext and unauthenticated by TLS");
+  } else {
+    LDGS_ASSIGN_OR_RETURN(std::string ca, ReadSmallFile(config.tls_ca));
+    LDGS_ASSIGN_OR_RETURN(std::string cert, ReadSmallFile(config.tls_cert));
+    LDGS_ASSIGN_OR_RETURN(std::string key, ReadSmallFile(config.tls_key));
+    grpc::SslServerCredentialsOptions server_tls(
+        GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+    server_tls.pem_root_certs = ca;
+    server_tls.pem_key_cert_pairs.push_back({key, cert});
+    listen_credentials = grpc::SslServerCredentials(server_tls);
+    grpc::SslCredentialsOptions client_tls;
+    client_tls.pem_root_certs = ca;
+    client_tls.pem_private_key = key;
+    client_tls.pem_cert_chain = cert;
+    st.replication.tls = true;
+    st.replication.dial_credentials = grpc::SslCredentials(client_tls);
+  }
   st.replication_service = std::make_unique<replication::ReplicationService>(&st.replication);
   std::string listen_bound;
-  LDGS_ASSIGN_OR_RETURN(st.replication_server,
-                        StartServer(st.replication_service.get(), config.listen,
-                                    config.batch_limits.max_message_bytes, &listen_bound));
+  LDGS_ASSIGN_OR_RETURN(
+      st.replication_server,
+      StartServer(st.replication_service.get(), config.listen,
+                  config.batch_limits.max_message_bytes, listen_credentials, &listen_bound));
 
   AdminService::Deps deps;
   deps.store = st.store.get();
@@ -140,8 +158,10 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const NodeConfig& config) {
   deps.started_us = NowMicros();
   st.admin_service = std::make_unique<AdminService>(std::move(deps));
   std::string admin_bound;
-  LDGS_ASSIGN_OR_RETURN(st.admin_server, StartServer(st.admin_service.get(), config.admin_listen,
-                                                     4 * 1024 * 1024, &admin_bound));
+  // The admin API is loopback-only (checked in ValidateConfig), guarded by its token.
+  LDGS_ASSIGN_OR_RETURN(st.admin_server,
+                        StartServer(st.admin_service.get(), config.admin_listen, 4 * 1024 * 1024,
+                                    grpc::InsecureServerCredentials(), &admin_bound));
 
   if (config.role == v1::ROLE_HUB) {
     const bool has_hub_above =

@@ -35,8 +35,14 @@ wait_for() {
 }
 ctl() { local node=$1; shift; $ldgsctl --data "$demo/$node" "$@"; }
 id_of() { cat "$demo/$1.id"; }
-# init NODE "NAME" REGION ROLE
-init() { $ldgsd init --data "$demo/$1" --name "$2" --region "$3" --role "$4" >"$demo/$1.id"; }
+# init NODE "NAME" REGION ROLE: a node with a certificate from the federation CA (mTLS).
+init() {
+  $ldgsd init --data "$demo/$1" --name "$2" --region "$3" --role "$4" >"$demo/$1.id"
+  $ldgsctl ca issue --ca "$demo/ca" --node-id "$(id_of "$1")" --out "$demo/$1/tls" \
+    --host 127.0.0.1 >/dev/null
+  printf '\n[tls]\nca = "%s"\ncert = "%s"\nkey = "%s"\n' "$demo/$1/tls/ca.crt" \
+    "$demo/$1/tls/node.crt" "$demo/$1/tls/node.key" >>"$demo/$1/ldgsd.toml"
+}
 # dial NODE PEER RELATION: NODE dials PEER (its hub, or a sister); PEER enrolls NODE.
 dial() {
   local flag=; [ "$3" = sister ] && flag=--sister
@@ -50,7 +56,9 @@ start() {
   pids+=($!)
 }
 
-echo "== starting a national hub, 3 regional hubs and 33 chapters on 127.0.0.1"
+echo "== a federation CA (ldgsctl ca init); every node gets a certificate for its node ID"
+$ldgsctl ca init "$demo/ca" >/dev/null
+echo "== starting a national hub, 3 regional hubs and 33 chapters on 127.0.0.1 (mutual TLS)"
 init national "National hub" national hub; start national; wait_for "$demo/national/listen.addr"
 for region in midwest south west; do
   init "$region" "${region^} hub" "$region" hub

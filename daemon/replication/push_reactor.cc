@@ -24,9 +24,9 @@ void PushReactor::OnReadDone(bool ok) {
 }
 
 void PushReactor::ApplyBatch() {
-  absl::StatusOr<storage::ApplyResult> applied = ApplyInboundBatch(
-      context_->store, batch_, context_->self, peer_, context_->record_limits,
-      context_->batch_limits);
+  absl::StatusOr<storage::ApplyResult> applied =
+      ApplyInboundBatch(context_->store, batch_, context_->self, peer_, context_->record_limits,
+                        context_->batch_limits);
   if (!applied.ok()) {
     spdlog::warn("push from {}: {}", peer_.node_id, applied.status().ToString());
     context_->registry->RecordError(peer_.node_id, std::string(applied.status().message()));

@@ -1,12 +1,14 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 
 #include "daemon/replication/batch_limits.h"
 #include "daemon/replication/change_notifier.h"
 #include "daemon/replication/peer_registry.h"
 #include "daemon/replication/session_table.h"
 #include "daemon/replication/visibility_filter.h"
+#include "grpcpp/security/credentials.h"
 #include "record/limits.h"
 #include "record/node_key.h"
 #include "storage/store.h"
@@ -27,6 +29,10 @@ struct ReplicationContext {
   PeerRegistry* registry = nullptr;
   SessionTable* sessions = nullptr;
   Executor executor;
+  // Mutual TLS between nodes when set: dialers present `dial_credentials` and expect the
+  // peer's certificate to name its node ID; the service checks the caller's certificate.
+  bool tls = false;
+  std::shared_ptr<grpc::ChannelCredentials> dial_credentials;
 };
 
 }  // namespace ldgs::daemon::replication

@@ -1,5 +1,8 @@
 #include "daemon/replication/replication_service.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include "common/base32.h"
 #include "common/status_macros.h"
 #include "daemon/grpc_status.h"
@@ -24,6 +27,25 @@ class RefusingReactor final : public Reactor {
   explicit RefusingReactor(const grpc::Status& status) { this->Finish(status); }
   void OnDone() override { delete this; }
 };
+
+// With mutual TLS, the caller's certificate must be for the node ID it claims: the CN is the
+// node ID, and the lower-cased ID is a DNS name among its subject alternative names.
+absl::Status CheckTlsIdentity(const grpc::CallbackServerContext& call, const std::string& node_id) {
+  std::shared_ptr<const grpc::AuthContext> auth = call.auth_context();
+  if (!auth || !auth->IsPeerAuthenticated()) {
+    return absl::UnauthenticatedError("no verified client certificate");
+  }
+  std::string lower = node_id;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (const auto& name : auth->FindPropertyValues("x509_subject_alternative_name")) {
+    if (std::string(name.data(), name.size()) == lower) return absl::OkStatus();
+  }
+  for (const auto& name : auth->FindPropertyValues("x509_common_name")) {
+    if (std::string(name.data(), name.size()) == node_id) return absl::OkStatus();
+  }
+  return absl::PermissionDeniedError("the TLS certificate is not for node " + node_id);
+}
 
 }  // namespace
 
@@ -61,6 +83,11 @@ grpc::ServerUnaryReactor* ReplicationService::Hello(grpc::CallbackServerContext*
   if (request->nonce().size() != kNonceBytes) {
     return refuse(absl::InvalidArgumentError("hello: nonce must be 32 bytes"));
   }
+  if (context_->tls) {
+    if (absl::Status identity = CheckTlsIdentity(*call, request->node_id()); !identity.ok()) {
+      return refuse(identity);
+    }
+  }
   // Enrollment and checkpoint are point reads that RocksDB answers from memory; not worth
   // a hop to the storage executor.
   absl::StatusOr<v1::Enrollment> enrollment = ActiveEnrollment(request->node_id());
@@ -94,6 +121,7 @@ absl::StatusOr<PeerView> ReplicationService::Authenticate(
   if (node_id.empty() || !challenge || !proof) {
     return absl::UnauthenticatedError("missing session proof; call Hello first");
   }
+  if (context_->tls) LDGS_RETURN_IF_ERROR(CheckTlsIdentity(call, node_id));
   LDGS_ASSIGN_OR_RETURN(SessionTable::Session session,
                         context_->sessions->Check(node_id, *challenge, *proof));
   LDGS_ASSIGN_OR_RETURN(v1::Enrollment enrollment, ActiveEnrollment(node_id));

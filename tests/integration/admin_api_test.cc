@@ -192,8 +192,9 @@ TEST(AdminApiStartTest, SecondDaemonOnTheSameDataDirIsRefused) {
   ldgs::testing::TempDir dir;
   NodeProcess node(dir.Sub("chapter"), "Solo");
   ASSERT_TRUE(node.Start());
-  auto second = ldgs::testing::RunCommand({ldgs::testing::LdgsdPath(), "run", "--data",
-                                           node.data_dir(), "--admin-listen", "127.0.0.1:0"});
+  auto second =
+      ldgs::testing::RunCommand({ldgs::testing::LdgsdPath(), "run", "--data", node.data_dir(),
+                                 "--admin-listen", "127.0.0.1:0", "--insecure"});
   EXPECT_NE(second.exit_code, 0);
   EXPECT_THAT(second.err, HasSubstr("ldgsd: "));
   EXPECT_THAT(second.err, HasSubstr("lock"));
@@ -202,8 +203,9 @@ TEST(AdminApiStartTest, SecondDaemonOnTheSameDataDirIsRefused) {
 TEST(AdminApiStartTest, AdminApiOffLoopbackIsRefused) {
   ldgs::testing::TempDir dir;
   NodeProcess node(dir.Sub("chapter"), "Solo");
-  auto run = ldgs::testing::RunCommand({ldgs::testing::LdgsdPath(), "run", "--data",
-                                        node.data_dir(), "--admin-listen", "0.0.0.0:0"});
+  auto run =
+      ldgs::testing::RunCommand({ldgs::testing::LdgsdPath(), "run", "--data", node.data_dir(),
+                                 "--admin-listen", "0.0.0.0:0", "--insecure"});
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_THAT(run.err, HasSubstr("must be a loopback address"));
 }

@@ -55,6 +55,7 @@ NodeProcess::~NodeProcess() {
       "--data",         data_dir_,
       "--admin-listen", "127.0.0.1:0",
       "--listen",       listen_address_.empty() ? "127.0.0.1:0" : listen_address_};
+  if (!tls_) argv.push_back("--insecure");
   argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
   child_ = std::make_unique<Child>(argv, log_path());
   const auto deadline = std::chrono::steady_clock::now() + kStartDeadline;
@@ -113,6 +114,20 @@ void NodeProcess::Dial(const NodeProcess& other, const std::string& relation) {
   std::ofstream config(data_dir_ + "/ldgsd.toml", std::ios::app);
   config << "\n[[peers]]\nnode_id = \"" << other.node_id() << "\"\naddress = \""
          << other.listen_address() << "\"\nrelation = \"" << relation << "\"\n";
+}
+
+::testing::AssertionResult NodeProcess::UseTls(const std::string& ca_dir,
+                                               const std::string& cert_node_id) {
+  const std::string out = data_dir_ + "/tls";
+  CommandResult issued = RunCommand({LdgsctlPath(), "ca", "issue", "--ca", ca_dir, "--node-id",
+                                     cert_node_id.empty() ? node_id_ : cert_node_id, "--out", out,
+                                     "--host", "127.0.0.1"});
+  if (issued.exit_code != 0) return ::testing::AssertionFailure() << issued.err;
+  std::ofstream config(data_dir_ + "/ldgsd.toml", std::ios::app);
+  config << "\n[tls]\nca = \"" << out << "/ca.crt\"\ncert = \"" << out << "/node.crt\"\nkey = \""
+         << out << "/node.key\"\n";
+  tls_ = true;
+  return ::testing::AssertionSuccess();
 }
 
 ::testing::AssertionResult NodeProcess::Enroll(const NodeProcess& member, bool sister) const {

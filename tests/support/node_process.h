@@ -50,6 +50,12 @@ class NodeProcess {
   // Adds `other` to this node's config as a peer to dial ("hub" or "sister"). Takes effect
   // at the next Start; `other` must have started once (its address is known).
   void Dial(const NodeProcess& other, const std::string& relation = "hub");
+  // Switches this node to mutual TLS with certificates issued by the CA in `ca_dir` (made by
+  // `ldgsctl ca init`); takes effect at the next Start. Without it nodes run --insecure.
+  // `cert_node_id` (tests only) puts another node's ID in the certificate.
+  ::testing::AssertionResult UseTls(const std::string& ca_dir,
+                                    const std::string& cert_node_id = "");
+
   // Enrolls `member` on this (running) node, as a member or a sister.
   ::testing::AssertionResult Enroll(const NodeProcess& member, bool sister = false) const;
 
@@ -72,6 +78,7 @@ class NodeProcess {
   std::string node_id_;
   std::string admin_address_;
   std::string listen_address_;
+  bool tls_ = false;
   std::unique_ptr<Child> child_;
 };
 

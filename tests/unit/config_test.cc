@@ -69,10 +69,17 @@ TEST_F(ConfigTest, ErrorsNameTheProblem) {
 TEST_F(ConfigTest, AdminApiMustStayOnLoopback) {
   NodeConfig config;
   config.data_dir = "/d";
+  config.insecure = true;
   EXPECT_TRUE(ValidateConfig(config).ok());
   config.admin_listen = "0.0.0.0:7710";
   EXPECT_TRUE(absl::IsInvalidArgument(ValidateConfig(config)));
   config.admin_listen = "unix:/run/ldgs/admin.sock";
+  EXPECT_TRUE(ValidateConfig(config).ok());
+  config.insecure = false;  // neither certificates nor an explicit --insecure
+  EXPECT_THAT(std::string(ValidateConfig(config).message()), HasSubstr("needs [tls]"));
+  config.tls_ca = "/ca.crt";
+  config.tls_cert = "/node.crt";
+  config.tls_key = "/node.key";
   EXPECT_TRUE(ValidateConfig(config).ok());
   config.log_level = "loud";
   EXPECT_TRUE(absl::IsInvalidArgument(ValidateConfig(config)));
