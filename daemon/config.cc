@@ -92,6 +92,10 @@ absl::StatusOr<NodeConfig> LoadConfig(const std::string& path) {
     LDGS_RETURN_IF_ERROR(ReadSize(*replication, "batch_records", &b.max_records, where));
     LDGS_RETURN_IF_ERROR(ReadSize(*replication, "batch_bytes", &b.max_bytes, where));
     LDGS_RETURN_IF_ERROR(ReadSize(*replication, "max_message_bytes", &b.max_message_bytes, where));
+    LDGS_RETURN_IF_ERROR(
+        ReadSize(*replication, "max_streams_per_peer", &b.max_streams_per_peer, where));
+    LDGS_RETURN_IF_ERROR(
+        ReadSize(*replication, "max_records_per_minute", &b.max_records_per_minute, where));
     size_t initial_ms = static_cast<size_t>(config.reconnect.initial.count());
     size_t max_ms = static_cast<size_t>(config.reconnect.max.count());
     size_t lifetime_s = static_cast<size_t>(config.reconnect.stream_lifetime.count());

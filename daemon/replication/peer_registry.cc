@@ -1,5 +1,6 @@
 #include "daemon/replication/peer_registry.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "common/clock.h"
@@ -46,6 +47,29 @@ void PeerRegistry::RecordReceived(const std::string& peer, uint64_t up_to, uint6
 void PeerRegistry::RecordError(const std::string& peer, const std::string& error) {
   std::lock_guard<std::mutex> lock(mu_);
   states_[peer].last_error = error;
+}
+
+int PeerRegistry::OpenStreams(const std::string& peer) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = states_.find(peer);
+  return it == states_.end() ? 0 : it->second.open_streams;
+}
+
+bool PeerRegistry::TakeRecords(const std::string& peer, size_t records, size_t per_minute) {
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard<std::mutex> lock(mu_);
+  Bucket& bucket = buckets_[peer];
+  const double capacity = static_cast<double>(per_minute);
+  if (bucket.tokens < 0) {
+    bucket.tokens = capacity;
+  } else {
+    const double minutes = std::chrono::duration<double>(now - bucket.refilled).count() / 60;
+    bucket.tokens = std::min(capacity, bucket.tokens + minutes * capacity);
+  }
+  bucket.refilled = now;
+  if (static_cast<double>(records) > bucket.tokens) return false;
+  bucket.tokens -= static_cast<double>(records);
+  return true;
 }
 
 void PeerRegistry::CancelStreams(const std::string& peer) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -37,6 +38,13 @@ class PeerRegistry {
   void RecordReceived(const std::string& peer, uint64_t up_to, uint64_t head, uint64_t forks);
   void RecordError(const std::string& peer, const std::string& error);
 
+  // Open streams of `peer` right now.
+  int OpenStreams(const std::string& peer) const;
+
+  // Counts `records` pushed by `peer` against `per_minute` over a rolling minute (a token
+  // bucket refilled continuously). False, and nothing counted, when it would go over.
+  bool TakeRecords(const std::string& peer, size_t records, size_t per_minute);
+
   // Closes every open stream of `peer`.
   void CancelStreams(const std::string& peer);
 
@@ -45,6 +53,11 @@ class PeerRegistry {
  private:
   mutable std::mutex mu_;
   std::map<std::string, State> states_ ABSL_GUARDED_BY(mu_);
+  struct Bucket {
+    double tokens = -1;  // < 0: not started (full)
+    std::chrono::steady_clock::time_point refilled;
+  };
+  std::map<std::string, Bucket> buckets_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::map<uint64_t, std::function<void()>>> cancels_ ABSL_GUARDED_BY(mu_);
   uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
 };

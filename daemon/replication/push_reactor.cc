@@ -24,6 +24,16 @@ void PushReactor::OnReadDone(bool ok) {
 }
 
 void PushReactor::ApplyBatch() {
+  // The volume check comes first, so a peer over its rate writes nothing.
+  const size_t per_minute = context_->batch_limits.max_records_per_minute;
+  if (!context_->registry->TakeRecords(peer_.node_id, batch_.records_size(), per_minute)) {
+    const std::string message = "node " + peer_.node_id + " pushed more than " +
+                                std::to_string(per_minute) + " records in a minute, the limit";
+    spdlog::warn("{}", message);
+    context_->registry->RecordError(peer_.node_id, message);
+    guard_.FinishOnce(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, message));
+    return;
+  }
   absl::StatusOr<storage::ApplyResult> applied =
       ApplyInboundBatch(context_->store, batch_, context_->self, peer_, context_->record_limits,
                         context_->batch_limits);

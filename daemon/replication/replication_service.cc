@@ -125,6 +125,13 @@ absl::StatusOr<PeerView> ReplicationService::Authenticate(
   LDGS_ASSIGN_OR_RETURN(SessionTable::Session session,
                         context_->sessions->Check(node_id, *challenge, *proof));
   LDGS_ASSIGN_OR_RETURN(v1::Enrollment enrollment, ActiveEnrollment(node_id));
+  const size_t limit = context_->batch_limits.max_streams_per_peer;
+  if (static_cast<size_t>(context_->registry->OpenStreams(node_id)) >= limit) {
+    const std::string message = "node " + node_id + " has " + std::to_string(limit) +
+                                " streams open already, the limit per peer";
+    context_->registry->RecordError(node_id, message);
+    return absl::ResourceExhaustedError(message);
+  }
   return PeerView{node_id, enrollment.relation(), session.role == v1::ROLE_HUB};
 }
 

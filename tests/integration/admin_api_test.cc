@@ -2,6 +2,7 @@
 #include <signal.h>
 
 #include <filesystem>
+#include <thread>
 
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
@@ -224,6 +225,33 @@ TEST(AdminApiStartTest, InitRefusesAnExistingNodeAndBadInput) {
       {ldgs::testing::LdgsdPath(), "init", "--data", dir.Sub("y"), "--name", ""});
   EXPECT_EQ(empty_name.exit_code, 1);
   EXPECT_FALSE(std::filesystem::exists(dir.Sub("y")));  // nothing half made
+}
+
+}  // namespace
+}  // namespace ldgs
+
+namespace ldgs {
+namespace {
+
+TEST(AdminApiStartTest, AdminApiServesOnAUnixSocket) {
+  ldgs::testing::TempDir dir;
+  NodeProcess node(dir.Sub("chapter"), "Solo");
+  const std::string socket = dir.Sub("admin.sock");
+  ldgs::testing::Child daemon(
+      {ldgs::testing::LdgsdPath(), "run", "--data", node.data_dir(), "--admin-listen",
+       "unix:" + socket, "--listen", "127.0.0.1:0", "--insecure"},
+      dir.Sub("daemon.log"));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!std::filesystem::exists(node.data_dir() + "/admin.addr") &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // poll interval
+  }
+  ldgs::testing::CommandResult status = node.Ctl({"status"});
+  EXPECT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_THAT(status.out, HasSubstr(node.node_id()));
+  EXPECT_TRUE(std::filesystem::exists(socket));
+  daemon.Signal(SIGTERM);
+  EXPECT_EQ(daemon.Wait(), 0);
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 // What a node does with replication input no honest ldgsd sends: every refusal has the
 // right status and writes nothing.
+#include <fstream>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/node_process.h"
@@ -110,6 +112,41 @@ TEST_F(HostilePeerTest, GarbageAndOversizedBatchesAreRefused) {
   ExpectRefused({"\x0a\xff\xff garbage"}, grpc::StatusCode::INVALID_ARGUMENT, "parse");
   std::vector<std::string> too_many(501, peer_->SealOwn(Story("x", v1::VISIBILITY_NETWORK)));
   ExpectRefused(too_many, grpc::StatusCode::RESOURCE_EXHAUSTED, "limit");
+}
+
+TEST_F(HostilePeerTest, StreamsPerPeerAreBounded) {
+  EnrollPeer();
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(peer_->OpenPull().ok()) << "stream " << i;
+  grpc::Status fifth = peer_->OpenPull();
+  EXPECT_EQ(fifth.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(fifth.error_message(), HasSubstr("streams open"));
+  EXPECT_THAT(hub_.Ctl({"peers"}).out, HasSubstr("streams open"));  // the operator sees it
+}
+
+TEST(HostilePeerRateTest, RecordsPerMinuteAreBoundedAndTheExcessWritesNothing) {
+  ldgs::testing::TempDir dir;
+  NodeProcess hub(dir.Sub("hub"), "Hub", "hub");
+  std::ofstream(hub.data_dir() + "/ldgsd.toml", std::ios::app)
+      << "\n[replication]\nmax_records_per_minute = 5\n";
+  ASSERT_TRUE(hub.Start());
+  RawPeer peer(hub.listen_address());
+  ASSERT_EQ(hub.Ctl({"enroll", peer.node_id()}).exit_code, 0);
+  ASSERT_TRUE(peer.Hello().ok());
+  v1::Batch batch;
+  for (int i = 0; i < 3; ++i)
+    batch.add_records(peer.SealOwn(Story("s" + std::to_string(i), v1::VISIBILITY_NETWORK)));
+  batch.set_up_to(3);
+  v1::PushAck ack;
+  ASSERT_TRUE(peer.Push(batch, &ack).ok());
+  const uint64_t before = hub.LastSequence();
+  batch.clear_records();
+  for (int i = 3; i < 6; ++i)
+    batch.add_records(peer.SealOwn(Story("s" + std::to_string(i), v1::VISIBILITY_NETWORK)));
+  batch.set_up_to(6);
+  grpc::Status over = peer.Push(batch, &ack);
+  EXPECT_EQ(over.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(over.error_message(), HasSubstr("records in a minute"));
+  EXPECT_EQ(hub.LastSequence(), before);
 }
 
 TEST_F(HostilePeerTest, RevokedNodeIsRefused) {

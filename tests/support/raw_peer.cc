@@ -53,6 +53,22 @@ grpc::Status RawPeer::Push(const v1::Batch& batch, v1::PushAck* ack) {
   return stream->Finish();
 }
 
+RawPeer::~RawPeer() {
+  for (OpenStream& stream : open_pulls_) stream.context->TryCancel();
+  for (OpenStream& stream : open_pulls_) stream.reader->Finish().ok();
+}
+
+grpc::Status RawPeer::OpenPull() {
+  OpenStream stream;
+  stream.context = std::make_unique<grpc::ClientContext>();
+  Prepare(stream.context.get());
+  stream.reader = stub_->Pull(stream.context.get(), v1::PullRequest());
+  v1::Batch first;
+  if (!stream.reader->Read(&first)) return stream.reader->Finish();
+  open_pulls_.push_back(std::move(stream));
+  return grpc::Status::OK;
+}
+
 std::string RawPeer::SealOwn(v1::Record record) const {
   record.set_origin(node_id());
   return record::SealRecord(record, key_);

@@ -25,6 +25,10 @@ class RawPeer {
   // ended the stream with.
   grpc::Status Push(const v1::Batch& batch, v1::PushAck* ack);
 
+  // Opens a Pull stream and waits for its first batch. OK keeps the stream open in this
+  // peer (until it is destroyed); otherwise the status the node ended it with.
+  grpc::Status OpenPull();
+
   // A record of this peer's own, signed by it.
   std::string SealOwn(v1::Record record) const;
 
@@ -35,6 +39,14 @@ class RawPeer {
   std::unique_ptr<v1::Replication::Stub> stub_;
   std::string server_id_;
   std::string challenge_;
+  struct OpenStream {
+    std::unique_ptr<grpc::ClientContext> context;
+    std::unique_ptr<grpc::ClientReader<v1::Batch>> reader;
+  };
+  std::vector<OpenStream> open_pulls_;
+
+ public:
+  ~RawPeer();
 };
 
 }  // namespace ldgs::testing
