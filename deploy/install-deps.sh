@@ -9,6 +9,7 @@ packages=(
   librocksdb-dev libboost-dev libgtest-dev libgmock-dev
   libsodium-dev libtomlplusplus-dev libcli11-dev libspdlog-dev nlohmann-json3-dev
   openssl
+  clang-14 libclang-rt-14-dev   # libFuzzer targets
   chromium   # renders the HTML report to PNG in a test
 )
 

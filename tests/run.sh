@@ -20,6 +20,26 @@ cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLDGS_SAN
 cmake --build "$build_dir" -j "${JOBS:-2}"
 built=$(date +%s)
 echo "tests/run.sh: built in $((built - start)) s"
-cd "$build_dir"
-ctest --output-on-failure --timeout 600 "$@"
+(cd "$build_dir" && ctest --output-on-failure --timeout 600 "$@")
+
+# A short, time-bounded libFuzzer run of every fuzz target (clang-14, its own build dir).
+# Longer runs: LDGS_FUZZ_SECONDS=600 tests/run.sh, or see docs/testing.md.
+fuzz_seconds=${LDGS_FUZZ_SECONDS:-10}
+if [ "$fuzz_seconds" -gt 0 ]; then
+  CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DLDGS_FUZZ=ON >/dev/null
+  cmake --build build-fuzz -j "${JOBS:-2}" --target fuzz_targets
+  for target in record_fuzz batch_apply_fuzz config_fuzz cli_json_fuzz; do
+    corpus=$(mktemp -d)
+    [ -d "tests/fuzz/corpus/$target" ] && cp "tests/fuzz/corpus/$target"/* "$corpus"/
+    if ! "build-fuzz/tests/fuzz/$target" -max_total_time="$fuzz_seconds" -print_final_stats=1 \
+        "$corpus" >"$corpus.log" 2>&1; then
+      tail -40 "$corpus.log"
+      echo "tests/run.sh: fuzz target $target failed (input saved by libFuzzer above)" >&2
+      exit 1
+    fi
+    echo "fuzz: $target $(grep -o 'number_of_executed_units: [0-9]*' "$corpus.log" | cut -d' ' -f2) execs in ${fuzz_seconds} s, no crash"
+    rm -rf "$corpus" "$corpus.log"
+  done
+fi
 echo "tests/run.sh: build and tests took $(( $(date +%s) - start )) s"
