@@ -28,8 +28,8 @@ v1::Record Write(const NodeProcess& node, const std::string& id, const std::stri
   grpc::Status status = node.Get(record.origin(), record.id(), &held, 60000, record.version());
   if (!status.ok()) return ::testing::AssertionFailure() << status.error_message();
   if (held.version() != record.version()) {
-    return ::testing::AssertionFailure() << "holds version " << held.version() << ", not "
-                                         << record.version();
+    return ::testing::AssertionFailure()
+           << "holds version " << held.version() << ", not " << record.version();
   }
   return ::testing::AssertionSuccess();
 }
@@ -61,9 +61,9 @@ TEST(BackupTest, RestoredNodeRecoversItsNewerRecordsAndNeverReusesAVersion) {
   EXPECT_EQ(a.Stop(), 0);
 
   // The machine is lost; the chapter comes back from its backup.
-  CommandResult restore = ldgs::testing::RunCommand({ldgs::testing::LdgsdPath(), "restore",
-                                                     "--from", dir.Sub("a-backup"), "--data",
-                                                     dir.Sub("a-restored")});
+  CommandResult restore =
+      ldgs::testing::RunCommand({ldgs::testing::LdgsdPath(), "restore", "--from",
+                                 dir.Sub("a-backup"), "--data", dir.Sub("a-restored")});
   ASSERT_EQ(restore.exit_code, 0) << restore.err;
   EXPECT_EQ(restore.out, a.node_id() + "\n");
   NodeProcess restored(dir.Sub("a-restored"), NodeProcess::Existing{a.node_id()});
@@ -91,9 +91,8 @@ TEST(BackupTest, BackupNeedsAnAbsentDirAndRestoreAnActualBackup) {
   NodeProcess a(dir.Sub("a"), "Chapter A");
   ASSERT_TRUE(a.Start());
   EXPECT_EQ(a.Ctl({"backup", dir.Sub("a")}).exit_code, 1);  // exists
-  CommandResult restore = ldgs::testing::RunCommand({ldgs::testing::LdgsdPath(), "restore",
-                                                     "--from", dir.path(), "--data",
-                                                     dir.Sub("x")});
+  CommandResult restore = ldgs::testing::RunCommand(
+      {ldgs::testing::LdgsdPath(), "restore", "--from", dir.path(), "--data", dir.Sub("x")});
   EXPECT_EQ(restore.exit_code, 1);
   EXPECT_THAT(restore.err, ::testing::HasSubstr("not an ldgs backup"));
 }

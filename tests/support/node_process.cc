@@ -110,10 +110,12 @@ CommandResult NodeProcess::Ctl(const std::vector<std::string>& args,
   return RunCommand(argv, input);
 }
 
-void NodeProcess::Dial(const NodeProcess& other, const std::string& relation) {
+void NodeProcess::Dial(const NodeProcess& other, const std::string& relation,
+                       const std::string& address) {
   std::ofstream config(data_dir_ + "/ldgsd.toml", std::ios::app);
   config << "\n[[peers]]\nnode_id = \"" << other.node_id() << "\"\naddress = \""
-         << other.listen_address() << "\"\nrelation = \"" << relation << "\"\n";
+         << (address.empty() ? other.listen_address() : address) << "\"\nrelation = \"" << relation
+         << "\"\n";
 }
 
 ::testing::AssertionResult NodeProcess::UseTls(const std::string& ca_dir,

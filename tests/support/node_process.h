@@ -48,8 +48,10 @@ class NodeProcess {
   void Authorize(grpc::ClientContext* context) const;
 
   // Adds `other` to this node's config as a peer to dial ("hub" or "sister"). Takes effect
-  // at the next Start; `other` must have started once (its address is known).
-  void Dial(const NodeProcess& other, const std::string& relation = "hub");
+  // at the next Start; `other` must have started once (its address is known). `address`
+  // overrides where to dial it (e.g. a TcpProxy in front of it).
+  void Dial(const NodeProcess& other, const std::string& relation = "hub",
+            const std::string& address = "");
   // Switches this node to mutual TLS with certificates issued by the CA in `ca_dir` (made by
   // `ldgsctl ca init`); takes effect at the next Start. Without it nodes run --insecure.
   // `cert_node_id` (tests only) puts another node's ID in the certificate.

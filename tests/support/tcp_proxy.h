@@ -1,0 +1,32 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace ldgs::testing {
+
+// A TCP proxy on 127.0.0.1 between two nodes, for partition and slow-link tests. Runs its
+// own Boost.Asio loop on a thread. Cut closes every connection and refuses new ones; Stall
+// keeps connections open but forwards nothing; Heal undoes either. Thread-safe.
+class TcpProxy {
+ public:
+  // Forwards 127.0.0.1:port() to `target` ("127.0.0.1:PORT").
+  explicit TcpProxy(const std::string& target);
+  ~TcpProxy();
+  TcpProxy(const TcpProxy&) = delete;
+  TcpProxy& operator=(const TcpProxy&) = delete;
+
+  uint16_t port() const;
+  std::string address() const { return "127.0.0.1:" + std::to_string(port()); }
+
+  void Cut();
+  void Stall();
+  void Heal();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ldgs::testing
