@@ -93,6 +93,12 @@ absl::StatusOr<v1::Enrollment> AdminClient::Revoke(const v1::RevokeRequest& requ
 absl::StatusOr<v1::BackupResponse> AdminClient::Backup(const v1::BackupRequest& request) {
   return Call(&v1::Admin::Stub::Backup, request);
 }
+absl::StatusOr<v1::InviteCode> AdminClient::CreateInvite(const v1::CreateInviteRequest& request) {
+  return Call(&v1::Admin::Stub::CreateInvite, request);
+}
+absl::StatusOr<v1::JoinHubResponse> AdminClient::JoinHub(const v1::JoinHubRequest& request) {
+  return Call(&v1::Admin::Stub::JoinHub, request);
+}
 absl::StatusOr<v1::Record> AdminClient::DeleteRecord(const v1::DeleteRecordRequest& request) {
   return Call(&v1::Admin::Stub::DeleteRecord, request);
 }

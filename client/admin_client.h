@@ -33,6 +33,8 @@ class AdminClient {
   absl::StatusOr<v1::Enrollment> Enroll(const v1::EnrollRequest& request);
   absl::StatusOr<v1::Enrollment> Revoke(const v1::RevokeRequest& request);
   absl::StatusOr<v1::BackupResponse> Backup(const v1::BackupRequest& request);
+  absl::StatusOr<v1::InviteCode> CreateInvite(const v1::CreateInviteRequest& request);
+  absl::StatusOr<v1::JoinHubResponse> JoinHub(const v1::JoinHubRequest& request);
 
  private:
   AdminClient(std::unique_ptr<v1::Admin::Stub> stub, std::string token, std::string address);

@@ -213,6 +213,41 @@ int main(int argc, char** argv) {
     };
   });
 
+  ldgs::v1::CreateInviteRequest invite;
+  bool invite_sister = false;
+  uint32_t invite_ttl = 0;
+  CLI::App* invite_cmd =
+      app.add_subcommand("invite", "a one-time code for a node to join this one");
+  invite_cmd->add_flag("--sister", invite_sister, "as a sister chapter (default: a member)");
+  invite_cmd->add_option("--note", *invite.mutable_note(), "who it is for");
+  invite_cmd->add_option("--ttl-hours", invite_ttl, "hours until it expires (default 72)");
+  invite_cmd->callback([&] {
+    action = [&](AdminClient& c) {
+      invite.set_relation(invite_sister ? ldgs::v1::RELATION_SISTER : ldgs::v1::RELATION_MEMBER);
+      invite.set_ttl_hours(invite_ttl);
+      auto code = c.CreateInvite(invite);
+      if (!code.ok()) return Fail(code.status());
+      std::cout << (g.json() ? ldgs::client::ToJson(*code) : code->code()) << "\n";
+      return 0;
+    };
+  });
+
+  ldgs::v1::JoinHubRequest join;
+  CLI::App* join_cmd = app.add_subcommand("join", "join a hub (or sister) with its invite code");
+  join_cmd->add_option("code", *join.mutable_code(), "invite code from the hub operator")
+      ->required();
+  join_cmd->add_option("address", *join.mutable_address(), "the hub's host:port")->required();
+  join_cmd->callback([&] {
+    action = [&](AdminClient& c) {
+      auto joined = c.JoinHub(join);
+      if (!joined.ok()) return Fail(joined.status());
+      std::cout << (g.json() ? ldgs::client::ToJson(*joined)
+                             : "joined " + joined->hub_node_id() + "; now dialing it")
+                << "\n";
+      return 0;
+    };
+  });
+
   std::string backup_dir;
   CLI::App* backup_cmd =
       app.add_subcommand("backup", "consistent copy of the running node (restore: ldgsd restore)");

@@ -7,6 +7,8 @@
 #include "common/clock.h"
 #include "daemon/data_dir.h"
 #include "daemon/grpc_status.h"
+#include "daemon/replication/join_client.h"
+#include "daemon/replication/session_table.h"
 #include "record/node_key.h"
 #include "record/record_validation.h"
 
@@ -225,7 +227,7 @@ grpc::Status AdminService::ListPeers(grpc::ServerContext* context, const v1::Lis
     peer->set_forks(state.forks);
     return peer;
   };
-  for (const replication::DialPeer& dial : deps_.dial_peers) {
+  for (const replication::DialPeer& dial : deps_.dial_peers()) {
     add(dial.node_id, dial.relation)->set_address(dial.address);
   }
   for (const v1::Enrollment& enrollment : *enrollments) {
@@ -286,6 +288,45 @@ grpc::Status AdminService::Backup(grpc::ServerContext* context, const v1::Backup
   }
   response->set_dir(request->dir());
   response->set_last_sequence(last_sequence);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::CreateInvite(grpc::ServerContext* context,
+                                        const v1::CreateInviteRequest* request,
+                                        v1::InviteCode* response) {
+  if (grpc::Status s = CheckToken(*context); !s.ok()) return s;
+  v1::Relation relation = request->relation();
+  if (relation == v1::RELATION_UNSPECIFIED) relation = v1::RELATION_MEMBER;
+  if (relation != v1::RELATION_MEMBER && relation != v1::RELATION_SISTER) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "invite a member or a sister");
+  }
+  if (request->note().size() > record::RecordLimits().max_short_text_bytes ||
+      request->ttl_hours() > 24 * 365) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "note too long or ttl over a year");
+  }
+  const std::string secret = record::RandomBytes(replication::kInviteSecretBytes);
+  v1::Invite invite;
+  invite.set_secret_hash(record::HashSecret(secret));
+  invite.set_relation(relation);
+  invite.set_note(request->note());
+  invite.set_created_us(NowMicros());
+  const int64_t ttl_hours = request->ttl_hours() == 0 ? 72 : request->ttl_hours();
+  invite.set_expires_us(invite.created_us() + ttl_hours * 3600 * 1000000);
+  if (absl::Status s = deps_.store->PutInvite(invite); !s.ok()) return ToGrpcStatus(s);
+  response->set_code(replication::FormatInviteCode(deps_.node_id, secret));
+  response->set_expires_us(invite.expires_us());
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::JoinHub(grpc::ServerContext* context, const v1::JoinHubRequest* request,
+                                   v1::JoinHubResponse* response) {
+  if (grpc::Status s = CheckToken(*context); !s.ok()) return s;
+  absl::StatusOr<replication::DialPeer> hub =
+      replication::RedeemInviteCode(*deps_.replication, request->code(), request->address());
+  if (!hub.ok()) return ToGrpcStatus(hub.status());
+  if (absl::Status s = deps_.add_dial_peer(*hub); !s.ok()) return ToGrpcStatus(s);
+  response->set_hub_node_id(hub->node_id);
+  response->set_relation(hub->relation);
   return grpc::Status::OK;
 }
 

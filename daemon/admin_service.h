@@ -6,6 +6,7 @@
 #include "daemon/replication/change_notifier.h"
 #include "daemon/replication/dial_peer.h"
 #include "daemon/replication/peer_registry.h"
+#include "daemon/replication/replication_context.h"
 #include "ldgs/v1/admin.grpc.pb.h"
 #include "record/local_writer.h"
 #include "storage/store.h"
@@ -24,7 +25,10 @@ class AdminService final : public v1::Admin::Service {
     record::LocalWriter* writer = nullptr;
     replication::ChangeNotifier* notifier = nullptr;
     replication::PeerRegistry* registry = nullptr;
-    std::vector<replication::DialPeer> dial_peers;
+    // The peers this node dials now, and how to add one (config and dialer) after a join.
+    std::function<std::vector<replication::DialPeer>()> dial_peers;
+    std::function<absl::Status(const replication::DialPeer&)> add_dial_peer;
+    const replication::ReplicationContext* replication = nullptr;
     std::string node_id;
     std::string data_dir;
     std::string token;
@@ -52,6 +56,10 @@ class AdminService final : public v1::Admin::Service {
                       v1::Enrollment* response) override;
   grpc::Status Backup(grpc::ServerContext* context, const v1::BackupRequest* request,
                       v1::BackupResponse* response) override;
+  grpc::Status CreateInvite(grpc::ServerContext* context, const v1::CreateInviteRequest* request,
+                            v1::InviteCode* response) override;
+  grpc::Status JoinHub(grpc::ServerContext* context, const v1::JoinHubRequest* request,
+                       v1::JoinHubResponse* response) override;
 
  private:
   grpc::Status CheckToken(const grpc::ServerContext& context) const;

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <fstream>
+#include <mutex>
 #include <thread>
 #include <utility>  // before Asio: Boost 1.74 with C++20 needs it (TOOLCHAIN.md)
 
@@ -43,7 +45,10 @@ struct Node::State {
   std::unique_ptr<grpc::Server> replication_server;
   std::unique_ptr<AdminService> admin_service;
   std::unique_ptr<grpc::Server> admin_server;
-  std::vector<std::unique_ptr<replication::PeerLink>> links;
+  std::mutex links_mu;  // joins add links while the node runs
+  std::vector<std::unique_ptr<replication::PeerLink>> links ABSL_GUARDED_BY(links_mu);
+  std::vector<replication::DialPeer> dial_peers ABSL_GUARDED_BY(links_mu);
+  bool links_closed ABSL_GUARDED_BY(links_mu) = false;
   // Hubs only: keeps rollups current, woken by the change notifier.
   std::unique_ptr<hub::Aggregator> aggregator;
   std::thread aggregator_thread;
@@ -151,7 +156,30 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const NodeConfig& config) {
   deps.writer = st.writer.get();
   deps.notifier = st.notifier.get();
   deps.registry = &st.registry;
-  deps.dial_peers = config.peers;
+  deps.dial_peers = [&st] {
+    std::lock_guard<std::mutex> lock(st.links_mu);
+    return st.dial_peers;
+  };
+  deps.add_dial_peer = [&st](const replication::DialPeer& peer) -> absl::Status {
+    std::lock_guard<std::mutex> lock(st.links_mu);
+    if (st.links_closed) return absl::UnavailableError("the node is stopping");
+    for (const replication::DialPeer& known : st.dial_peers) {
+      if (known.node_id == peer.node_id) return absl::OkStatus();  // joined before
+    }
+    // Remembered in the config, so that the node dials it again after a restart.
+    std::ofstream config(ConfigPath(st.config.data_dir), std::ios::app);
+    config << "\n[[peers]]\nnode_id = \"" << peer.node_id << "\"\naddress = \"" << peer.address
+           << "\"\nrelation = \"" << (peer.relation == v1::RELATION_SISTER ? "sister" : "hub")
+           << "\"\n";
+    config.close();
+    if (!config) return absl::InternalError("cannot add the peer to the config file");
+    st.dial_peers.push_back(peer);
+    st.links.push_back(std::make_unique<replication::PeerLink>(&st.io, &st.replication, peer,
+                                                               st.config.reconnect));
+    st.links.back()->Start();
+    return absl::OkStatus();
+  };
+  deps.replication = &st.replication;
   deps.node_id = st.key->node_id();
   deps.data_dir = config.data_dir;
   deps.token = token;
@@ -178,6 +206,8 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const NodeConfig& config) {
       }
     });
   }
+  std::lock_guard<std::mutex> links_lock(st.links_mu);
+  st.dial_peers = config.peers;
   for (const replication::DialPeer& peer : config.peers) {
     st.links.push_back(
         std::make_unique<replication::PeerLink>(&st.io, &st.replication, peer, config.reconnect));
@@ -202,7 +232,11 @@ Node::~Node() {
   unlink(ListenAddressPath(st.config.data_dir).c_str());
   // Dialers first (they block on their own calls), then servers, then the storage pool
   // that their reactors post to; the store closes last, with the State.
-  for (auto& link : st.links) link->Stop();
+  {
+    std::lock_guard<std::mutex> lock(st.links_mu);
+    st.links_closed = true;
+  }
+  for (auto& link : st.links) link->Stop();  // no link is added once closed
   st.stopping = true;
   if (st.notifier) st.notifier->WakeAll();
   if (st.aggregator_thread.joinable()) st.aggregator_thread.join();
@@ -216,6 +250,7 @@ Node::~Node() {
   if (st.replication_server) st.replication_server->Wait();
   if (st.admin_server) st.admin_server->Wait();
   st.storage_pool.join();
+  std::lock_guard<std::mutex> lock(st.links_mu);
   st.links.clear();
 }
 

@@ -117,3 +117,14 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   return sodium_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 }  // namespace ldgs::record
+
+namespace ldgs::record {
+std::string HashSecret(std::string_view secret) {
+  EnsureSodium();
+  std::string hash(32, '\0');
+  crypto_generichash(reinterpret_cast<unsigned char*>(hash.data()), hash.size(),
+                     reinterpret_cast<const unsigned char*>(secret.data()), secret.size(), nullptr,
+                     0);
+  return hash;
+}
+}  // namespace ldgs::record

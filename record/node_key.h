@@ -46,6 +46,9 @@ std::string RandomBytes(size_t count);
 }  // namespace ldgs::record
 
 namespace ldgs::record {
+// A 32-byte BLAKE2b hash of a secret (invites are stored by it).
+std::string HashSecret(std::string_view secret);
+
 // Compares secrets (tokens) in time independent of where they differ.
 bool ConstantTimeEquals(std::string_view a, std::string_view b);
 }  // namespace ldgs::record

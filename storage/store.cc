@@ -155,3 +155,25 @@ absl::Status Store::PutMarker(std::string_view name, std::string_view value) {
 }
 
 }  // namespace ldgs::storage
+
+namespace ldgs::storage {
+
+absl::Status Store::PutInvite(const v1::Invite& invite) {
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  return FromRocksDb(db_->Put(sync, peers_, "v" + invite.secret_hash(), invite.SerializeAsString()),
+                     "write invite");
+}
+
+absl::StatusOr<v1::Invite> Store::GetInvite(std::string_view secret_hash) const {
+  std::string value;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), peers_, "v" + std::string(secret_hash), &value);
+  if (s.IsNotFound()) return absl::NotFoundError("unknown invite");
+  LDGS_RETURN_IF_ERROR(FromRocksDb(s, "read invite"));
+  v1::Invite invite;
+  if (!invite.ParseFromString(value)) return absl::DataLossError("corrupt invite");
+  return invite;
+}
+
+}  // namespace ldgs::storage

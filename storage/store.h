@@ -119,6 +119,10 @@ class Store {
   // learns from a peer that it issued versions its store no longer holds.
   absl::Status AdvanceClock(std::string_view origin, uint64_t version);
 
+  // Invites, by secret hash (synced on write). NOT_FOUND when unknown.
+  absl::Status PutInvite(const v1::Invite& invite);
+  absl::StatusOr<v1::Invite> GetInvite(std::string_view secret_hash) const;
+
   // Small named markers of the node's own state (synced on write). NOT_FOUND when unset.
   absl::StatusOr<std::string> GetMarker(std::string_view name) const;
   absl::Status PutMarker(std::string_view name, std::string_view value);

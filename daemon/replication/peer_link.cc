@@ -5,6 +5,7 @@
 
 #include "boost/asio/post.hpp"
 #include "common/base32.h"
+#include "daemon/replication/channel.h"
 #include "daemon/replication/inbound_batch.h"
 #include "daemon/replication/outbound_batch.h"
 #include "grpcpp/grpcpp.h"
@@ -17,31 +18,6 @@ namespace {
 
 constexpr auto kHelloDeadline = std::chrono::seconds(10);
 constexpr auto kIdleWake = std::chrono::seconds(1);  // re-check for shutdown while idle
-
-std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address, const DialPeer& peer,
-                                           const ReplicationContext& context) {
-  const BatchLimits& limits = context.batch_limits;
-  grpc::ChannelArguments args;
-  // Keepalive finds a dead hub behind a silent NAT within seconds, not at TCP timeout.
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
-  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
-  args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
-  args.SetMaxReceiveMessageSize(static_cast<int>(limits.max_message_bytes));
-  args.SetMaxSendMessageSize(static_cast<int>(limits.max_message_bytes));
-  // Our own backoff decides when to redial; keep gRPC's reconnect quick underneath it.
-  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
-  if (!context.tls) {
-    return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
-  }
-  // The peer's certificate must name the node ID we dial, whatever address it is at.
-  std::string expected = peer.node_id;
-  std::transform(expected.begin(), expected.end(), expected.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  args.SetSslTargetNameOverride(expected);
-  return grpc::CreateCustomChannel(address, context.dial_credentials, args);
-}
 
 absl::Status FromGrpc(const grpc::Status& status, const std::string& what) {
   return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
@@ -106,7 +82,7 @@ void PeerLink::CancelCalls() {
 }
 
 absl::Status PeerLink::RunSession(bool* made_progress) {
-  auto stub = v1::Replication::NewStub(MakeChannel(peer_.address, peer_, *context_));
+  auto stub = v1::Replication::NewStub(MakeChannel(peer_.address, peer_.node_id, *context_));
 
   // Hello: the peer proves it holds the key of the node ID we were configured with.
   v1::HelloRequest hello;

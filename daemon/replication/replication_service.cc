@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "common/base32.h"
+#include "common/clock.h"
 #include "common/status_macros.h"
 #include "daemon/grpc_status.h"
 #include "daemon/replication/pull_reactor.h"
@@ -153,6 +154,64 @@ grpc::ServerWriteReactor<v1::Batch>* ReplicationService::Pull(grpc::CallbackServ
   }
   peer->wants_own = request->include_own();
   return new PullReactor(context_, std::move(*peer), request->since());
+}
+
+absl::StatusOr<v1::Relation> ReplicationService::RedeemInvite(const v1::JoinRequest& request) {
+  if (request.protocol_version() != kProtocolVersion) {
+    return absl::FailedPreconditionError("unsupported protocol version");
+  }
+  if (!record::IsNodeId(request.node_id())) {
+    return absl::InvalidArgumentError("join: node_id is not a node ID");
+  }
+  if (request.invite_secret().size() != kInviteSecretBytes) {
+    return absl::InvalidArgumentError("join: malformed invite");
+  }
+  if (!record::VerifySignature(
+          request.node_id(),
+          JoinTranscript(request.invite_secret(), request.node_id(), context_->key->node_id()),
+          request.signature())) {
+    return absl::PermissionDeniedError("join: signature does not verify against " +
+                                       request.node_id());
+  }
+  std::lock_guard<std::mutex> lock(join_mu_);
+  absl::StatusOr<v1::Invite> invite =
+      context_->store->GetInvite(record::HashSecret(request.invite_secret()));
+  if (absl::IsNotFound(invite.status())) return absl::PermissionDeniedError("unknown invite");
+  if (!invite.ok()) return invite.status();
+  if (invite->used()) return absl::PermissionDeniedError("this invite was used already");
+  if (invite->expires_us() < NowMicros()) return absl::PermissionDeniedError("this invite expired");
+  absl::StatusOr<v1::Enrollment> existing = context_->store->GetEnrollment(request.node_id());
+  if (existing.ok() && existing->revoked()) {
+    return absl::PermissionDeniedError("node " + request.node_id() + " was revoked");
+  }
+  v1::Enrollment enrollment;
+  enrollment.set_node_id(request.node_id());
+  enrollment.set_relation(invite->relation());
+  enrollment.set_enrolled_us(NowMicros());
+  enrollment.set_note(invite->note());
+  LDGS_RETURN_IF_ERROR(context_->store->PutEnrollment(enrollment));
+  invite->set_used(true);
+  invite->set_used_by(request.node_id());
+  LDGS_RETURN_IF_ERROR(context_->store->PutInvite(*invite));
+  return invite->relation();
+}
+
+grpc::ServerUnaryReactor* ReplicationService::Join(grpc::CallbackServerContext* call,
+                                                   const v1::JoinRequest* request,
+                                                   v1::JoinResponse* response) {
+  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
+  absl::Status identity =
+      context_->tls ? CheckTlsIdentity(*call, request->node_id()) : absl::OkStatus();
+  absl::StatusOr<v1::Relation> relation =
+      identity.ok() ? RedeemInvite(*request) : absl::StatusOr<v1::Relation>(identity);
+  if (!relation.ok()) {
+    reactor->Finish(ToGrpcStatus(relation.status()));
+    return reactor;
+  }
+  response->set_node_id(context_->key->node_id());
+  response->set_relation(*relation);
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
 }
 
 }  // namespace ldgs::daemon::replication

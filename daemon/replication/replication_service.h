@@ -1,5 +1,7 @@
 #pragma once
 
+#include <mutex>
+
 #include "daemon/replication/replication_context.h"
 #include "ldgs/v1/replication.grpc.pb.h"
 
@@ -18,13 +20,18 @@ class ReplicationService final : public v1::Replication::CallbackService {
   grpc::ServerBidiReactor<v1::Batch, v1::PushAck>* Push(grpc::CallbackServerContext* call) override;
   grpc::ServerWriteReactor<v1::Batch>* Pull(grpc::CallbackServerContext* call,
                                             const v1::PullRequest* request) override;
+  grpc::ServerUnaryReactor* Join(grpc::CallbackServerContext* call, const v1::JoinRequest* request,
+                                 v1::JoinResponse* response) override;
 
  private:
   // The enrolled, unrevoked peer behind a call's session proof.
   absl::StatusOr<PeerView> Authenticate(const grpc::CallbackServerContext& call) const;
   absl::StatusOr<v1::Enrollment> ActiveEnrollment(std::string_view node_id) const;
 
+  absl::StatusOr<v1::Relation> RedeemInvite(const v1::JoinRequest& request);
+
   ReplicationContext* context_;
+  std::mutex join_mu_;  // an invite is redeemed once: check and mark under one lock
 };
 
 }  // namespace ldgs::daemon::replication

@@ -14,6 +14,16 @@ std::string HelloTranscript(std::string_view client_nonce, std::string_view clie
   return out;
 }
 
+std::string JoinTranscript(std::string_view invite_secret, std::string_view node_id,
+                           std::string_view hub_id) {
+  std::string out = "ldgs-join-v1";
+  for (std::string_view part : {invite_secret, node_id, hub_id}) {
+    out.push_back('\0');
+    out.append(part);
+  }
+  return out;
+}
+
 std::string SessionProofMessage(std::string_view challenge, std::string_view server_id) {
   std::string out = "ldgs-session-v1";
   out.push_back('\0');

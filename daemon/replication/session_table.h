@@ -19,6 +19,11 @@ inline constexpr size_t kNonceBytes = 32;
 // fresh nonce and to the challenge it hands out.
 std::string HelloTranscript(std::string_view client_nonce, std::string_view client_id,
                             std::string_view challenge);
+// What a joining node signs with an invite: binds the invite to its key and to the hub.
+std::string JoinTranscript(std::string_view invite_secret, std::string_view node_id,
+                           std::string_view hub_id);
+inline constexpr size_t kInviteSecretBytes = 20;
+
 // What the dialer signs on every Push and Pull call: proves it holds its key, bound to the
 // dialed node's challenge.
 std::string SessionProofMessage(std::string_view challenge, std::string_view server_id);

@@ -1,0 +1,20 @@
+#pragma once
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "daemon/replication/dial_peer.h"
+#include "daemon/replication/replication_context.h"
+
+namespace ldgs::daemon::replication {
+
+// Parses an invite code "ldgs1:HUB_NODE_ID:SECRET" and redeems it at the hub at `address`
+// (Replication.Join, signed by this node). Returns the peer to dial from now on.
+// INVALID_ARGUMENT for a malformed code; the hub's status otherwise.
+absl::StatusOr<DialPeer> RedeemInviteCode(const ReplicationContext& context,
+                                          const std::string& code, const std::string& address);
+
+// Makes an invite code for this node's `secret`.
+std::string FormatInviteCode(const std::string& node_id, const std::string& secret);
+
+}  // namespace ldgs::daemon::replication
