@@ -85,6 +85,7 @@ absl::StatusOr<NodeConfig> LoadConfig(const std::string& path) {
     LDGS_RETURN_IF_ERROR(ReadSize(*limits, "max_long_text_bytes", &l.max_long_text_bytes, where));
     LDGS_RETURN_IF_ERROR(ReadSize(*limits, "max_tags", &l.max_tags, where));
     LDGS_RETURN_IF_ERROR(ReadSize(*limits, "max_tag_bytes", &l.max_tag_bytes, where));
+    LDGS_RETURN_IF_ERROR(ReadSize(*limits, "min_free_disk_bytes", &l.min_free_disk_bytes, where));
   }
   if (const toml::table* replication = table["replication"].as_table()) {
     const std::string where = path + " [replication]";

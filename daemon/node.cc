@@ -105,6 +105,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const NodeConfig& config) {
   if (!key.ok()) return key.status();
   state->key.emplace(std::move(*key));
   LDGS_ASSIGN_OR_RETURN(state->store, storage::Store::Open(config.data_dir));
+  state->store->SetMinFreeBytes(config.limits.min_free_disk_bytes);
   LDGS_ASSIGN_OR_RETURN(std::string token, ReadToken(config.data_dir));
   State& st = *state;
   st.writer = std::make_unique<record::LocalWriter>(st.store.get(), &*st.key, config.limits);

@@ -13,6 +13,7 @@ struct RecordLimits {
   size_t max_long_text_bytes = 32 * 1024;  // summaries, bodies, notes
   size_t max_tags = 32;                    // per tag field
   size_t max_tag_bytes = 64;
+  size_t min_free_disk_bytes = 64 * 1024 * 1024;  // writes refused below this free space
 };
 
 }  // namespace ldgs::record

@@ -1,5 +1,7 @@
 // The apply path: the one place where records, feed entries, index keys, clock and a peer's
 // checkpoint are written, always together in one synced WriteBatch.
+#include <sys/statvfs.h>
+
 #include <map>
 
 #include "common/status_macros.h"
@@ -41,9 +43,33 @@ Decision Decide(const std::optional<StoredEntry>& held, const IncomingRecord& in
 
 }  // namespace
 
+absl::Status Store::ResumeAfterWriteErrorLocked() {
+  // Refuse before RocksDB meets a full disk: its recovery from a failed WAL write is not
+  // dependable in the Debian build (an assertion fires), and a refused write is clean.
+  if (min_free_bytes_ > 0) {
+    struct statvfs fs;
+    if (statvfs(dir_.c_str(), &fs) == 0) {
+      const uint64_t free_bytes = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+      if (free_bytes < min_free_bytes_) {
+        return absl::ResourceExhaustedError(
+            "disk full: " + std::to_string(free_bytes / 1024) + " KiB free for " + dir_ +
+            ", below the minimum of " + std::to_string(min_free_bytes_ / 1024) +
+            " KiB; writes resume when space is freed (reads still work)");
+      }
+    }
+  }
+  if (!write_error_) return absl::OkStatus();
+  // Resume succeeds once the cause is gone (space freed); until then every write is refused
+  // with the same clear error, and nothing is written.
+  LDGS_RETURN_IF_ERROR(FromRocksDb(db_->Resume(), "store refuses writes after a write error"));
+  write_error_ = false;
+  return absl::OkStatus();
+}
+
 absl::StatusOr<ApplyResult> Store::Apply(const std::vector<IncomingRecord>& records,
                                          const std::optional<CheckpointUpdate>& checkpoint) {
   std::unique_lock<std::mutex> lock(write_mu_);
+  LDGS_RETURN_IF_ERROR(ResumeAfterWriteErrorLocked());
   rocksdb::WriteBatch batch;
   ApplyResult result;
   uint64_t seq = last_seq_;
@@ -122,7 +148,11 @@ absl::StatusOr<ApplyResult> Store::Apply(const std::vector<IncomingRecord>& reco
 
   rocksdb::WriteOptions options;
   options.sync = true;  // acknowledged means on disk
-  LDGS_RETURN_IF_ERROR(FromRocksDb(db_->Write(options, &batch), "apply batch"));
+  if (rocksdb::Status written = db_->Write(options, &batch); !written.ok()) {
+    // RocksDB stops taking writes after a failed sync write (e.g. disk full); reads go on.
+    write_error_ = true;
+    return FromRocksDb(written, "apply batch");
+  }
   const bool fed = seq != last_seq_;
   last_seq_ = seq;
   lock.unlock();

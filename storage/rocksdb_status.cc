@@ -7,8 +7,9 @@ namespace ldgs::storage {
 absl::Status FromRocksDb(const rocksdb::Status& status, std::string_view context) {
   if (status.ok()) return absl::OkStatus();
   std::string message = std::string(context) + ": " + status.ToString();
-  if (status.IsNoSpace() || status.subcode() == rocksdb::Status::kSpaceLimit)
-    return absl::ResourceExhaustedError(message);
+  if (status.IsNoSpace() || status.subcode() == rocksdb::Status::kSpaceLimit) {
+    return absl::ResourceExhaustedError("disk full: " + message);
+  }
   if (status.IsNotFound()) return absl::NotFoundError(message);
   if (status.IsCorruption()) return absl::DataLossError(message);
   if (status.IsInvalidArgument()) return absl::InvalidArgumentError(message);

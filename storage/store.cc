@@ -31,6 +31,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir) {
       FromRocksDb(rocksdb::DB::Open(options, dir + "/db", descriptors, &store->handles_, &db),
                   "open store in " + dir));
   store->db_.reset(db);
+  store->dir_ = dir;
   store->records_ = store->handles_[1];
   store->changes_ = store->handles_[2];
   store->clock_ = store->handles_[3];

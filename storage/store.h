@@ -123,6 +123,11 @@ class Store {
   absl::Status PutInvite(const v1::Invite& invite);
   absl::StatusOr<v1::Invite> GetInvite(std::string_view secret_hash) const;
 
+  // Writes are refused (RESOURCE_EXHAUSTED, nothing written) while the data dir's file
+  // system has less than `bytes` available, and accepted again once space returns. Reads are
+  // unaffected. 0 disables the check. Set before concurrent use.
+  void SetMinFreeBytes(uint64_t bytes) { min_free_bytes_ = bytes; }
+
   // Small named markers of the node's own state (synced on write). NOT_FOUND when unset.
   absl::StatusOr<std::string> GetMarker(std::string_view name) const;
   absl::Status PutMarker(std::string_view name, std::string_view value);
@@ -134,6 +139,7 @@ class Store {
  private:
   Store() = default;
   absl::Status LoadMeta();
+  absl::Status ResumeAfterWriteErrorLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
 
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // owned; destroyed before db_
@@ -147,6 +153,9 @@ class Store {
   mutable std::mutex write_mu_;  // one writer at a time: apply reads, then writes
   uint64_t last_seq_ ABSL_GUARDED_BY(write_mu_) = 0;
   std::function<void(uint64_t)> commit_listener_;
+  bool write_error_ ABSL_GUARDED_BY(write_mu_) = false;
+  std::string dir_;
+  uint64_t min_free_bytes_ = 0;
 };
 
 }  // namespace ldgs::storage

@@ -1,0 +1,84 @@
+// Disk full: on a small tmpfs of its own, a node refuses writes with a clear error while
+// space is short, keeps serving reads, and takes writes again once space returns.
+#include <sys/mount.h>
+#include <sys/statvfs.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/node_process.h"
+#include "tests/support/temp_dir.h"
+
+namespace ldgs {
+namespace {
+
+using ::ldgs::testing::CommandResult;
+using ::ldgs::testing::NodeProcess;
+using ::testing::HasSubstr;
+
+constexpr uint64_t kMiB = 1024 * 1024;
+
+uint64_t FreeBytes(const std::string& path) {
+  struct statvfs fs;
+  return statvfs(path.c_str(), &fs) == 0 ? static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize : 0;
+}
+
+// A tmpfs mounted for the test, unmounted after it.
+class SmallDisk {
+ public:
+  explicit SmallDisk(const std::string& path) : path_(path) {
+    std::filesystem::create_directories(path);
+    mounted_ = mount("tmpfs", path.c_str(), "tmpfs", 0, "size=48m") == 0;
+  }
+  ~SmallDisk() {
+    if (mounted_) umount2(path_.c_str(), MNT_DETACH);
+  }
+  bool mounted() const { return mounted_; }
+
+ private:
+  std::string path_;
+  bool mounted_ = false;
+};
+
+TEST(DiskFullTest, WritesAreRefusedWhileSpaceIsShortAndResumeWhenItReturns) {
+  ldgs::testing::TempDir dir;
+  SmallDisk disk(dir.Sub("disk"));
+  if (!disk.mounted()) GTEST_SKIP() << "mounting a tmpfs needs root (CAP_SYS_ADMIN)";
+  {
+    NodeProcess node(dir.Sub("disk/node"), "On a small disk");
+    std::ofstream(node.data_dir() + "/ldgsd.toml", std::ios::app)
+        << "\n[limits]\nmin_free_disk_bytes = " << 16 * kMiB << "\n";
+    ASSERT_TRUE(node.Start());
+    ASSERT_EQ(node.Ctl({"put", "story", "--id", "before", "--title", "before"}).exit_code, 0);
+
+    // Leave 8 MiB: under the node's 16 MiB minimum, but room for RocksDB itself.
+    const std::string filler = dir.Sub("disk/filler");
+    {
+      std::ofstream out(filler, std::ios::binary);
+      const std::string chunk(kMiB, 'x');
+      while (FreeBytes(dir.Sub("disk")) > 8 * kMiB + kMiB) out.write(chunk.data(), chunk.size());
+    }
+    ASSERT_LT(FreeBytes(dir.Sub("disk")), 16 * kMiB);
+    const uint64_t before = node.LastSequence();
+    CommandResult refused = node.Ctl({"put", "story", "--id", "during", "--title", "during"});
+    EXPECT_EQ(refused.exit_code, 1);
+    EXPECT_THAT(refused.err, HasSubstr("disk full"));
+    EXPECT_EQ(node.LastSequence(), before);  // nothing written
+    CommandResult read = node.Ctl({"get", "before"});
+    EXPECT_EQ(read.exit_code, 0) << read.err;  // reads still served
+
+    std::filesystem::remove(filler);
+    CommandResult resumed = node.Ctl({"put", "story", "--id", "after", "--title", "after"});
+    EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
+    EXPECT_EQ(node.Stop(), 0);
+    ASSERT_TRUE(node.Start());
+    EXPECT_EQ(node.Ctl({"get", "before"}).exit_code, 0);
+    EXPECT_EQ(node.Ctl({"get", "after"}).exit_code, 0);
+    EXPECT_EQ(node.Ctl({"get", "during"}).exit_code, 4);
+  }
+}
+
+}  // namespace
+}  // namespace ldgs
