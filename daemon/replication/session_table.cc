@@ -4,33 +4,31 @@
 
 namespace ldgs::daemon::replication {
 
-std::string HelloTranscript(std::string_view client_nonce, std::string_view client_id,
-                            std::string_view challenge) {
-  std::string out = "ldgs-hello-v1";
-  for (std::string_view part : {client_nonce, client_id, challenge}) {
+namespace {
+// A domain-separated message: the tag, then each part after a NUL. Tags differ per use, so
+// a signature made for one purpose never verifies for another.
+std::string Transcript(std::string_view tag, std::initializer_list<std::string_view> parts) {
+  std::string out(tag);
+  for (std::string_view part : parts) {
     out.push_back('\0');
     out.append(part);
   }
   return out;
+}
+}  // namespace
+
+std::string HelloTranscript(std::string_view client_nonce, std::string_view client_id,
+                            std::string_view challenge) {
+  return Transcript("ldgs-hello-v1", {client_nonce, client_id, challenge});
 }
 
 std::string JoinTranscript(std::string_view invite_secret, std::string_view node_id,
                            std::string_view hub_id) {
-  std::string out = "ldgs-join-v1";
-  for (std::string_view part : {invite_secret, node_id, hub_id}) {
-    out.push_back('\0');
-    out.append(part);
-  }
-  return out;
+  return Transcript("ldgs-join-v1", {invite_secret, node_id, hub_id});
 }
 
 std::string SessionProofMessage(std::string_view challenge, std::string_view server_id) {
-  std::string out = "ldgs-session-v1";
-  out.push_back('\0');
-  out.append(challenge);
-  out.push_back('\0');
-  out.append(server_id);
-  return out;
+  return Transcript("ldgs-session-v1", {challenge, server_id});
 }
 
 SessionTable::SessionTable(std::string server_id, size_t max_sessions,
