@@ -4,6 +4,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/node_process.h"
+#include "tests/support/record_helpers.h"
 #include "tests/support/temp_dir.h"
 
 namespace ldgs {
@@ -12,21 +13,12 @@ namespace {
 using ::ldgs::testing::CommandResult;
 using ::ldgs::testing::NodeProcess;
 
-v1::Record Write(const NodeProcess& node, const std::string& id, const std::string& title) {
-  v1::PutRecordRequest request;
-  request.set_id(id);
-  request.set_visibility(v1::VISIBILITY_NETWORK);
-  request.mutable_story()->set_title(title);
-  v1::Record written;
-  grpc::Status status = node.Put(request, &written);
-  EXPECT_TRUE(status.ok()) << status.error_message();
-  return written;
-}
-
+// Arrived, and at exactly the written version.
 ::testing::AssertionResult Holds(const NodeProcess& node, const v1::Record& record) {
   v1::Record held;
-  grpc::Status status = node.Get(record.origin(), record.id(), &held, 60000, record.version());
-  if (!status.ok()) return ::testing::AssertionFailure() << status.error_message();
+  if (::testing::AssertionResult arrived = ldgs::testing::Arrives(node, record, &held); !arrived) {
+    return arrived;
+  }
   if (held.version() != record.version()) {
     return ::testing::AssertionFailure()
            << "holds version " << held.version() << ", not " << record.version();
@@ -47,15 +39,18 @@ TEST(BackupTest, RestoredNodeRecoversItsNewerRecordsAndNeverReusesAVersion) {
   ASSERT_TRUE(a.Start());
   ASSERT_TRUE(b.Start());
 
-  v1::Record first = Write(a, "first", "before the backup");
+  v1::Record first =
+      ldgs::testing::PutStory(a, "before the backup", v1::VISIBILITY_NETWORK, "first");
   ASSERT_TRUE(Holds(b, first));
   CommandResult backup = a.Ctl({"backup", dir.Sub("a-backup")});
   ASSERT_EQ(backup.exit_code, 0) << backup.err;
   EXPECT_EQ(a.Ctl({"backup", dir.Sub("a-backup")}).exit_code, 1);  // never over an old one
 
   // After the backup: a new record and a new version of the first, seen by everyone.
-  v1::Record second = Write(a, "second", "after the backup");
-  v1::Record first_v2 = Write(a, "first", "edited after the backup");
+  v1::Record second =
+      ldgs::testing::PutStory(a, "after the backup", v1::VISIBILITY_NETWORK, "second");
+  v1::Record first_v2 =
+      ldgs::testing::PutStory(a, "edited after the backup", v1::VISIBILITY_NETWORK, "first");
   ASSERT_TRUE(Holds(b, second));
   ASSERT_TRUE(Holds(b, first_v2));
   EXPECT_EQ(a.Stop(), 0);
@@ -73,9 +68,11 @@ TEST(BackupTest, RestoredNodeRecoversItsNewerRecordsAndNeverReusesAVersion) {
   EXPECT_TRUE(Holds(restored, second));
   EXPECT_TRUE(Holds(restored, first_v2));
   // ...and its next version is above everything it issued before: no fork anywhere.
-  v1::Record first_v3 = Write(restored, "first", "edited after the restore");
+  v1::Record first_v3 = ldgs::testing::PutStory(restored, "edited after the restore",
+                                                v1::VISIBILITY_NETWORK, "first");
   EXPECT_GT(first_v3.version(), first_v2.version());
-  v1::Record third = Write(restored, "third", "written after the restore");
+  v1::Record third = ldgs::testing::PutStory(restored, "written after the restore",
+                                             v1::VISIBILITY_NETWORK, "third");
   EXPECT_TRUE(Holds(b, first_v3));
   EXPECT_TRUE(Holds(b, third));
   EXPECT_TRUE(restored.SyncWait());

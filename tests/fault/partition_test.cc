@@ -3,29 +3,16 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/node_process.h"
+#include "tests/support/record_helpers.h"
 #include "tests/support/tcp_proxy.h"
 #include "tests/support/temp_dir.h"
 
 namespace ldgs {
 namespace {
 
+using ::ldgs::testing::Arrives;
 using ::ldgs::testing::NodeProcess;
-
-v1::Record Write(const NodeProcess& node, const std::string& title) {
-  v1::PutRecordRequest request;
-  request.set_visibility(v1::VISIBILITY_NETWORK);
-  request.mutable_story()->set_title(title);
-  v1::Record written;
-  EXPECT_TRUE(node.Put(request, &written).ok());
-  return written;
-}
-
-::testing::AssertionResult Arrives(const NodeProcess& node, const v1::Record& record) {
-  v1::Record held;
-  grpc::Status status = node.Get(record.origin(), record.id(), &held, 60000, record.version());
-  if (status.ok()) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << record.id() << ": " << status.error_message();
-}
+using ::ldgs::testing::PutStory;
 
 // Polls (with a deadline) until `node`'s peers view says its hub is not connected.
 bool SeesHubDown(const NodeProcess& node) {
@@ -51,20 +38,20 @@ TEST(PartitionTest, SyncResumesAndConvergesAfterCutsAndStalls) {
   ASSERT_TRUE(a.Start());
   ASSERT_TRUE(b.Start());
 
-  EXPECT_TRUE(Arrives(b, Write(a, "over a working link")));
+  EXPECT_TRUE(Arrives(b, PutStory(a, "over a working link")));
 
   link.Cut();
   ASSERT_TRUE(SeesHubDown(a));
   std::vector<v1::Record> during_cut;
-  for (int i = 0; i < 20; ++i) during_cut.push_back(Write(a, "written while cut off"));
-  v1::Record from_b = Write(b, "written by the other side meanwhile");
+  for (int i = 0; i < 20; ++i) during_cut.push_back(PutStory(a, "written while cut off"));
+  v1::Record from_b = PutStory(b, "written by the other side meanwhile");
   link.Heal();
   for (const v1::Record& r : during_cut) EXPECT_TRUE(Arrives(b, r));
   EXPECT_TRUE(Arrives(a, from_b));
 
   link.Stall();  // the connection stays up but nothing moves
   std::vector<v1::Record> during_stall;
-  for (int i = 0; i < 20; ++i) during_stall.push_back(Write(a, "written while stalled"));
+  for (int i = 0; i < 20; ++i) during_stall.push_back(PutStory(a, "written while stalled"));
   link.Heal();
   for (const v1::Record& r : during_stall) EXPECT_TRUE(Arrives(b, r));
 

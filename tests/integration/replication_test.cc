@@ -8,14 +8,15 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/node_process.h"
+#include "tests/support/record_helpers.h"
 #include "tests/support/temp_dir.h"
 
 namespace ldgs {
 namespace {
 
+using ::ldgs::testing::Arrives;
 using ::ldgs::testing::NodeProcess;
 
-constexpr uint32_t kArrivalWaitMs = 30000;
 
 v1::PutRecordRequest Practice(const std::string& title, v1::Visibility visibility) {
   v1::PutRecordRequest request;
@@ -29,19 +30,6 @@ v1::Record Write(const NodeProcess& node, const std::string& title, v1::Visibili
   grpc::Status status = node.Put(Practice(title, visibility), &written);
   EXPECT_TRUE(status.ok()) << status.error_message();
   return written;
-}
-
-::testing::AssertionResult Arrives(const NodeProcess& node, const v1::Record& record,
-                                   v1::Record* held = nullptr) {
-  v1::Record got;
-  grpc::Status status =
-      node.Get(record.origin(), record.id(), &got, kArrivalWaitMs, record.version());
-  if (!status.ok()) {
-    return ::testing::AssertionFailure()
-           << record.id() << " did not reach " << node.data_dir() << ": " << status.error_message();
-  }
-  if (held) *held = got;
-  return ::testing::AssertionSuccess();
 }
 
 bool Holds(const NodeProcess& node, const v1::Record& record) {

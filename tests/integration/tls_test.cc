@@ -5,6 +5,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/node_process.h"
+#include "tests/support/record_helpers.h"
 #include "tests/support/temp_dir.h"
 
 namespace ldgs {
@@ -43,15 +44,6 @@ class TlsTest : public ::testing::Test {
     EXPECT_TRUE(chapter.Start());
   }
 
-  v1::Record Write(const NodeProcess& node, const std::string& title) {
-    v1::PutRecordRequest request;
-    request.set_visibility(v1::VISIBILITY_NETWORK);
-    request.mutable_story()->set_title(title);
-    v1::Record written;
-    EXPECT_TRUE(node.Put(request, &written).ok());
-    return written;
-  }
-
   ldgs::testing::TempDir dir_;
   NodeProcess hub_, a_, b_;
 };
@@ -61,7 +53,7 @@ TEST_F(TlsTest, ChaptersWithCertificatesReplicateOverMutualTls) {
   ASSERT_TRUE(b_.UseTls(dir_.Sub("ca")));
   Join(a_);
   Join(b_);
-  v1::Record written = Write(a_, "over mutual TLS");
+  v1::Record written = ldgs::testing::PutStory(a_, "over mutual TLS");
   v1::Record held;
   EXPECT_TRUE(b_.Get(a_.node_id(), written.id(), &held, 30000).ok());
   EXPECT_TRUE(a_.SyncWait());
@@ -82,7 +74,7 @@ TEST_F(TlsTest, CertificateFromAnotherCaIsRefused) {
       0);
   ASSERT_TRUE(a_.UseTls(dir_.Sub("rogue-ca")));
   Join(a_);
-  v1::Record written = Write(a_, "never across");
+  v1::Record written = ldgs::testing::PutStory(a_, "never across");
   std::string peers = PeersEventuallyMention(a_, "hello");
   EXPECT_THAT(peers, HasSubstr("hello"));  // the handshake fails before Hello answers
   v1::Record held;
