@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
   for (int i = 0; i < changes; ++i) {
     ldgs::v1::PutRecordRequest request;
     request.set_visibility(ldgs::v1::VISIBILITY_NETWORK);
-    request.mutable_practice()->set_title("change " + std::to_string(i));
+    request.mutable_body()->mutable_practice()->set_title("change " + std::to_string(i));
     ldgs::v1::Record written;
     const auto t0 = std::chrono::steady_clock::now();
     grpc::Status put = a.Put(request, &written);

@@ -193,11 +193,11 @@ int Adapt(AdminClient& c, const std::string& output, const std::string& ref,
     return Fail(absl::InvalidArgumentError(ref + " is not a practice"));
   }
   v1::PutRecordRequest put;
-  *put.mutable_practice() = original->practice();
-  put.mutable_practice()->clear_outcome();
-  put.mutable_practice()->clear_outcome_note();
-  put.mutable_practice()->mutable_adapted_from()->set_origin(original->origin());
-  put.mutable_practice()->mutable_adapted_from()->set_id(original->id());
+  *put.mutable_body()->mutable_practice() = original->practice();
+  put.mutable_body()->mutable_practice()->clear_outcome();
+  put.mutable_body()->mutable_practice()->clear_outcome_note();
+  put.mutable_body()->mutable_practice()->mutable_adapted_from()->set_origin(original->origin());
+  put.mutable_body()->mutable_practice()->mutable_adapted_from()->set_id(original->id());
   if (!visibility.empty()) {
     auto parsed = ParseVisibility(visibility);
     if (!parsed.ok()) return Fail(parsed.status());
@@ -228,9 +228,9 @@ int Outcome(AdminClient& c, const std::string& output, const std::string& id,
   if (!held->has_practice()) return Fail(absl::InvalidArgumentError(id + " is not a practice"));
   v1::PutRecordRequest put;
   put.set_id(id);
-  *put.mutable_practice() = held->practice();
-  put.mutable_practice()->set_outcome(it->second);
-  put.mutable_practice()->set_outcome_note(note);
+  *put.mutable_body()->mutable_practice() = held->practice();
+  put.mutable_body()->mutable_practice()->set_outcome(it->second);
+  put.mutable_body()->mutable_practice()->set_outcome_note(note);
   auto written = c.PutRecord(put);
   if (!written.ok()) return Fail(written.status());
   std::cout << (output == "json" ? ToJson(*written) + "\n" : FormatRecordDetail(*written));

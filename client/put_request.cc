@@ -8,6 +8,7 @@
 #include "common/status_macros.h"
 #include "google/protobuf/util/json_util.h"
 #include "nlohmann/json.hpp"
+#include "record/kind.h"
 
 namespace ldgs::client {
 namespace {
@@ -118,14 +119,13 @@ absl::StatusOr<v1::Visibility> ParseVisibility(const std::string& text) {
 }
 
 absl::StatusOr<v1::Kind> ParseKind(const std::string& text) {
-  static const std::map<std::string, v1::Kind> kNames = {
-      {"practice", v1::KIND_PRACTICE},
-      {"metric", v1::KIND_METRIC_DEFINITION},
-      {"observation", v1::KIND_METRIC_OBSERVATION},
-      {"story", v1::KIND_STORY},
-      {"profile", v1::KIND_NODE_PROFILE},
-      {"rollup", v1::KIND_ROLLUP}};
-  return Lookup(kNames, text, "kind");
+  std::optional<v1::Kind> kind = record::KindFromName(text);
+  if (!kind) {
+    return absl::InvalidArgumentError(
+        "kind must be one of metric, observation, practice, profile, rollup, story, not '" + text +
+        "'");
+  }
+  return *kind;
 }
 
 namespace {
@@ -140,37 +140,11 @@ absl::StatusOr<google::protobuf::Message*> StartRequest(const PutFlags& flags,
     request->set_visibility(visibility);
   }
   LDGS_ASSIGN_OR_RETURN(v1::Kind kind, ParseKind(flags.kind));
-  switch (kind) {
-    case v1::KIND_PRACTICE:
-      return request->mutable_practice();
-    case v1::KIND_METRIC_DEFINITION:
-      return request->mutable_metric_definition();
-    case v1::KIND_METRIC_OBSERVATION:
-      return request->mutable_metric_observation();
-    case v1::KIND_STORY:
-      return request->mutable_story();
-    case v1::KIND_NODE_PROFILE:
-      return request->mutable_node_profile();
-    default:
-      return absl::InvalidArgumentError("cannot put a record of kind " + flags.kind);
-  }
-}
-
-v1::Kind KindOfRequest(const v1::PutRecordRequest& request) {
-  switch (request.body_case()) {
-    case v1::PutRecordRequest::kPractice:
-      return v1::KIND_PRACTICE;
-    case v1::PutRecordRequest::kMetricDefinition:
-      return v1::KIND_METRIC_DEFINITION;
-    case v1::PutRecordRequest::kMetricObservation:
-      return v1::KIND_METRIC_OBSERVATION;
-    case v1::PutRecordRequest::kStory:
-      return v1::KIND_STORY;
-    case v1::PutRecordRequest::kNodeProfile:
-      return v1::KIND_NODE_PROFILE;
-    default:
-      return v1::KIND_UNSPECIFIED;
-  }
+  google::protobuf::Message* body =
+      kind == v1::KIND_ROLLUP ? nullptr : record::MutableBody(request->mutable_body(), kind);
+  if (body == nullptr)
+    return absl::InvalidArgumentError("cannot put a record of kind " + flags.kind);
+  return body;
 }
 
 }  // namespace
@@ -197,7 +171,7 @@ absl::StatusOr<v1::PutRecordRequest> ParseImportLine(const std::string& line) {
 absl::StatusOr<v1::PutRecordRequest> BuildPutRequest(const PutFlags& flags) {
   v1::PutRecordRequest request;
   LDGS_ASSIGN_OR_RETURN(google::protobuf::Message * body, StartRequest(flags, &request));
-  const v1::Kind kind = KindOfRequest(request);
+  const v1::Kind kind = record::KindOfBody(request.body());
   if (!flags.json_file.empty()) {
     LDGS_ASSIGN_OR_RETURN(std::string json, ReadInput(flags.json_file));
     LDGS_RETURN_IF_ERROR(ParseJson(json, flags.json_file, body));
@@ -205,18 +179,20 @@ absl::StatusOr<v1::PutRecordRequest> BuildPutRequest(const PutFlags& flags) {
   }
   switch (kind) {
     case v1::KIND_PRACTICE:
-      LDGS_RETURN_IF_ERROR(FillPractice(flags, request.mutable_practice()));
+      LDGS_RETURN_IF_ERROR(FillPractice(flags, request.mutable_body()->mutable_practice()));
       break;
     case v1::KIND_METRIC_DEFINITION:
-      LDGS_RETURN_IF_ERROR(FillMetric(flags, request.mutable_metric_definition()));
+      LDGS_RETURN_IF_ERROR(FillMetric(flags, request.mutable_body()->mutable_metric_definition()));
       break;
     case v1::KIND_METRIC_OBSERVATION:
-      LDGS_RETURN_IF_ERROR(FillObservation(flags, request.mutable_metric_observation()));
+      LDGS_RETURN_IF_ERROR(
+          FillObservation(flags, request.mutable_body()->mutable_metric_observation()));
       break;
     case v1::KIND_STORY:
-      request.mutable_story()->set_title(flags.title);
-      request.mutable_story()->set_body(flags.body.empty() ? flags.summary : flags.body);
-      for (const auto& tag : flags.tags) request.mutable_story()->add_tags(tag);
+      request.mutable_body()->mutable_story()->set_title(flags.title);
+      request.mutable_body()->mutable_story()->set_body(flags.body.empty() ? flags.summary
+                                                                           : flags.body);
+      for (const auto& tag : flags.tags) request.mutable_body()->mutable_story()->add_tags(tag);
       break;
     default:
       return absl::InvalidArgumentError("put " + flags.kind + " takes --json FILE");

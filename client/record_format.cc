@@ -6,6 +6,7 @@
 
 #include "common/clock.h"
 #include "google/protobuf/util/json_util.h"
+#include "record/kind.h"
 
 namespace ldgs::client {
 namespace {
@@ -70,24 +71,7 @@ std::string Columns(const std::vector<std::vector<std::string>>& rows) {
 
 }  // namespace
 
-std::string KindName(v1::Kind kind) {
-  switch (kind) {
-    case v1::KIND_PRACTICE:
-      return "practice";
-    case v1::KIND_METRIC_DEFINITION:
-      return "metric";
-    case v1::KIND_METRIC_OBSERVATION:
-      return "observation";
-    case v1::KIND_STORY:
-      return "story";
-    case v1::KIND_NODE_PROFILE:
-      return "profile";
-    case v1::KIND_ROLLUP:
-      return "rollup";
-    default:
-      return "unknown";
-  }
-}
+std::string KindName(v1::Kind kind) { return std::string(record::KindName(kind)); }
 
 std::string VisibilityName(v1::Visibility visibility) {
   switch (visibility) {

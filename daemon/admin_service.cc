@@ -19,31 +19,6 @@ constexpr uint32_t kDefaultListLimit = 1000;
 constexpr uint32_t kMaxListLimit = 100000;
 constexpr uint32_t kMaxWaitMs = 60000;
 
-// Copies the body oneof of a put request into an otherwise empty Record.
-v1::Record BodyOf(const v1::PutRecordRequest& request) {
-  v1::Record body;
-  switch (request.body_case()) {
-    case v1::PutRecordRequest::kPractice:
-      *body.mutable_practice() = request.practice();
-      break;
-    case v1::PutRecordRequest::kMetricDefinition:
-      *body.mutable_metric_definition() = request.metric_definition();
-      break;
-    case v1::PutRecordRequest::kMetricObservation:
-      *body.mutable_metric_observation() = request.metric_observation();
-      break;
-    case v1::PutRecordRequest::kStory:
-      *body.mutable_story() = request.story();
-      break;
-    case v1::PutRecordRequest::kNodeProfile:
-      *body.mutable_node_profile() = request.node_profile();
-      break;
-    case v1::PutRecordRequest::BODY_NOT_SET:
-      break;
-  }
-  return body;
-}
-
 }  // namespace
 
 AdminService::AdminService(Deps deps) : deps_(std::move(deps)) {}
@@ -94,11 +69,11 @@ grpc::Status AdminService::GetStatus(grpc::ServerContext* context, const v1::Get
 grpc::Status AdminService::PutRecord(grpc::ServerContext* context,
                                      const v1::PutRecordRequest* request, v1::Record* response) {
   if (grpc::Status s = CheckToken(*context); !s.ok()) return s;
-  if (request->body_case() == v1::PutRecordRequest::BODY_NOT_SET) {
+  if (request->body().body_case() == v1::Record::BODY_NOT_SET) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "put needs a record body");
   }
   absl::StatusOr<v1::Record> written =
-      deps_.writer->Put(request->id(), request->visibility(), BodyOf(*request));
+      deps_.writer->Put(request->id(), request->visibility(), request->body());
   if (!written.ok()) return ToGrpcStatus(written.status());
   *response = std::move(*written);
   return grpc::Status::OK;

@@ -8,7 +8,7 @@
 #include "daemon/replication/peer_registry.h"
 #include "daemon/replication/replication_context.h"
 #include "ldgs/v1/admin.grpc.pb.h"
-#include "record/local_writer.h"
+#include "storage/local_writer.h"
 #include "storage/store.h"
 
 namespace ldgs::daemon {
@@ -22,7 +22,7 @@ class AdminService final : public v1::Admin::Service {
   // What the service reads and drives; every pointer must outlive the service.
   struct Deps {
     storage::Store* store = nullptr;
-    record::LocalWriter* writer = nullptr;
+    storage::LocalWriter* writer = nullptr;
     replication::ChangeNotifier* notifier = nullptr;
     replication::PeerRegistry* registry = nullptr;
     // The peers this node dials now, and how to add one (config and dialer) after a join.

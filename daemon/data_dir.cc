@@ -11,9 +11,9 @@
 #include "common/base32.h"
 #include "common/clock.h"
 #include "common/status_macros.h"
-#include "record/local_writer.h"
 #include "record/node_key.h"
 #include "record/record_validation.h"
+#include "storage/local_writer.h"
 #include "storage/store.h"
 
 namespace ldgs::daemon {
@@ -74,7 +74,7 @@ absl::StatusOr<std::string> InitDataDir(const InitOptions& options) {
   // The profile names the node to the network, so it is shared network-wide from the start.
   LDGS_ASSIGN_OR_RETURN(std::unique_ptr<storage::Store> store,
                         storage::Store::Open(options.data_dir));
-  record::LocalWriter writer(store.get(), &key, config.limits);
+  storage::LocalWriter writer(store.get(), &key, config.limits);
   LDGS_RETURN_IF_ERROR(writer.Put("profile", v1::VISIBILITY_NETWORK, profile).status());
   return key.node_id();
 }

@@ -21,9 +21,9 @@
 #include "daemon/replication/peer_link.h"
 #include "daemon/replication/replication_service.h"
 #include "grpcpp/grpcpp.h"
-#include "record/local_writer.h"
 #include "record/node_key.h"
 #include "spdlog/spdlog.h"
+#include "storage/local_writer.h"
 #include "storage/store.h"
 
 namespace ldgs::daemon {
@@ -34,7 +34,7 @@ struct Node::State {
   boost::asio::io_context io;
   std::unique_ptr<storage::Store> store;
   std::optional<record::NodeKey> key;
-  std::unique_ptr<record::LocalWriter> writer;
+  std::unique_ptr<storage::LocalWriter> writer;
   std::unique_ptr<replication::ChangeNotifier> notifier;
   replication::PeerRegistry registry;
   std::unique_ptr<replication::SessionTable> sessions;
@@ -108,7 +108,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const NodeConfig& config) {
   state->store->SetMinFreeBytes(config.limits.min_free_disk_bytes);
   LDGS_ASSIGN_OR_RETURN(std::string token, ReadToken(config.data_dir));
   State& st = *state;
-  st.writer = std::make_unique<record::LocalWriter>(st.store.get(), &*st.key, config.limits);
+  st.writer = std::make_unique<storage::LocalWriter>(st.store.get(), &*st.key, config.limits);
   st.notifier = std::make_unique<replication::ChangeNotifier>(st.store->LastSequence());
   st.store->SetCommitListener(
       [notifier = st.notifier.get()](uint64_t seq) { notifier->Notify(seq); });

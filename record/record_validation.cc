@@ -1,8 +1,10 @@
 #include "record/record_validation.h"
 
+#include <cmath>
 #include <string>
 
 #include "common/status_macros.h"
+#include "record/kind.h"
 #include "record/node_key.h"
 
 namespace ldgs::record {
@@ -99,26 +101,6 @@ bool IsValidPeriod(std::string_view period) {
     return week >= 1 && week <= 53;
   }
   return false;
-}
-
-v1::Kind KindOfBody(const v1::Record& record) {
-  switch (record.body_case()) {
-    case v1::Record::kPractice:
-      return v1::KIND_PRACTICE;
-    case v1::Record::kMetricDefinition:
-      return v1::KIND_METRIC_DEFINITION;
-    case v1::Record::kMetricObservation:
-      return v1::KIND_METRIC_OBSERVATION;
-    case v1::Record::kStory:
-      return v1::KIND_STORY;
-    case v1::Record::kNodeProfile:
-      return v1::KIND_NODE_PROFILE;
-    case v1::Record::kRollup:
-      return v1::KIND_ROLLUP;
-    case v1::Record::BODY_NOT_SET:
-      break;
-  }
-  return v1::KIND_UNSPECIFIED;
 }
 
 absl::Status ValidateBody(const v1::Record& record, const RecordLimits& limits) {

@@ -23,7 +23,4 @@ bool IsValidRecordId(std::string_view id, size_t max_bytes);
 // "YYYY-MM" (month) or "YYYY-Www" (ISO week).
 bool IsValidPeriod(std::string_view period);
 
-// The kind a body belongs to (KIND_UNSPECIFIED when no body is set).
-v1::Kind KindOfBody(const v1::Record& record);
-
 }  // namespace ldgs::record

@@ -4,6 +4,17 @@
 #include "record/record_validation.h"
 
 namespace ldgs::record {
+namespace {
+
+absl::StatusOr<v1::SignedRecord> ParseSigned(std::string_view signed_bytes) {
+  v1::SignedRecord signed_record;
+  if (!signed_record.ParseFromArray(signed_bytes.data(), static_cast<int>(signed_bytes.size()))) {
+    return absl::InvalidArgumentError("signed record does not parse");
+  }
+  return signed_record;
+}
+
+}  // namespace
 
 std::string SealRecord(const v1::Record& record, const NodeKey& key) {
   LDGS_CHECK(record.origin() == key.node_id());
@@ -13,30 +24,36 @@ std::string SealRecord(const v1::Record& record, const NodeKey& key) {
   return signed_record.SerializeAsString();
 }
 
-absl::StatusOr<storage::IncomingRecord> OpenSignedRecord(std::string_view signed_bytes,
-                                                         const RecordLimits& limits) {
+absl::StatusOr<v1::Record> DecodeSignedRecord(std::string_view signed_bytes) {
+  LDGS_ASSIGN_OR_RETURN(v1::SignedRecord signed_record, ParseSigned(signed_bytes));
+  v1::Record record;
+  if (!record.ParseFromString(signed_record.payload())) {
+    return absl::InvalidArgumentError("record payload does not parse");
+  }
+  return record;
+}
+
+absl::StatusOr<OpenedRecord> OpenSignedRecord(std::string_view signed_bytes,
+                                              const RecordLimits& limits) {
   if (signed_bytes.size() > limits.max_record_bytes) {
     return absl::InvalidArgumentError("signed record is " + std::to_string(signed_bytes.size()) +
                                       " bytes, more than the limit of " +
                                       std::to_string(limits.max_record_bytes));
   }
-  v1::SignedRecord signed_record;
-  if (!signed_record.ParseFromArray(signed_bytes.data(), static_cast<int>(signed_bytes.size()))) {
-    return absl::InvalidArgumentError("signed record does not parse");
-  }
-  storage::IncomingRecord incoming;
-  if (!incoming.record.ParseFromString(signed_record.payload())) {
+  LDGS_ASSIGN_OR_RETURN(v1::SignedRecord signed_record, ParseSigned(signed_bytes));
+  OpenedRecord opened;
+  if (!opened.record.ParseFromString(signed_record.payload())) {
     return absl::InvalidArgumentError("record payload does not parse");
   }
-  LDGS_RETURN_IF_ERROR(ValidateRecord(incoming.record, limits));
-  if (!VerifySignature(incoming.record.origin(), signed_record.payload(),
+  LDGS_RETURN_IF_ERROR(ValidateRecord(opened.record, limits));
+  if (!VerifySignature(opened.record.origin(), signed_record.payload(),
                        signed_record.signature())) {
-    return absl::InvalidArgumentError("signature of record " + incoming.record.id() +
+    return absl::InvalidArgumentError("signature of record " + opened.record.id() +
                                       " does not verify against its origin " +
-                                      incoming.record.origin());
+                                      opened.record.origin());
   }
-  incoming.signed_bytes.assign(signed_bytes);
-  return incoming;
+  opened.signed_bytes.assign(signed_bytes);
+  return opened;
 }
 
 }  // namespace ldgs::record

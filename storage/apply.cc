@@ -7,7 +7,6 @@
 #include "common/status_macros.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
-#include "storage/record_codec.h"
 #include "storage/record_index.h"
 #include "storage/rocksdb_status.h"
 #include "storage/store.h"

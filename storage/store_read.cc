@@ -1,8 +1,8 @@
 // Store reads. Each call reads from one snapshot so that the feed and the records it names
 // agree even while writers run.
 #include "common/status_macros.h"
+#include "record/signed_record.h"
 #include "rocksdb/db.h"
-#include "storage/record_codec.h"
 #include "storage/record_index.h"
 #include "storage/rocksdb_status.h"
 #include "storage/store.h"
@@ -34,9 +34,9 @@ absl::StatusOr<StoredEntry> ReadEntry(rocksdb::DB* db, const rocksdb::ReadOption
   StoredEntry entry;
   if (!entry.stored.ParseFromString(value)) return absl::DataLossError("corrupt stored record");
   entry.seq = entry.stored.seq();
-  absl::StatusOr<v1::Record> record = DecodeSignedRecord(entry.stored.signed_bytes());
-  if (!record.ok()) return absl::DataLossError("corrupt stored record payload");
-  entry.record = std::move(*record);
+  absl::StatusOr<v1::Record> decoded = record::DecodeSignedRecord(entry.stored.signed_bytes());
+  if (!decoded.ok()) return absl::DataLossError("corrupt stored record payload");
+  entry.record = std::move(*decoded);
   return entry;
 }
 

@@ -45,7 +45,7 @@ bool SameRollup(v1::Rollup a, v1::Rollup b) {
 
 }  // namespace
 
-Aggregator::Aggregator(storage::Store* store, record::LocalWriter* writer, std::string self_id,
+Aggregator::Aggregator(storage::Store* store, storage::LocalWriter* writer, std::string self_id,
                        RollupSettings settings, bool has_hub_above)
     : store_(store),
       writer_(writer),

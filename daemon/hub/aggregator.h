@@ -7,7 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "daemon/hub/rollup.h"
-#include "record/local_writer.h"
+#include "storage/local_writer.h"
 #include "storage/store.h"
 
 namespace ldgs::daemon::hub {
@@ -27,7 +27,7 @@ namespace ldgs::daemon::hub {
 class Aggregator {
  public:
   // `store` and `writer` must outlive the aggregator.
-  Aggregator(storage::Store* store, record::LocalWriter* writer, std::string self_id,
+  Aggregator(storage::Store* store, storage::LocalWriter* writer, std::string self_id,
              RollupSettings settings, bool has_hub_above);
 
   // Processes every feed entry after the cursor and rewrites the affected cells. Returns
@@ -42,7 +42,7 @@ class Aggregator {
   absl::StatusOr<int> Recompute(const Cell& cell, int64_t now_us);
 
   storage::Store* store_;
-  record::LocalWriter* writer_;
+  storage::LocalWriter* writer_;
   const std::string self_id_;
   const RollupSettings settings_;
   const bool has_hub_above_;

@@ -18,14 +18,13 @@ absl::StatusOr<storage::ApplyResult> ApplyInboundBatch(storage::Store* store,
   std::vector<storage::IncomingRecord> records;
   records.reserve(batch.records_size());
   for (const std::string& bytes : batch.records()) {
-    absl::StatusOr<storage::IncomingRecord> incoming =
-        record::OpenSignedRecord(bytes, record_limits);
-    if (!incoming.ok()) {
-      return absl::Status(incoming.status().code(), "refused batch from " + peer.node_id + ": " +
-                                                        std::string(incoming.status().message()));
+    absl::StatusOr<record::OpenedRecord> opened = record::OpenSignedRecord(bytes, record_limits);
+    if (!opened.ok()) {
+      return absl::Status(opened.status().code(), "refused batch from " + peer.node_id + ": " +
+                                                      std::string(opened.status().message()));
     }
-    LDGS_RETURN_IF_ERROR(CheckMayReceive(incoming->record, self, peer));
-    records.push_back(std::move(*incoming));
+    LDGS_RETURN_IF_ERROR(CheckMayReceive(opened->record, self, peer));
+    records.push_back({std::move(opened->record), std::move(opened->signed_bytes), ""});
   }
   return store->Apply(records, storage::CheckpointUpdate{
                                    peer.node_id, storage::PeerDirection::kInbound, batch.up_to()});

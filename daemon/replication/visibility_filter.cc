@@ -1,6 +1,6 @@
 #include "daemon/replication/visibility_filter.h"
 
-#include "storage/record_codec.h"
+#include "record/signed_record.h"
 
 namespace ldgs::daemon::replication {
 namespace {
@@ -69,7 +69,7 @@ std::vector<std::string> OutboundPayloads(const storage::StoredEntry& entry, con
   std::vector<std::string> payloads;
   if (MaySend(entry.record, self, peer)) payloads.push_back(entry.stored.signed_bytes());
   if (!entry.stored.retraction().empty()) {
-    absl::StatusOr<v1::Record> retraction = storage::DecodeSignedRecord(entry.stored.retraction());
+    absl::StatusOr<v1::Record> retraction = record::DecodeSignedRecord(entry.stored.retraction());
     if (retraction.ok() && MaySend(*retraction, self, peer)) {
       payloads.push_back(entry.stored.retraction());
     }

@@ -62,7 +62,8 @@ class KillTest : public ::testing::Test {
       v1::PutRecordRequest request;
       request.set_id(id.empty() ? "s" + std::to_string(next_id_++) : id);
       request.set_visibility(kVisibilities[random() % 4]);
-      request.mutable_story()->set_title("round story " + std::to_string(random() % 1000));
+      request.mutable_body()->mutable_story()->set_title("round story " +
+                                                         std::to_string(random() % 1000));
       status = node.Put(request, &written);
     } else {
       grpc::ClientContext context;
@@ -115,7 +116,7 @@ TEST_F(KillTest, AcknowledgedWritesSurviveRandomKillsAndStoresConverge) {
     v1::PutRecordRequest request;
     request.set_id("final");
     request.set_visibility(v1::VISIBILITY_NETWORK);
-    request.mutable_story()->set_title("final");
+    request.mutable_body()->mutable_story()->set_title("final");
     v1::Record final_record, held;
     ASSERT_TRUE(writer->Put(request, &final_record).ok());
     for (NodeProcess* node : nodes_) {

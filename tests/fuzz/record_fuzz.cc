@@ -18,8 +18,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
   const ldgs::record::RecordLimits limits;
-  absl::StatusOr<ldgs::storage::IncomingRecord> opened =
-      ldgs::record::OpenSignedRecord(bytes, limits);
+  absl::StatusOr<ldgs::record::OpenedRecord> opened = ldgs::record::OpenSignedRecord(bytes, limits);
   if (opened.ok()) {
     ldgs::v1::SignedRecord signed_record;
     LDGS_CHECK(signed_record.ParseFromArray(data, static_cast<int>(size)));

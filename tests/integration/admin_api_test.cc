@@ -50,8 +50,8 @@ class AdminApiTest : public ::testing::Test {
 
   static v1::PutRecordRequest Practice(const std::string& title) {
     v1::PutRecordRequest request;
-    request.mutable_practice()->set_title(title);
-    request.mutable_practice()->add_strategies("co-design-with-community");
+    request.mutable_body()->mutable_practice()->set_title(title);
+    request.mutable_body()->mutable_practice()->add_strategies("co-design-with-community");
     return request;
   }
 
@@ -116,12 +116,12 @@ TEST_F(AdminApiTest, BadInputIsInvalidArgumentAndWritesNothing) {
   v1::PutRecordRequest bad_id = Practice("x");
   bad_id.set_id("has spaces");
   v1::PutRecordRequest bad_period;
-  bad_period.mutable_metric_observation()->set_metric("housed");
-  bad_period.mutable_metric_observation()->set_period("March");
+  bad_period.mutable_body()->mutable_metric_observation()->set_metric("housed");
+  bad_period.mutable_body()->mutable_metric_observation()->set_period("March");
   v1::PutRecordRequest bad_tag = Practice("x");
-  bad_tag.mutable_practice()->add_tags("Not A Tag!");
+  bad_tag.mutable_body()->mutable_practice()->add_tags("Not A Tag!");
   v1::PutRecordRequest too_big = Practice("x");
-  too_big.mutable_practice()->set_summary(std::string(100 * 1024, 'a'));
+  too_big.mutable_body()->mutable_practice()->set_summary(std::string(100 * 1024, 'a'));
   v1::PutRecordRequest bad_visibility = Practice("x");
   bad_visibility.set_visibility(static_cast<v1::Visibility>(9));
   for (const auto& request :

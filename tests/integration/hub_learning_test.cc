@@ -22,9 +22,9 @@ constexpr auto kDeadline = std::chrono::seconds(60);
 void Observe(const NodeProcess& chapter, const std::string& period, double value) {
   v1::PutRecordRequest request;
   request.set_visibility(v1::VISIBILITY_HUB);
-  request.mutable_metric_observation()->set_metric("actively_homeless");
-  request.mutable_metric_observation()->set_period(period);
-  request.mutable_metric_observation()->set_value(value);
+  request.mutable_body()->mutable_metric_observation()->set_metric("actively_homeless");
+  request.mutable_body()->mutable_metric_observation()->set_period(period);
+  request.mutable_body()->mutable_metric_observation()->set_value(value);
   v1::Record written;
   grpc::Status status = chapter.Put(request, &written);
   ASSERT_TRUE(status.ok()) << status.error_message();
@@ -101,7 +101,7 @@ TEST_F(HubLearningTest, RollupsFlowDownWithSmallCountsSuppressedEverywhere) {
   // A barrier from the hub: everything the hub wrote before it has reached the chapter.
   v1::PutRecordRequest marker;
   marker.set_visibility(v1::VISIBILITY_NETWORK);
-  marker.mutable_story()->set_title("barrier");
+  marker.mutable_body()->mutable_story()->set_title("barrier");
   v1::Record written, held;
   ASSERT_TRUE(hub_.Put(marker, &written).ok());
   ASSERT_TRUE(chapter(3).Get(hub_.node_id(), written.id(), &held, 30000).ok());
@@ -227,9 +227,9 @@ TEST(HubTreeRollupTest, TopHubCombinesRegionsWithoutDoubleCounting) {
       // Network-visible on purpose: copies reach the top hub by relay, and must not count.
       v1::PutRecordRequest request;
       request.set_visibility(v1::VISIBILITY_NETWORK);
-      request.mutable_metric_observation()->set_metric("housed");
-      request.mutable_metric_observation()->set_period("2026-06");
-      request.mutable_metric_observation()->set_value(value);
+      request.mutable_body()->mutable_metric_observation()->set_metric("housed");
+      request.mutable_body()->mutable_metric_observation()->set_period("2026-06");
+      request.mutable_body()->mutable_metric_observation()->set_value(value);
       v1::Record written;
       ASSERT_TRUE(chapters.back()->Put(request, &written).ok());
     }

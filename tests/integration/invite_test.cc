@@ -40,7 +40,7 @@ TEST_F(InviteTest, AChapterJoinsWithAnInviteAndSyncsAtOnce) {
   ASSERT_EQ(joined.exit_code, 0) << joined.err;
   v1::PutRecordRequest request;
   request.set_visibility(v1::VISIBILITY_NETWORK);
-  request.mutable_story()->set_title("first story after joining");
+  request.mutable_body()->mutable_story()->set_title("first story after joining");
   v1::Record written, held;
   ASSERT_TRUE(a_.Put(request, &written).ok());
   EXPECT_TRUE(hub_.Get(a_.node_id(), written.id(), &held, 30000).ok());

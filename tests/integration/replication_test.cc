@@ -17,10 +17,9 @@ namespace {
 using ::ldgs::testing::Arrives;
 using ::ldgs::testing::NodeProcess;
 
-
 v1::PutRecordRequest Practice(const std::string& title, v1::Visibility visibility) {
   v1::PutRecordRequest request;
-  request.mutable_practice()->set_title(title);
+  request.mutable_body()->mutable_practice()->set_title(title);
   request.set_visibility(visibility);
   return request;
 }

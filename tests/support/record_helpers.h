@@ -14,7 +14,7 @@ inline v1::Record PutStory(const NodeProcess& node, const std::string& title,
   v1::PutRecordRequest request;
   request.set_id(id);
   request.set_visibility(visibility);
-  request.mutable_story()->set_title(title);
+  request.mutable_body()->mutable_story()->set_title(title);
   v1::Record written;
   grpc::Status status = node.Put(request, &written);
   EXPECT_TRUE(status.ok()) << status.error_message();

@@ -1,19 +1,19 @@
-#include "record/local_writer.h"
+#include "storage/local_writer.h"
 
 #include "common/clock.h"
 #include "gtest/gtest.h"
-#include "storage/record_codec.h"
+#include "record/signed_record.h"
 #include "tests/support/temp_dir.h"
 #include "tests/unit/test_records.h"
 
-namespace ldgs::record {
+namespace ldgs::storage {
 namespace {
 
 class LocalWriterTest : public ::testing::Test {
  protected:
-  LocalWriterTest() : key_(NodeKey::Generate()) {
+  LocalWriterTest() : key_(record::NodeKey::Generate()) {
     store_ = std::move(*storage::Store::Open(dir_.path()));
-    writer_ = std::make_unique<LocalWriter>(store_.get(), &key_, RecordLimits());
+    writer_ = std::make_unique<LocalWriter>(store_.get(), &key_, record::RecordLimits());
   }
 
   static v1::Record Story(const std::string& title) {
@@ -25,7 +25,7 @@ class LocalWriterTest : public ::testing::Test {
   storage::StoredEntry Held(const std::string& id) { return *store_->Get(key_.node_id(), id); }
 
   ldgs::testing::TempDir dir_;
-  NodeKey key_;
+  record::NodeKey key_;
   std::unique_ptr<storage::Store> store_;
   std::unique_ptr<LocalWriter> writer_;
 };
@@ -40,7 +40,8 @@ TEST_F(LocalWriterTest, NewRecordIsPrivateSignedAndVersionedFromTheClock) {
   EXPECT_GE(written->version(), static_cast<uint64_t>(before));
   EXPECT_EQ(written->id().rfind("story-", 0), 0u);
   // What is stored is what the origin signed.
-  auto reopened = OpenSignedRecord(Held(written->id()).stored.signed_bytes(), RecordLimits());
+  auto reopened =
+      record::OpenSignedRecord(Held(written->id()).stored.signed_bytes(), record::RecordLimits());
   ASSERT_OK(reopened);
   EXPECT_EQ(reopened->record.SerializeAsString(), written->SerializeAsString());
 }
@@ -76,7 +77,7 @@ TEST_F(LocalWriterTest, NarrowingSignsATombstoneForTheWiderAudience) {
   ASSERT_OK(narrowed);
   storage::StoredEntry held = Held("s");
   ASSERT_FALSE(held.stored.retraction().empty());
-  auto tombstone = OpenSignedRecord(held.stored.retraction(), RecordLimits());
+  auto tombstone = record::OpenSignedRecord(held.stored.retraction(), record::RecordLimits());
   ASSERT_OK(tombstone);
   EXPECT_TRUE(tombstone->record.deleted());
   EXPECT_EQ(tombstone->record.version(), narrowed->version());
@@ -141,4 +142,4 @@ TEST_F(LocalWriterTest, DerivedIdsNameTheRecord) {
 }
 
 }  // namespace
-}  // namespace ldgs::record
+}  // namespace ldgs::storage

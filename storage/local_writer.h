@@ -10,7 +10,7 @@
 #include "record/node_key.h"
 #include "storage/store.h"
 
-namespace ldgs::record {
+namespace ldgs::storage {
 
 // Writes this node's own records: issues versions from the origin's hybrid logical clock,
 // signs, and applies through the store's apply path. When a write narrows a record (or
@@ -19,7 +19,7 @@ namespace ldgs::record {
 class LocalWriter {
  public:
   // `store` and `key` must outlive the writer.
-  LocalWriter(storage::Store* store, const NodeKey* key, RecordLimits limits);
+  LocalWriter(Store* store, const record::NodeKey* key, record::RecordLimits limits);
 
   // Writes `body` (a Record with only its body set) as record `id`: a new record when the id
   // is empty or unknown (visibility defaults to private), otherwise a new version (visibility
@@ -35,14 +35,14 @@ class LocalWriter {
 
  private:
   // Signs `next` (identity fields filled here) against the held version `held` and applies.
-  absl::StatusOr<v1::Record> WriteVersion(v1::Record next, const storage::StoredEntry* held)
+  absl::StatusOr<v1::Record> WriteVersion(v1::Record next, const StoredEntry* held)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::StatusOr<storage::StoredEntry> GetLive(const std::string& id)
+  absl::StatusOr<StoredEntry> GetLive(const std::string& id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  storage::Store* store_;
-  const NodeKey* key_;
-  const RecordLimits limits_;
+  Store* store_;
+  const record::NodeKey* key_;
+  const record::RecordLimits limits_;
   std::mutex mu_;  // versions are issued and applied one at a time
 };
 
@@ -51,4 +51,4 @@ class LocalWriter {
 // otherwise.
 std::string DefaultRecordId(const v1::Record& body);
 
-}  // namespace ldgs::record
+}  // namespace ldgs::storage

@@ -1,15 +1,16 @@
-#include "record/local_writer.h"
+#include "storage/local_writer.h"
 
 #include <algorithm>
 
 #include "common/base32.h"
 #include "common/clock.h"
 #include "common/status_macros.h"
+#include "record/kind.h"
+#include "record/node_key.h"
 #include "record/record_validation.h"
 #include "record/signed_record.h"
-#include "storage/record_codec.h"
 
-namespace ldgs::record {
+namespace ldgs::storage {
 namespace {
 
 std::string Lowercase(std::string text) {
@@ -20,10 +21,10 @@ std::string Lowercase(std::string text) {
 
 // The widest audience that has ever been sent this record: the held version's visibility,
 // or the audience its retraction was addressed to.
-v1::Visibility ReachOf(const storage::StoredEntry& held) {
+v1::Visibility ReachOf(const StoredEntry& held) {
   v1::Visibility reach = held.record.visibility();
   if (!held.stored.retraction().empty()) {
-    absl::StatusOr<v1::Record> retraction = storage::DecodeSignedRecord(held.stored.retraction());
+    absl::StatusOr<v1::Record> retraction = record::DecodeSignedRecord(held.stored.retraction());
     if (retraction.ok()) reach = std::max(reach, retraction->visibility());
   }
   return reach;
@@ -42,25 +43,25 @@ std::string DefaultRecordId(const v1::Record& body) {
     case v1::Record::kRollup:  // hub-made; the aggregator names them
       break;
     case v1::Record::kPractice:
-      return "practice-" + Lowercase(Base32Encode(RandomBytes(5)));
+      return "practice-" + Lowercase(Base32Encode(record::RandomBytes(5)));
     case v1::Record::kStory:
-      return "story-" + Lowercase(Base32Encode(RandomBytes(5)));
+      return "story-" + Lowercase(Base32Encode(record::RandomBytes(5)));
     case v1::Record::BODY_NOT_SET:
       break;
   }
-  return "record-" + Lowercase(Base32Encode(RandomBytes(5)));
+  return "record-" + Lowercase(Base32Encode(record::RandomBytes(5)));
 }
 
-LocalWriter::LocalWriter(storage::Store* store, const NodeKey* key, RecordLimits limits)
+LocalWriter::LocalWriter(Store* store, const record::NodeKey* key, record::RecordLimits limits)
     : store_(store), key_(key), limits_(limits) {}
 
-absl::StatusOr<storage::StoredEntry> LocalWriter::GetLive(const std::string& id) {
-  if (!IsValidRecordId(id, limits_.max_id_bytes)) {
+absl::StatusOr<StoredEntry> LocalWriter::GetLive(const std::string& id) {
+  if (!record::IsValidRecordId(id, limits_.max_id_bytes)) {
     return absl::InvalidArgumentError("record id must be 1-" +
                                       std::to_string(limits_.max_id_bytes) +
                                       " characters of letters, digits, '.', '_', ':' or '-'");
   }
-  absl::StatusOr<storage::StoredEntry> held = store_->Get(key_->node_id(), id);
+  absl::StatusOr<StoredEntry> held = store_->Get(key_->node_id(), id);
   if (absl::IsNotFound(held.status()) || (held.ok() && held->record.deleted())) {
     return absl::NotFoundError("no record " + id + " on this node");
   }
@@ -69,21 +70,21 @@ absl::StatusOr<storage::StoredEntry> LocalWriter::GetLive(const std::string& id)
 
 absl::StatusOr<v1::Record> LocalWriter::Put(std::string id, v1::Visibility visibility,
                                             const v1::Record& body) {
-  LDGS_RETURN_IF_ERROR(ValidateBody(body, limits_));
+  LDGS_RETURN_IF_ERROR(record::ValidateBody(body, limits_));
   if (!v1::Visibility_IsValid(visibility)) return absl::InvalidArgumentError("unknown visibility");
   if (id.empty()) id = DefaultRecordId(body);
-  if (!IsValidRecordId(id, limits_.max_id_bytes)) {
+  if (!record::IsValidRecordId(id, limits_.max_id_bytes)) {
     return absl::InvalidArgumentError("record id must be 1-" +
                                       std::to_string(limits_.max_id_bytes) +
                                       " characters of letters, digits, '.', '_', ':' or '-'");
   }
   std::lock_guard<std::mutex> lock(mu_);
-  absl::StatusOr<storage::StoredEntry> held = store_->Get(key_->node_id(), id);
+  absl::StatusOr<StoredEntry> held = store_->Get(key_->node_id(), id);
   if (!held.ok() && !absl::IsNotFound(held.status())) return held.status();
-  const storage::StoredEntry* prior = held.ok() ? &*held : nullptr;
+  const StoredEntry* prior = held.ok() ? &*held : nullptr;
 
-  v1::Record next = body;
-  next.set_kind(KindOfBody(body));
+  v1::Record next = record::BodyOnly(body);
+  next.set_kind(record::KindOfBody(body));
   if (prior && !prior->record.deleted() && prior->record.kind() != next.kind()) {
     return absl::InvalidArgumentError("record " + id + " is a " +
                                       v1::Kind_Name(prior->record.kind()) + ", not a " +
@@ -103,7 +104,7 @@ absl::StatusOr<v1::Record> LocalWriter::Share(const std::string& id, v1::Visibil
     return absl::InvalidArgumentError("visibility must be private, hub, network or public");
   }
   std::lock_guard<std::mutex> lock(mu_);
-  LDGS_ASSIGN_OR_RETURN(storage::StoredEntry held, GetLive(id));
+  LDGS_ASSIGN_OR_RETURN(StoredEntry held, GetLive(id));
   v1::Record next = held.record;
   next.set_visibility(visibility);
   return WriteVersion(std::move(next), &held);
@@ -111,7 +112,7 @@ absl::StatusOr<v1::Record> LocalWriter::Share(const std::string& id, v1::Visibil
 
 absl::StatusOr<v1::Record> LocalWriter::Delete(const std::string& id) {
   std::lock_guard<std::mutex> lock(mu_);
-  LDGS_ASSIGN_OR_RETURN(storage::StoredEntry held, GetLive(id));
+  LDGS_ASSIGN_OR_RETURN(StoredEntry held, GetLive(id));
   v1::Record next;
   next.set_id(id);
   next.set_kind(held.record.kind());
@@ -122,7 +123,7 @@ absl::StatusOr<v1::Record> LocalWriter::Delete(const std::string& id) {
 }
 
 absl::StatusOr<v1::Record> LocalWriter::WriteVersion(v1::Record next,
-                                                     const storage::StoredEntry* held) {
+                                                     const StoredEntry* held) {
   const int64_t now = NowMicros();
   LDGS_ASSIGN_OR_RETURN(uint64_t last_issued, store_->ClockOf(key_->node_id()));
   next.set_origin(key_->node_id());
@@ -130,9 +131,9 @@ absl::StatusOr<v1::Record> LocalWriter::WriteVersion(v1::Record next,
   next.set_created_us(held ? held->record.created_us() : now);
   next.set_updated_us(now);
 
-  storage::IncomingRecord incoming;
+  IncomingRecord incoming;
   incoming.record = next;
-  incoming.signed_bytes = SealRecord(next, *key_);
+  incoming.signed_bytes = record::SealRecord(next, *key_);
   if (incoming.signed_bytes.size() > limits_.max_record_bytes) {
     return absl::InvalidArgumentError("record is " + std::to_string(incoming.signed_bytes.size()) +
                                       " bytes signed, more than the limit of " +
@@ -152,12 +153,12 @@ absl::StatusOr<v1::Record> LocalWriter::WriteVersion(v1::Record next,
       tombstone.set_deleted(true);
       tombstone.set_created_us(next.created_us());
       tombstone.set_updated_us(now);
-      incoming.retraction_bytes = SealRecord(tombstone, *key_);
+      incoming.retraction_bytes = record::SealRecord(tombstone, *key_);
     }
   }
-  LDGS_ASSIGN_OR_RETURN(storage::ApplyResult result, store_->Apply({incoming}, std::nullopt));
+  LDGS_ASSIGN_OR_RETURN(ApplyResult result, store_->Apply({incoming}, std::nullopt));
   LDGS_CHECK(result.applied == 1);  // versions only grow under mu_
   return next;
 }
 
-}  // namespace ldgs::record
+}  // namespace ldgs::storage
