@@ -122,8 +122,7 @@ absl::StatusOr<v1::Record> LocalWriter::Delete(const std::string& id) {
   return WriteVersion(std::move(next), &held);
 }
 
-absl::StatusOr<v1::Record> LocalWriter::WriteVersion(v1::Record next,
-                                                     const StoredEntry* held) {
+absl::StatusOr<v1::Record> LocalWriter::WriteVersion(v1::Record next, const StoredEntry* held) {
   const int64_t now = NowMicros();
   LDGS_ASSIGN_OR_RETURN(uint64_t last_issued, store_->ClockOf(key_->node_id()));
   next.set_origin(key_->node_id());

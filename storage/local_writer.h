@@ -37,8 +37,7 @@ class LocalWriter {
   // Signs `next` (identity fields filled here) against the held version `held` and applies.
   absl::StatusOr<v1::Record> WriteVersion(v1::Record next, const StoredEntry* held)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::StatusOr<StoredEntry> GetLive(const std::string& id)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<StoredEntry> GetLive(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   Store* store_;
   const record::NodeKey* key_;
