@@ -5,6 +5,7 @@
 #include <iterator>
 
 #include "grpcpp/grpcpp.h"
+#include "proto/grpc_status.h"
 
 namespace ldgs::client {
 namespace {
@@ -58,11 +59,10 @@ absl::StatusOr<Response> AdminClient::Call(
   Response response;
   grpc::Status status = (stub_.get()->*method)(&context, request, &response);
   if (status.ok()) return response;
-  std::string message = status.error_message();
   if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
-    message = "cannot reach the node at " + address_ + ": " + message;
+    return FromGrpcStatus(status, "cannot reach the node at " + address_);
   }
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), message);
+  return FromGrpcStatus(status);
 }
 
 absl::StatusOr<v1::NodeStatus> AdminClient::GetStatus() {

@@ -6,9 +6,9 @@
 
 #include "common/clock.h"
 #include "daemon/data_dir.h"
-#include "daemon/grpc_status.h"
 #include "daemon/replication/join_client.h"
 #include "daemon/replication/session_table.h"
+#include "proto/grpc_status.h"
 #include "record/node_key.h"
 #include "record/record_validation.h"
 
@@ -42,19 +42,21 @@ grpc::Status AdminService::GetStatus(grpc::ServerContext* context, const v1::Get
                                      v1::NodeStatus* response) {
   if (grpc::Status s = CheckToken(*context); !s.ok()) return s;
   response->set_node_id(deps_.node_id);
-  absl::StatusOr<storage::StoredEntry> profile = deps_.store->Get(deps_.node_id, "profile");
+  absl::StatusOr<storage::StoredEntry> profile =
+      deps_.storage->records().Get(deps_.node_id, "profile");
   if (profile.ok() && profile->record.has_node_profile()) {
     response->set_name(profile->record.node_profile().name());
     response->set_region(profile->record.node_profile().region());
     response->set_role(profile->record.node_profile().role());
   }
-  response->set_last_sequence(deps_.store->LastSequence());
+  response->set_last_sequence(deps_.storage->records().LastSequence());
   response->set_started_us(deps_.started_us);
   response->set_version(LDGS_VERSION);
   bool truncated = false;
   storage::ListFilter all;
   all.limit = SIZE_MAX;
-  absl::StatusOr<std::vector<storage::StoredEntry>> records = deps_.store->List(all, &truncated);
+  absl::StatusOr<std::vector<storage::StoredEntry>> records =
+      deps_.storage->records().List(all, &truncated);
   if (!records.ok()) return ToGrpcStatus(records.status());
   std::map<v1::Kind, uint64_t> counts;
   for (const storage::StoredEntry& entry : *records) ++counts[entry.record.kind()];
@@ -95,7 +97,7 @@ grpc::Status AdminService::GetRecord(grpc::ServerContext* context,
   absl::StatusOr<storage::StoredEntry> entry;
   while (true) {
     const uint64_t seen = deps_.notifier->last_seq();
-    entry = deps_.store->Get(origin, request->id());
+    entry = deps_.storage->records().Get(origin, request->id());
     const bool arrived = entry.ok() && entry->record.version() >= request->min_version();
     const bool failed = !entry.ok() && !absl::IsNotFound(entry.status());
     if (arrived || failed || std::chrono::steady_clock::now() >= deadline ||
@@ -142,7 +144,8 @@ grpc::Status AdminService::ListRecords(grpc::ServerContext* context,
   filter.include_deleted = request->include_deleted();
   filter.limit = request->limit() == 0 ? kDefaultListLimit : request->limit();
   bool truncated = false;
-  absl::StatusOr<std::vector<storage::StoredEntry>> entries = deps_.store->List(filter, &truncated);
+  absl::StatusOr<std::vector<storage::StoredEntry>> entries =
+      deps_.storage->records().List(filter, &truncated);
   if (!entries.ok()) return ToGrpcStatus(entries.status());
   for (storage::StoredEntry& entry : *entries) *response->add_records() = std::move(entry.record);
   response->set_truncated(truncated);
@@ -172,16 +175,17 @@ grpc::Status AdminService::DeleteRecord(grpc::ServerContext* context,
 grpc::Status AdminService::ListPeers(grpc::ServerContext* context, const v1::ListPeersRequest*,
                                      v1::ListPeersResponse* response) {
   if (grpc::Status s = CheckToken(*context); !s.ok()) return s;
-  absl::StatusOr<std::vector<v1::Enrollment>> enrollments = deps_.store->ListEnrollments();
+  absl::StatusOr<std::vector<v1::Enrollment>> enrollments =
+      deps_.storage->state().ListEnrollments();
   if (!enrollments.ok()) return ToGrpcStatus(enrollments.status());
   const std::map<std::string, replication::PeerRegistry::State> states = deps_.registry->Snapshot();
-  const uint64_t head = deps_.store->LastSequence();
+  const uint64_t head = deps_.storage->records().LastSequence();
 
   auto add = [&](const std::string& node_id, v1::Relation relation) {
     v1::PeerStatus* peer = response->add_peers();
     peer->set_node_id(node_id);
     peer->set_relation(relation);
-    absl::StatusOr<storage::StoredEntry> profile = deps_.store->Get(node_id, "profile");
+    absl::StatusOr<storage::StoredEntry> profile = deps_.storage->records().Get(node_id, "profile");
     if (profile.ok() && profile->record.has_node_profile()) {
       peer->set_name(profile->record.node_profile().name());
     }
@@ -235,7 +239,10 @@ grpc::Status AdminService::Enroll(grpc::ServerContext* context, const v1::Enroll
   enrollment.set_relation(relation);
   enrollment.set_enrolled_us(NowMicros());
   enrollment.set_note(request->note());
-  if (absl::Status s = deps_.store->PutEnrollment(enrollment); !s.ok()) return ToGrpcStatus(s);
+  if (absl::Status s =
+          deps_.storage->state().Commit(storage::StateChange().PutEnrollment(enrollment));
+      !s.ok())
+    return ToGrpcStatus(s);
   *response = enrollment;
   return grpc::Status::OK;
 }
@@ -243,11 +250,15 @@ grpc::Status AdminService::Enroll(grpc::ServerContext* context, const v1::Enroll
 grpc::Status AdminService::Revoke(grpc::ServerContext* context, const v1::RevokeRequest* request,
                                   v1::Enrollment* response) {
   if (grpc::Status s = CheckToken(*context); !s.ok()) return s;
-  absl::StatusOr<v1::Enrollment> enrollment = deps_.store->GetEnrollment(request->node_id());
+  absl::StatusOr<v1::Enrollment> enrollment =
+      deps_.storage->state().GetEnrollment(request->node_id());
   if (!enrollment.ok()) return ToGrpcStatus(enrollment.status());
   enrollment->set_revoked(true);
   enrollment->set_revoked_us(NowMicros());
-  if (absl::Status s = deps_.store->PutEnrollment(*enrollment); !s.ok()) return ToGrpcStatus(s);
+  if (absl::Status s =
+          deps_.storage->state().Commit(storage::StateChange().PutEnrollment(*enrollment));
+      !s.ok())
+    return ToGrpcStatus(s);
   // Refused from now on (enrollment is checked on every call); open streams close at once.
   deps_.registry->CancelStreams(request->node_id());
   *response = *enrollment;
@@ -257,8 +268,9 @@ grpc::Status AdminService::Revoke(grpc::ServerContext* context, const v1::Revoke
 grpc::Status AdminService::Backup(grpc::ServerContext* context, const v1::BackupRequest* request,
                                   v1::BackupResponse* response) {
   if (grpc::Status s = CheckToken(*context); !s.ok()) return s;
-  const uint64_t last_sequence = deps_.store->LastSequence();
-  if (absl::Status s = BackupDataDir(*deps_.store, deps_.data_dir, request->dir()); !s.ok()) {
+  const uint64_t last_sequence = deps_.storage->records().LastSequence();
+  if (absl::Status s = BackupDataDir(deps_.storage->db(), deps_.data_dir, request->dir());
+      !s.ok()) {
     return ToGrpcStatus(s);
   }
   response->set_dir(request->dir());
@@ -287,7 +299,9 @@ grpc::Status AdminService::CreateInvite(grpc::ServerContext* context,
   invite.set_created_us(NowMicros());
   const int64_t ttl_hours = request->ttl_hours() == 0 ? 72 : request->ttl_hours();
   invite.set_expires_us(invite.created_us() + ttl_hours * 3600 * 1000000);
-  if (absl::Status s = deps_.store->PutInvite(invite); !s.ok()) return ToGrpcStatus(s);
+  if (absl::Status s = deps_.storage->state().Commit(storage::StateChange().PutInvite(invite));
+      !s.ok())
+    return ToGrpcStatus(s);
   response->set_code(replication::FormatInviteCode(deps_.node_id, secret));
   response->set_expires_us(invite.expires_us());
   return grpc::Status::OK;

@@ -9,7 +9,7 @@
 #include "daemon/replication/replication_context.h"
 #include "ldgs/v1/admin.grpc.pb.h"
 #include "storage/local_writer.h"
-#include "storage/store.h"
+#include "storage/storage.h"
 
 namespace ldgs::daemon {
 
@@ -21,7 +21,7 @@ class AdminService final : public v1::Admin::Service {
  public:
   // What the service reads and drives; every pointer must outlive the service.
   struct Deps {
-    storage::Store* store = nullptr;
+    storage::Storage* storage = nullptr;
     storage::LocalWriter* writer = nullptr;
     replication::ChangeNotifier* notifier = nullptr;
     replication::PeerRegistry* registry = nullptr;

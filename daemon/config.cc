@@ -1,19 +1,21 @@
 #include "daemon/config.h"
 
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <sstream>
 
 #include "common/status_macros.h"
+#include "daemon/files.h"
 #include "record/node_key.h"
 #include "toml++/toml.h"
 
 namespace ldgs::daemon {
 namespace {
 
-const std::set<std::string> kTopLevelKeys = {"data_dir",  "role",   "admin_listen", "listen",
-                                             "log_level", "limits", "replication",  "peers",
-                                             "hub",       "tls",    "insecure"};
+const std::set<std::string> kTopLevelKeys = {
+    "data_dir", "role",        "admin_listen", "listen", "http_listen", "log_level",
+    "limits",   "replication", "peers",        "hub",    "tls",         "insecure"};
 
 template <typename T>
 absl::Status Read(const toml::table& table, const std::string& key, T* out,
@@ -35,6 +37,14 @@ absl::Status ReadSize(const toml::table& table, const std::string& key, size_t* 
   if (value <= 0) return absl::InvalidArgumentError(where + ": '" + key + "' must be positive");
   *out = static_cast<size_t>(value);
   return absl::OkStatus();
+}
+
+// A TOML basic string holding `text` exactly (quotes, backslashes and control characters
+// escaped), so that nothing a caller passes can add a key to the file.
+std::string TomlString(const std::string& text) {
+  std::ostringstream out;
+  out << toml::value<std::string>(text);
+  return out.str();
 }
 
 bool IsLoopback(const std::string& address) {
@@ -74,6 +84,7 @@ absl::StatusOr<NodeConfig> LoadConfig(const std::string& path) {
   LDGS_RETURN_IF_ERROR(Read(table, "role", &role, path));
   LDGS_RETURN_IF_ERROR(Read(table, "admin_listen", &config.admin_listen, path));
   LDGS_RETURN_IF_ERROR(Read(table, "listen", &config.listen, path));
+  LDGS_RETURN_IF_ERROR(Read(table, "http_listen", &config.http_listen, path));
   LDGS_RETURN_IF_ERROR(Read(table, "log_level", &config.log_level, path));
   LDGS_ASSIGN_OR_RETURN(config.role, ParseRole(role));
   if (const toml::table* limits = table["limits"].as_table()) {
@@ -153,14 +164,34 @@ absl::StatusOr<NodeConfig> LoadConfig(const std::string& path) {
 }
 
 std::string FormatConfig(const NodeConfig& config) {
-  toml::table table{{"data_dir", config.data_dir},
-                    {"role", RoleName(config.role)},
-                    {"admin_listen", config.admin_listen},
-                    {"listen", config.listen},
-                    {"log_level", config.log_level}};
+  toml::table table{{"data_dir", config.data_dir},         {"role", RoleName(config.role)},
+                    {"admin_listen", config.admin_listen}, {"listen", config.listen},
+                    {"http_listen", config.http_listen},   {"log_level", config.log_level}};
   std::ostringstream out;
   out << "# ldgsd configuration. Command-line flags override these values.\n" << table << "\n";
   return out.str();
+}
+
+absl::Status SetConfigDataDir(const std::string& path, const std::string& data_dir) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError("cannot read " + path);
+  std::string rewritten;
+  for (std::string line; std::getline(in, line);) {
+    rewritten += (line.rfind("data_dir", 0) == 0 ? "data_dir = " + TomlString(data_dir) : line);
+    rewritten += "\n";
+  }
+  in.close();
+  return WriteFileAtomically(path, rewritten, 0644);
+}
+
+absl::Status AppendPeerToConfig(const std::string& path, const replication::DialPeer& peer) {
+  std::ofstream config(path, std::ios::app);
+  config << "\n[[peers]]\nnode_id = " << TomlString(peer.node_id)
+         << "\naddress = " << TomlString(peer.address) << "\nrelation = \""
+         << (peer.relation == v1::RELATION_SISTER ? "sister" : "hub") << "\"\n";
+  config.close();
+  if (!config) return absl::InternalError("cannot add the peer to the config file " + path);
+  return absl::OkStatus();
 }
 
 absl::Status ValidateConfig(const NodeConfig& config) {

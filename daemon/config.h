@@ -14,6 +14,7 @@ namespace ldgs::daemon {
 
 inline constexpr char kDefaultAdminListen[] = "127.0.0.1:7710";
 inline constexpr char kDefaultListen[] = "127.0.0.1:7700";
+inline constexpr char kDefaultHttpListen[] = "127.0.0.1:7720";
 
 // What `ldgsd run` needs, from the TOML file with command-line flags laid over it.
 struct NodeConfig {
@@ -21,6 +22,7 @@ struct NodeConfig {
   v1::Role role = v1::ROLE_CHAPTER;
   std::string admin_listen = kDefaultAdminListen;  // loopback host:port, or unix:PATH
   std::string listen = kDefaultListen;             // replication (node to node)
+  std::string http_listen = kDefaultHttpListen;    // HTTP endpoint; empty: off
   std::string log_level = "info";
   record::RecordLimits limits;
   replication::BatchLimits batch_limits;
@@ -38,6 +40,13 @@ absl::StatusOr<NodeConfig> LoadConfig(const std::string& path);
 
 // The config as TOML, as `ldgsd init` writes it.
 std::string FormatConfig(const NodeConfig& config);
+
+// Rewrites the `data_dir` line of the config file at `path` to `data_dir` (after a restore).
+absl::Status SetConfigDataDir(const std::string& path, const std::string& data_dir);
+
+// Appends `peer` as a [[peers]] table to the config file at `path`, so that the node dials
+// it again after a restart.
+absl::Status AppendPeerToConfig(const std::string& path, const replication::DialPeer& peer);
 
 // Checks values that the parser cannot: the admin address is loopback, the data dir set.
 absl::Status ValidateConfig(const NodeConfig& config);

@@ -11,10 +11,12 @@
 #include "common/base32.h"
 #include "common/clock.h"
 #include "common/status_macros.h"
+#include "daemon/files.h"
+#include "daemon/replication/restore_recovery.h"
 #include "record/node_key.h"
 #include "record/record_validation.h"
 #include "storage/local_writer.h"
-#include "storage/store.h"
+#include "storage/storage.h"
 
 namespace ldgs::daemon {
 
@@ -23,26 +25,7 @@ std::string TokenPath(const std::string& data_dir) { return data_dir + "/admin.t
 std::string ConfigPath(const std::string& data_dir) { return data_dir + "/ldgsd.toml"; }
 std::string AdminAddressPath(const std::string& data_dir) { return data_dir + "/admin.addr"; }
 std::string ListenAddressPath(const std::string& data_dir) { return data_dir + "/listen.addr"; }
-
-absl::Status WriteFileAtomically(const std::string& path, const std::string& content, int mode) {
-  const std::string temp = path + ".tmp";
-  int fd = open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) return absl::InternalError("cannot create " + temp);
-  bool ok = write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()) &&
-            fsync(fd) == 0;
-  ok = close(fd) == 0 && ok;
-  if (!ok || rename(temp.c_str(), path.c_str()) != 0) {
-    unlink(temp.c_str());
-    return absl::InternalError("cannot write " + path);
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<std::string> ReadSmallFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError("cannot read " + path);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
+std::string HttpAddressPath(const std::string& data_dir) { return data_dir + "/http.addr"; }
 
 absl::StatusOr<std::string> InitDataDir(const InitOptions& options) {
   namespace fs = std::filesystem;
@@ -72,14 +55,14 @@ absl::StatusOr<std::string> InitDataDir(const InitOptions& options) {
       WriteFileAtomically(ConfigPath(options.data_dir), FormatConfig(config), 0644));
 
   // The profile names the node to the network, so it is shared network-wide from the start.
-  LDGS_ASSIGN_OR_RETURN(std::unique_ptr<storage::Store> store,
-                        storage::Store::Open(options.data_dir));
-  storage::LocalWriter writer(store.get(), &key, config.limits);
+  LDGS_ASSIGN_OR_RETURN(std::unique_ptr<storage::Storage> storage,
+                        storage::Storage::Open(options.data_dir));
+  storage::LocalWriter writer(&storage->records(), &key, config.limits);
   LDGS_RETURN_IF_ERROR(writer.Put("profile", v1::VISIBILITY_NETWORK, profile).status());
   return key.node_id();
 }
 
-absl::Status BackupDataDir(const storage::Store& store, const std::string& data_dir,
+absl::Status BackupDataDir(const storage::Db& db, const std::string& data_dir,
                            const std::string& dir) {
   namespace fs = std::filesystem;
   if (dir.empty() || dir[0] != '/') {
@@ -90,7 +73,7 @@ absl::Status BackupDataDir(const storage::Store& store, const std::string& data_
   fs::create_directories(dir, error);
   if (error) return absl::InternalError("cannot create " + dir + ": " + error.message());
   fs::permissions(dir, fs::perms::owner_all, error);
-  LDGS_RETURN_IF_ERROR(store.CreateBackup(dir + "/db"));
+  LDGS_RETURN_IF_ERROR(db.CreateBackup(dir + "/db"));
   for (const char* name : {"node.key", "admin.token", "ldgsd.toml"}) {
     fs::copy_file(data_dir + "/" + name, dir + "/" + name, error);
     if (error)
@@ -110,17 +93,13 @@ absl::StatusOr<std::string> RestoreDataDir(const std::string& from, const std::s
   if (error) return absl::InternalError("cannot copy " + from + ": " + error.message());
   fs::permissions(to, fs::perms::owner_all, error);
   // The config names its data dir: point it at the restored copy.
-  LDGS_ASSIGN_OR_RETURN(std::string config, ReadSmallFile(ConfigPath(to)));
-  const std::string absolute = fs::absolute(to).lexically_normal().string();
-  std::string rewritten;
-  std::istringstream lines(config);
-  for (std::string line; std::getline(lines, line);) {
-    rewritten += (line.rfind("data_dir", 0) == 0 ? "data_dir = '" + absolute + "'" : line) + "\n";
-  }
-  LDGS_RETURN_IF_ERROR(WriteFileAtomically(ConfigPath(to), rewritten, 0644));
+  LDGS_RETURN_IF_ERROR(
+      SetConfigDataDir(ConfigPath(to), fs::absolute(to).lexically_normal().string()));
   LDGS_ASSIGN_OR_RETURN(record::NodeKey key, record::NodeKey::Load(KeyPath(to)));
-  LDGS_ASSIGN_OR_RETURN(std::unique_ptr<storage::Store> store, storage::Store::Open(to));
-  LDGS_RETURN_IF_ERROR(store->PutMarker("restored", std::to_string(NowMicros())));
+  LDGS_ASSIGN_OR_RETURN(std::unique_ptr<storage::Storage> storage, storage::Storage::Open(to));
+  storage::StateChange restored;
+  replication::MarkRestored(&restored, NowMicros());
+  LDGS_RETURN_IF_ERROR(storage->state().Commit(restored));
   return key.node_id();
 }
 

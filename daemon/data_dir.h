@@ -4,7 +4,8 @@
 
 #include "absl/status/statusor.h"
 #include "daemon/config.h"
-#include "storage/store.h"
+#include "daemon/files.h"
+#include "storage/db.h"
 
 namespace ldgs::daemon {
 
@@ -14,6 +15,7 @@ std::string TokenPath(const std::string& data_dir);          // admin.token
 std::string ConfigPath(const std::string& data_dir);         // ldgsd.toml
 std::string AdminAddressPath(const std::string& data_dir);   // admin.addr, while running
 std::string ListenAddressPath(const std::string& data_dir);  // listen.addr, while running
+std::string HttpAddressPath(const std::string& data_dir);    // http.addr, while running
 
 struct InitOptions {
   std::string data_dir;
@@ -34,13 +36,7 @@ absl::StatusOr<std::string> RestoreDataDir(const std::string& from, const std::s
 
 // Writes a backup of a running node into `dir` (absolute, must not exist): a store
 // checkpoint in dir/db, and the key, token and config.
-absl::Status BackupDataDir(const storage::Store& store, const std::string& data_dir,
+absl::Status BackupDataDir(const storage::Db& db, const std::string& data_dir,
                            const std::string& dir);
-
-// Writes `content` to `path` atomically (temp file, fsync, rename) with `mode`.
-absl::Status WriteFileAtomically(const std::string& path, const std::string& content, int mode);
-
-// Reads a whole small file. NOT_FOUND when absent.
-absl::StatusOr<std::string> ReadSmallFile(const std::string& path);
 
 }  // namespace ldgs::daemon

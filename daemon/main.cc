@@ -32,6 +32,7 @@ struct RunFlags {
   std::string data_dir;
   std::string admin_listen;
   std::string listen;
+  std::string http_listen;
   std::string log_level;
   bool insecure = false;
 };
@@ -47,6 +48,11 @@ int RunNode(const RunFlags& flags) {
   if (!flags.data_dir.empty()) config->data_dir = flags.data_dir;
   if (!flags.admin_listen.empty()) config->admin_listen = flags.admin_listen;
   if (!flags.listen.empty()) config->listen = flags.listen;
+  if (flags.http_listen == "off") {
+    config->http_listen.clear();
+  } else if (!flags.http_listen.empty()) {
+    config->http_listen = flags.http_listen;
+  }
   if (!flags.log_level.empty()) config->log_level = flags.log_level;
   if (flags.insecure) config->insecure = true;
   if (absl::Status valid = ldgs::daemon::ValidateConfig(*config); !valid.ok()) return Fail(valid);
@@ -79,6 +85,7 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--data", run.data_dir, "data directory (overrides the config)");
   run_cmd->add_option("--admin-listen", run.admin_listen, "admin API address, loopback only");
   run_cmd->add_option("--listen", run.listen, "replication address");
+  run_cmd->add_option("--http-listen", run.http_listen, "HTTP address (/healthz), or off");
   run_cmd->add_option("--log-level", run.log_level, "trace, debug, info, warn, error, off");
   run_cmd->add_flag("--insecure", run.insecure, "plaintext node-to-node traffic (no mTLS)");
 

@@ -51,7 +51,7 @@ dial() {
     "$(id_of "$2")" "$(cat "$demo/$2/listen.addr")" "$3" >>"$demo/$1/ldgsd.toml"
 }
 start() {
-  $ldgsd run --data "$demo/$1" --admin-listen 127.0.0.1:0 --listen 127.0.0.1:0 \
+  $ldgsd run --data "$demo/$1" --admin-listen 127.0.0.1:0 --listen 127.0.0.1:0 --http-listen 127.0.0.1:0 \
     2>"$demo/$1.log" &
   pids+=($!)
 }

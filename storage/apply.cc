@@ -1,15 +1,15 @@
 // The apply path: the one place where records, feed entries, index keys, clock and a peer's
 // checkpoint are written, always together in one synced WriteBatch.
-#include <sys/statvfs.h>
-
 #include <map>
+#include <optional>
 
 #include "common/status_macros.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
+#include "storage/keys.h"
 #include "storage/record_index.h"
+#include "storage/record_store.h"
 #include "storage/rocksdb_status.h"
-#include "storage/store.h"
 
 namespace ldgs::storage {
 namespace {
@@ -42,36 +42,15 @@ Decision Decide(const std::optional<StoredEntry>& held, const IncomingRecord& in
 
 }  // namespace
 
-absl::Status Store::ResumeAfterWriteErrorLocked() {
-  // Refuse before RocksDB meets a full disk: its recovery from a failed WAL write is not
-  // dependable in the Debian build (an assertion fires), and a refused write is clean.
-  if (min_free_bytes_ > 0) {
-    struct statvfs fs;
-    if (statvfs(dir_.c_str(), &fs) == 0) {
-      const uint64_t free_bytes = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
-      if (free_bytes < min_free_bytes_) {
-        return absl::ResourceExhaustedError(
-            "disk full: " + std::to_string(free_bytes / 1024) + " KiB free for " + dir_ +
-            ", below the minimum of " + std::to_string(min_free_bytes_ / 1024) +
-            " KiB; writes resume when space is freed (reads still work)");
-      }
-    }
-  }
-  if (!write_error_) return absl::OkStatus();
-  // Resume succeeds once the cause is gone (space freed); until then every write is refused
-  // with the same clear error, and nothing is written.
-  LDGS_RETURN_IF_ERROR(FromRocksDb(db_->Resume(), "store refuses writes after a write error"));
-  write_error_ = false;
-  return absl::OkStatus();
-}
-
-absl::StatusOr<ApplyResult> Store::Apply(const std::vector<IncomingRecord>& records,
-                                         const std::optional<CheckpointUpdate>& checkpoint) {
-  std::unique_lock<std::mutex> lock(write_mu_);
-  LDGS_RETURN_IF_ERROR(ResumeAfterWriteErrorLocked());
+absl::StatusOr<ApplyResult> RecordStore::Apply(const std::vector<IncomingRecord>& records,
+                                               const StateChange& also) {
+  std::unique_lock<std::mutex> lock = db_->LockWrites();
+  rocksdb::ColumnFamilyHandle* const changes = db_->cf(ColumnFamily::kChanges);
+  rocksdb::ColumnFamilyHandle* const index = db_->cf(ColumnFamily::kIndex);
   rocksdb::WriteBatch batch;
   ApplyResult result;
-  uint64_t seq = last_seq_;
+  const uint64_t first_seq = LastSequence();
+  uint64_t seq = first_seq;
   // Records written earlier in this batch, so that later versions in it see them.
   std::map<std::string, StoredEntry> pending;
   std::map<std::string, uint64_t> clocks;
@@ -119,15 +98,14 @@ absl::StatusOr<ApplyResult> Store::Apply(const std::vector<IncomingRecord>& reco
     }
 
     if (held) {
-      batch.Delete(changes_, EncodeU64(held->seq));
-      for (const std::string& index_key : IndexKeysOf(held->record))
-        batch.Delete(index_, index_key);
+      batch.Delete(changes, EncodeU64(held->seq));
+      for (const std::string& index_key : IndexKeysOf(held->record)) batch.Delete(index, index_key);
     }
     next.seq = ++seq;
     next.stored.set_seq(next.seq);
-    batch.Put(records_, key, next.stored.SerializeAsString());
-    batch.Put(changes_, EncodeU64(next.seq), key);
-    for (const std::string& index_key : IndexKeysOf(next.record)) batch.Put(index_, index_key, "");
+    batch.Put(db_->cf(ColumnFamily::kRecords), key, next.stored.SerializeAsString());
+    batch.Put(changes, EncodeU64(next.seq), key);
+    for (const std::string& index_key : IndexKeysOf(next.record)) batch.Put(index, index_key, "");
     uint64_t& clock = clocks[in.record.origin()];
     clock = std::max(clock, in.record.version());
     pending[key] = std::move(next);
@@ -136,27 +114,28 @@ absl::StatusOr<ApplyResult> Store::Apply(const std::vector<IncomingRecord>& reco
 
   for (const auto& [origin, version] : clocks) {
     LDGS_ASSIGN_OR_RETURN(uint64_t held_clock, ClockOf(origin));
-    if (version > held_clock) batch.Put(clock_, origin, EncodeU64(version));
+    if (version > held_clock) batch.Put(db_->cf(ColumnFamily::kClock), origin, EncodeU64(version));
   }
-  if (seq != last_seq_) batch.Put(meta_, "last_seq", EncodeU64(seq));
-  if (checkpoint) {
-    batch.Put(peers_, CheckpointKey(checkpoint->peer, checkpoint->direction),
-              EncodeU64(checkpoint->sequence));
+  if (seq != first_seq) batch.Put(db_->cf(ColumnFamily::kMeta), kLastSeqKey, EncodeU64(seq));
+  also.AddTo(*db_, &batch);
+  LDGS_RETURN_IF_ERROR(db_->Commit(lock, &batch));
+  if (seq == first_seq) return result;
+  {
+    std::lock_guard<std::mutex> seq_lock(seq_mu_);
+    last_seq_ = seq;
   }
-  if (batch.Count() == 0) return result;
-
-  rocksdb::WriteOptions options;
-  options.sync = true;  // acknowledged means on disk
-  if (rocksdb::Status written = db_->Write(options, &batch); !written.ok()) {
-    // RocksDB stops taking writes after a failed sync write (e.g. disk full); reads go on.
-    write_error_ = true;
-    return FromRocksDb(written, "apply batch");
-  }
-  const bool fed = seq != last_seq_;
-  last_seq_ = seq;
   lock.unlock();
-  if (fed && commit_listener_) commit_listener_(seq);
+  if (commit_listener_) commit_listener_(seq);
   return result;
+}
+
+absl::Status RecordStore::AdvanceClock(std::string_view origin, uint64_t version) {
+  std::unique_lock<std::mutex> lock = db_->LockWrites();
+  LDGS_ASSIGN_OR_RETURN(uint64_t held, ClockOf(origin));
+  if (version <= held) return absl::OkStatus();
+  rocksdb::WriteBatch batch;
+  batch.Put(db_->cf(ColumnFamily::kClock), origin, EncodeU64(version));
+  return db_->Commit(lock, &batch);
 }
 
 }  // namespace ldgs::storage

@@ -1,6 +1,17 @@
 #include "storage/keys.h"
 
 namespace ldgs::storage {
+namespace {
+
+// Built with append rather than operator+: GCC 12 at -O3 reports a false -Wrestrict inside
+// libstdc++'s operator+ on strings (TOOLCHAIN.md, 13).
+std::string Prefixed(char tag, std::string_view rest) {
+  std::string key(1, tag);
+  key.append(rest);
+  return key;
+}
+
+}  // namespace
 
 std::string RecordKey(std::string_view origin, std::string_view id) {
   std::string key(origin);
@@ -37,13 +48,14 @@ bool DecodeU64(std::string_view bytes, uint64_t* value) {
 }
 
 std::string CheckpointKey(std::string_view peer, PeerDirection direction) {
-  std::string key = "c";
-  key.append(peer);
+  std::string key = Prefixed('c', peer);
   key.push_back('\0');
   key.push_back(static_cast<char>(direction));
   return key;
 }
 
-std::string EnrollmentKey(std::string_view node_id) { return "e" + std::string(node_id); }
+std::string EnrollmentKey(std::string_view node_id) { return Prefixed('e', node_id); }
+std::string InviteKey(std::string_view secret_hash) { return Prefixed('v', secret_hash); }
+std::string MarkerKey(std::string_view name) { return Prefixed('m', name); }
 
 }  // namespace ldgs::storage

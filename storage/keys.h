@@ -4,8 +4,8 @@
 #include <string>
 #include <string_view>
 
-// Byte layouts of the keys in each column family. Integers are big-endian so that RocksDB's
-// bytewise order is numeric order.
+// Byte layouts of the keys in each column family (storage/schema.h lists them). Integers are
+// big-endian so that RocksDB's bytewise order is numeric order.
 namespace ldgs::storage {
 
 // records CF: origin '\0' id. Neither part may contain '\0' (validated at the edge).
@@ -20,10 +20,15 @@ std::string EncodeU64(uint64_t value);
 bool DecodeU64(std::string_view bytes, uint64_t* value);
 
 enum class PeerDirection : char { kInbound = 'i', kOutbound = 'o' };
-// peers CF: 'c' peer '\0' direction -> sequence.
-std::string CheckpointKey(std::string_view peer, PeerDirection direction);
-// peers CF: 'e' node_id -> Enrollment.
-std::string EnrollmentKey(std::string_view node_id);
+// node_state CF keys.
+std::string CheckpointKey(std::string_view peer, PeerDirection direction);  // 'c' peer '\0' dir
+std::string EnrollmentKey(std::string_view node_id);                        // 'e' node_id
+std::string InviteKey(std::string_view secret_hash);                        // 'v' hash
+std::string MarkerKey(std::string_view name);                               // 'm' name
 inline constexpr char kEnrollmentPrefix[] = "e";
+
+// meta CF keys.
+inline constexpr char kSchemaVersionKey[] = "schema_version";
+inline constexpr char kLastSeqKey[] = "last_seq";
 
 }  // namespace ldgs::storage

@@ -1,6 +1,8 @@
 #include "storage/local_writer.h"
 
 #include <algorithm>
+#include <map>
+#include <optional>
 
 #include "common/base32.h"
 #include "common/clock.h"
@@ -52,7 +54,8 @@ std::string DefaultRecordId(const v1::Record& body) {
   return "record-" + Lowercase(Base32Encode(record::RandomBytes(5)));
 }
 
-LocalWriter::LocalWriter(Store* store, const record::NodeKey* key, record::RecordLimits limits)
+LocalWriter::LocalWriter(RecordStore* store, const record::NodeKey* key,
+                         record::RecordLimits limits)
     : store_(store), key_(key), limits_(limits) {}
 
 absl::StatusOr<StoredEntry> LocalWriter::GetLive(const std::string& id) {
@@ -70,33 +73,69 @@ absl::StatusOr<StoredEntry> LocalWriter::GetLive(const std::string& id) {
 
 absl::StatusOr<v1::Record> LocalWriter::Put(std::string id, v1::Visibility visibility,
                                             const v1::Record& body) {
-  LDGS_RETURN_IF_ERROR(record::ValidateBody(body, limits_));
-  if (!v1::Visibility_IsValid(visibility)) return absl::InvalidArgumentError("unknown visibility");
-  if (id.empty()) id = DefaultRecordId(body);
-  if (!record::IsValidRecordId(id, limits_.max_id_bytes)) {
-    return absl::InvalidArgumentError("record id must be 1-" +
-                                      std::to_string(limits_.max_id_bytes) +
-                                      " characters of letters, digits, '.', '_', ':' or '-'");
+  std::vector<PutItem> items(1);
+  items[0] = {std::move(id), visibility, body};
+  LDGS_ASSIGN_OR_RETURN(std::vector<v1::Record> written, PutMany(std::move(items)));
+  return std::move(written[0]);
+}
+
+absl::StatusOr<std::vector<v1::Record>> LocalWriter::PutMany(std::vector<PutItem> items,
+                                                             const StateChange& also) {
+  for (PutItem& item : items) {
+    LDGS_RETURN_IF_ERROR(record::ValidateBody(item.body, limits_));
+    if (!v1::Visibility_IsValid(item.visibility)) {
+      return absl::InvalidArgumentError("unknown visibility");
+    }
+    if (item.id.empty()) item.id = DefaultRecordId(item.body);
+    if (!record::IsValidRecordId(item.id, limits_.max_id_bytes)) {
+      return absl::InvalidArgumentError("record id must be 1-" +
+                                        std::to_string(limits_.max_id_bytes) +
+                                        " characters of letters, digits, '.', '_', ':' or '-'");
+    }
   }
   std::lock_guard<std::mutex> lock(mu_);
-  absl::StatusOr<StoredEntry> held = store_->Get(key_->node_id(), id);
-  if (!held.ok() && !absl::IsNotFound(held.status())) return held.status();
-  const StoredEntry* prior = held.ok() ? &*held : nullptr;
-
-  v1::Record next = record::BodyOnly(body);
-  next.set_kind(record::KindOfBody(body));
-  if (prior && !prior->record.deleted() && prior->record.kind() != next.kind()) {
-    return absl::InvalidArgumentError("record " + id + " is a " +
-                                      v1::Kind_Name(prior->record.kind()) + ", not a " +
-                                      v1::Kind_Name(next.kind()));
+  LDGS_ASSIGN_OR_RETURN(uint64_t last_issued, store_->ClockOf(key_->node_id()));
+  std::map<std::string, StoredEntry> pending;  // versions written earlier in this batch
+  std::vector<IncomingRecord> incoming;
+  std::vector<v1::Record> written;
+  for (PutItem& item : items) {
+    std::optional<StoredEntry> held;
+    if (auto it = pending.find(item.id); it != pending.end()) {
+      held = it->second;
+    } else {
+      absl::StatusOr<StoredEntry> got = store_->Get(key_->node_id(), item.id);
+      if (got.ok()) {
+        held = std::move(*got);
+      } else if (!absl::IsNotFound(got.status())) {
+        return got.status();
+      }
+    }
+    const bool live = held && !held->record.deleted();
+    v1::Record next = record::BodyOnly(item.body);
+    next.set_kind(record::KindOfBody(item.body));
+    if (live && held->record.kind() != next.kind()) {
+      return absl::InvalidArgumentError("record " + item.id + " is a " +
+                                        v1::Kind_Name(held->record.kind()) + ", not a " +
+                                        v1::Kind_Name(next.kind()));
+    }
+    v1::Visibility visibility = item.visibility;
+    if (visibility == v1::VISIBILITY_UNSPECIFIED) {
+      visibility = live ? held->record.visibility() : v1::VISIBILITY_PRIVATE;
+    }
+    next.set_id(item.id);
+    next.set_visibility(visibility);
+    LDGS_ASSIGN_OR_RETURN(IncomingRecord sealed,
+                          Seal(std::move(next), held ? &*held : nullptr, &last_issued));
+    StoredEntry& now_held = pending[item.id];
+    now_held.record = sealed.record;
+    now_held.stored.set_signed_bytes(sealed.signed_bytes);
+    now_held.stored.set_retraction(sealed.retraction_bytes);
+    written.push_back(sealed.record);
+    incoming.push_back(std::move(sealed));
   }
-  if (visibility == v1::VISIBILITY_UNSPECIFIED) {
-    visibility =
-        (prior && !prior->record.deleted()) ? prior->record.visibility() : v1::VISIBILITY_PRIVATE;
-  }
-  next.set_id(id);
-  next.set_visibility(visibility);
-  return WriteVersion(std::move(next), prior);
+  LDGS_ASSIGN_OR_RETURN(ApplyResult result, store_->Apply(incoming, also));
+  LDGS_CHECK(result.applied == static_cast<int>(incoming.size()));  // versions grow under mu_
+  return written;
 }
 
 absl::StatusOr<v1::Record> LocalWriter::Share(const std::string& id, v1::Visibility visibility) {
@@ -123,15 +162,22 @@ absl::StatusOr<v1::Record> LocalWriter::Delete(const std::string& id) {
 }
 
 absl::StatusOr<v1::Record> LocalWriter::WriteVersion(v1::Record next, const StoredEntry* held) {
-  const int64_t now = NowMicros();
   LDGS_ASSIGN_OR_RETURN(uint64_t last_issued, store_->ClockOf(key_->node_id()));
+  LDGS_ASSIGN_OR_RETURN(IncomingRecord sealed, Seal(std::move(next), held, &last_issued));
+  LDGS_ASSIGN_OR_RETURN(ApplyResult result, store_->Apply({sealed}));
+  LDGS_CHECK(result.applied == 1);  // versions only grow under mu_
+  return std::move(sealed.record);
+}
+
+absl::StatusOr<IncomingRecord> LocalWriter::Seal(v1::Record next, const StoredEntry* held,
+                                                 uint64_t* last_issued) {
+  const int64_t now = NowMicros();
   next.set_origin(key_->node_id());
-  next.set_version(NextVersion(last_issued, now));
+  next.set_version(NextVersion(*last_issued, now));
   next.set_created_us(held ? held->record.created_us() : now);
   next.set_updated_us(now);
 
   IncomingRecord incoming;
-  incoming.record = next;
   incoming.signed_bytes = record::SealRecord(next, *key_);
   if (incoming.signed_bytes.size() > limits_.max_record_bytes) {
     return absl::InvalidArgumentError("record is " + std::to_string(incoming.signed_bytes.size()) +
@@ -155,9 +201,9 @@ absl::StatusOr<v1::Record> LocalWriter::WriteVersion(v1::Record next, const Stor
       incoming.retraction_bytes = record::SealRecord(tombstone, *key_);
     }
   }
-  LDGS_ASSIGN_OR_RETURN(ApplyResult result, store_->Apply({incoming}, std::nullopt));
-  LDGS_CHECK(result.applied == 1);  // versions only grow under mu_
-  return next;
+  *last_issued = next.version();
+  incoming.record = std::move(next);
+  return incoming;
 }
 
 }  // namespace ldgs::storage

@@ -2,30 +2,45 @@
 
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "ldgs/v1/record.pb.h"
 #include "record/limits.h"
 #include "record/node_key.h"
-#include "storage/store.h"
+#include "storage/record_store.h"
 
 namespace ldgs::storage {
 
+// One record for LocalWriter::PutMany: `body` is a Record of which only the body is read.
+struct PutItem {
+  std::string id;  // empty: derived from the body (DefaultRecordId)
+  v1::Visibility visibility = v1::VISIBILITY_UNSPECIFIED;
+  v1::Record body;
+};
+
 // Writes this node's own records: issues versions from the origin's hybrid logical clock,
-// signs, and applies through the store's apply path. When a write narrows a record (or
-// deletes it), it also signs a tombstone of the same version for the wider audience that
-// had it, so that audience drops the body. Thread-safe.
+// signs, and applies through the record store's apply path. This is where versions are
+// decided; the apply path orders them. When a write narrows a record (or deletes it), it
+// also signs a tombstone of the same version for the wider audience that had it, so that
+// audience drops the body. Thread-safe.
 class LocalWriter {
  public:
   // `store` and `key` must outlive the writer.
-  LocalWriter(Store* store, const record::NodeKey* key, record::RecordLimits limits);
+  LocalWriter(RecordStore* store, const record::NodeKey* key, record::RecordLimits limits);
 
-  // Writes `body` (a Record with only its body set) as record `id`: a new record when the id
-  // is empty or unknown (visibility defaults to private), otherwise a new version (visibility
-  // unchanged when unspecified). An empty id is generated from the body. Returns
-  // INVALID_ARGUMENT for a bad body or id, or a kind that differs from the held record's.
+  // Writes `body` as record `id`: a new record when the id is empty or unknown (visibility
+  // defaults to private), otherwise a new version (visibility unchanged when unspecified).
+  // Only the body of `body` is read. Returns INVALID_ARGUMENT for a bad body or id, or a
+  // kind that differs from the held record's; RESOURCE_EXHAUSTED on a full disk.
   absl::StatusOr<v1::Record> Put(std::string id, v1::Visibility visibility, const v1::Record& body);
+
+  // Put for every item, and `also`, in one synced batch: all are written or none. Items are
+  // checked before anything is signed; a later item may write a new version of an earlier
+  // one. Returns the written records in item order.
+  absl::StatusOr<std::vector<v1::Record>> PutMany(std::vector<PutItem> items,
+                                                  const StateChange& also = StateChange());
 
   // A new version of record `id` with `visibility`. NOT_FOUND if absent or deleted.
   absl::StatusOr<v1::Record> Share(const std::string& id, v1::Visibility visibility);
@@ -34,15 +49,19 @@ class LocalWriter {
   absl::StatusOr<v1::Record> Delete(const std::string& id);
 
  private:
-  // Signs `next` (identity fields filled here) against the held version `held` and applies.
+  // Fills the identity fields of `next` with the version after `*last_issued` (which it
+  // advances) and signs it, with a retraction when it narrows `held`.
+  absl::StatusOr<IncomingRecord> Seal(v1::Record next, const StoredEntry* held,
+                                      uint64_t* last_issued) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Seals one new version and applies it.
   absl::StatusOr<v1::Record> WriteVersion(v1::Record next, const StoredEntry* held)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<StoredEntry> GetLive(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  Store* store_;
+  RecordStore* store_;
   const record::NodeKey* key_;
   const record::RecordLimits limits_;
-  std::mutex mu_;  // versions are issued and applied one at a time
+  std::mutex mu_;  // versions are issued and applied one batch at a time
 };
 
 // The id a new record gets when none is given: derived from the body where the body names

@@ -45,9 +45,11 @@ bool SameRollup(v1::Rollup a, v1::Rollup b) {
 
 }  // namespace
 
-Aggregator::Aggregator(storage::Store* store, storage::LocalWriter* writer, std::string self_id,
-                       RollupSettings settings, bool has_hub_above)
-    : store_(store),
+Aggregator::Aggregator(storage::RecordStore* records, const storage::NodeState* state,
+                       storage::LocalWriter* writer, std::string self_id, RollupSettings settings,
+                       bool has_hub_above)
+    : store_(records),
+      state_(state),
       writer_(writer),
       self_id_(std::move(self_id)),
       settings_(settings),
@@ -94,8 +96,7 @@ absl::Status Aggregator::MarkDirty(const storage::StoredEntry& entry, std::set<C
 }
 
 absl::StatusOr<int> Aggregator::RunOnce(int64_t now_us) {
-  LDGS_ASSIGN_OR_RETURN(uint64_t cursor,
-                        store_->Checkpoint(kCursorName, storage::PeerDirection::kInbound));
+  LDGS_ASSIGN_OR_RETURN(uint64_t cursor, store_->FeedCursor(kCursorName));
   std::set<Cell> dirty;
   while (true) {
     LDGS_ASSIGN_OR_RETURN(std::vector<storage::StoredEntry> entries,
@@ -115,10 +116,7 @@ absl::StatusOr<int> Aggregator::RunOnce(int64_t now_us) {
   }
   // The cursor moves only after the cells are written: a crash in between recomputes them.
   LDGS_RETURN_IF_ERROR(
-      store_
-          ->Apply({},
-                  storage::CheckpointUpdate{kCursorName, storage::PeerDirection::kInbound, cursor})
-          .status());
+      store_->Apply({}, storage::StateChange().SetFeedCursor(kCursorName, cursor)).status());
   return written;
 }
 
@@ -143,7 +141,7 @@ absl::StatusOr<int> Aggregator::Recompute(const Cell& cell, int64_t now_us) {
   }
 
   // Only direct members count: observations of our chapters, contributions of our hubs.
-  LDGS_ASSIGN_OR_RETURN(std::vector<v1::Enrollment> enrollments, store_->ListEnrollments());
+  LDGS_ASSIGN_OR_RETURN(std::vector<v1::Enrollment> enrollments, state_->ListEnrollments());
   std::map<std::string, std::string> member_region;  // chapter members -> region
   std::set<std::string> members;
   for (const v1::Enrollment& e : enrollments) {

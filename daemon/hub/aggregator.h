@@ -8,7 +8,8 @@
 #include "absl/status/statusor.h"
 #include "daemon/hub/rollup.h"
 #include "storage/local_writer.h"
-#include "storage/store.h"
+#include "storage/node_state.h"
+#include "storage/record_store.h"
 
 namespace ldgs::daemon::hub {
 
@@ -26,22 +27,25 @@ namespace ldgs::daemon::hub {
 // Not thread-safe: one aggregator per hub, driven by one thread.
 class Aggregator {
  public:
-  // `store` and `writer` must outlive the aggregator.
-  Aggregator(storage::Store* store, storage::LocalWriter* writer, std::string self_id,
-             RollupSettings settings, bool has_hub_above);
+  // `records`, `state` and `writer` must outlive the aggregator.
+  Aggregator(storage::RecordStore* records, const storage::NodeState* state,
+             storage::LocalWriter* writer, std::string self_id, RollupSettings settings,
+             bool has_hub_above);
 
   // Processes every feed entry after the cursor and rewrites the affected cells. Returns
   // the number of rollup records written.
   absl::StatusOr<int> RunOnce(int64_t now_us);
 
-  static constexpr char kCursorName[] = "~aggregator";
+  // Its position in the hub's change feed (storage/schema.h names it too).
+  static constexpr char kCursorName[] = "aggregator";
 
  private:
   using Cell = std::pair<std::string, std::string>;  // (metric, period)
   absl::Status MarkDirty(const storage::StoredEntry& entry, std::set<Cell>* dirty);
   absl::StatusOr<int> Recompute(const Cell& cell, int64_t now_us);
 
-  storage::Store* store_;
+  storage::RecordStore* store_;
+  const storage::NodeState* state_;
   storage::LocalWriter* writer_;
   const std::string self_id_;
   const RollupSettings settings_;

@@ -5,7 +5,7 @@
 
 namespace ldgs::daemon::replication {
 
-absl::StatusOr<storage::ApplyResult> ApplyInboundBatch(storage::Store* store,
+absl::StatusOr<storage::ApplyResult> ApplyInboundBatch(storage::RecordStore* store,
                                                        const v1::Batch& batch, const SelfView& self,
                                                        const PeerView& peer,
                                                        const record::RecordLimits& record_limits,
@@ -26,8 +26,8 @@ absl::StatusOr<storage::ApplyResult> ApplyInboundBatch(storage::Store* store,
     LDGS_RETURN_IF_ERROR(CheckMayReceive(opened->record, self, peer));
     records.push_back({std::move(opened->record), std::move(opened->signed_bytes), ""});
   }
-  return store->Apply(records, storage::CheckpointUpdate{
-                                   peer.node_id, storage::PeerDirection::kInbound, batch.up_to()});
+  return store->Apply(records, storage::StateChange().SetCheckpoint(
+                                   peer.node_id, storage::PeerDirection::kInbound, batch.up_to()));
 }
 
 }  // namespace ldgs::daemon::replication

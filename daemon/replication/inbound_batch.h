@@ -5,7 +5,7 @@
 #include "daemon/replication/visibility_filter.h"
 #include "ldgs/v1/replication.pb.h"
 #include "record/limits.h"
-#include "storage/store.h"
+#include "storage/record_store.h"
 
 namespace ldgs::daemon::replication {
 
@@ -14,7 +14,7 @@ namespace ldgs::daemon::replication {
 // the new inbound checkpoint (peer, batch.up_to) in one write. On any bad record nothing is
 // written: RESOURCE_EXHAUSTED for a batch over the limits, INVALID_ARGUMENT for a record
 // that does not parse, validate or verify, PERMISSION_DENIED for one the peer may not send.
-absl::StatusOr<storage::ApplyResult> ApplyInboundBatch(storage::Store* store,
+absl::StatusOr<storage::ApplyResult> ApplyInboundBatch(storage::RecordStore* store,
                                                        const v1::Batch& batch, const SelfView& self,
                                                        const PeerView& peer,
                                                        const record::RecordLimits& record_limits,

@@ -7,6 +7,7 @@
 #include "daemon/replication/session_table.h"
 #include "grpcpp/grpcpp.h"
 #include "ldgs/v1/replication.grpc.pb.h"
+#include "proto/grpc_status.h"
 #include "record/node_key.h"
 
 namespace ldgs::daemon::replication {
@@ -47,8 +48,7 @@ absl::StatusOr<DialPeer> RedeemInviteCode(const ReplicationContext& context,
   grpc::Status status = v1::Replication::NewStub(MakeChannel(address, hub.node_id, context))
                             ->Join(&call, request, &response);
   if (!status.ok()) {
-    return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                        "join " + address + ": " + status.error_message());
+    return FromGrpcStatus(status, "join " + address);
   }
   if (response.node_id() != hub.node_id) {
     return absl::PermissionDeniedError("the node at " + address + " is not the invite's hub");

@@ -9,7 +9,7 @@ namespace {
 constexpr size_t kMaxScanMultiple = 8;
 }  // namespace
 
-absl::StatusOr<v1::Batch> BuildOutboundBatch(const storage::Store& store, uint64_t after,
+absl::StatusOr<v1::Batch> BuildOutboundBatch(const storage::RecordStore& store, uint64_t after,
                                              const SelfView& self, const PeerView& peer,
                                              const BatchLimits& limits) {
   v1::Batch batch;

@@ -6,7 +6,7 @@
 #include "daemon/replication/batch_limits.h"
 #include "daemon/replication/visibility_filter.h"
 #include "ldgs/v1/replication.pb.h"
-#include "storage/store.h"
+#include "storage/record_store.h"
 
 namespace ldgs::daemon::replication {
 
@@ -14,7 +14,7 @@ namespace ldgs::daemon::replication {
 // filter lets through, within `limits`. `up_to` is the last feed sequence examined (entries
 // the filter holds back advance it too), so `up_to == after` means nothing new. `head` is
 // the store's last sequence.
-absl::StatusOr<v1::Batch> BuildOutboundBatch(const storage::Store& store, uint64_t after,
+absl::StatusOr<v1::Batch> BuildOutboundBatch(const storage::RecordStore& store, uint64_t after,
                                              const SelfView& self, const PeerView& peer,
                                              const BatchLimits& limits);
 

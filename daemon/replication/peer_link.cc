@@ -8,8 +8,10 @@
 #include "daemon/replication/channel.h"
 #include "daemon/replication/inbound_batch.h"
 #include "daemon/replication/outbound_batch.h"
+#include "daemon/replication/restore_recovery.h"
 #include "grpcpp/grpcpp.h"
 #include "ldgs/v1/replication.grpc.pb.h"
+#include "proto/grpc_status.h"
 #include "record/node_key.h"
 #include "spdlog/spdlog.h"
 
@@ -18,11 +20,6 @@ namespace {
 
 constexpr auto kHelloDeadline = std::chrono::seconds(10);
 constexpr auto kIdleWake = std::chrono::seconds(1);  // re-check for shutdown while idle
-
-absl::Status FromGrpc(const grpc::Status& status, const std::string& what) {
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      what + ": " + status.error_message());
-}
 
 }  // namespace
 
@@ -94,7 +91,7 @@ absl::Status PeerLink::RunSession(bool* made_progress) {
   grpc::ClientContext hello_call;
   hello_call.set_deadline(std::chrono::system_clock::now() + kHelloDeadline);
   grpc::Status hello_status = stub->Hello(&hello_call, hello, &welcome);
-  if (!hello_status.ok()) return FromGrpc(hello_status, "hello");
+  if (!hello_status.ok()) return FromGrpcStatus(hello_status, "hello");
   if (welcome.node_id() != peer_.node_id) {
     return absl::PermissionDeniedError("the node at " + peer_.address + " is " + welcome.node_id() +
                                        ", not the configured " + peer_.node_id);
@@ -121,25 +118,14 @@ absl::Status PeerLink::RunSession(bool* made_progress) {
     call->set_deadline(std::chrono::system_clock::now() + policy_.stream_lifetime);
   };
 
-  // Recovery after a restore from an old backup: either this store was restored and has not
-  // yet resynced with this peer, or the peer holds versions of our own records that our
-  // clock does not remember. Then the clock moves past them (no version is issued twice, so
-  // nothing forks), our whole feed is offered again and the peer hands our records back.
-  const std::string resync_marker = "resynced/" + peer_.node_id;
-  bool recover = context_->store->GetMarker("restored").ok() &&
-                 !context_->store->GetMarker(resync_marker).ok();
-  absl::StatusOr<uint64_t> own_clock = context_->store->ClockOf(context_->key->node_id());
-  if (!own_clock.ok()) return own_clock.status();
-  if (welcome.your_clock() > *own_clock) {
-    spdlog::warn(
-        "peer {} holds our versions up to {}, ours only reach {}: restored from an old "
-        "backup? advancing the clock and fetching our records back",
-        peer_.node_id, welcome.your_clock(), *own_clock);
-    absl::Status advanced =
-        context_->store->AdvanceClock(context_->key->node_id(), welcome.your_clock());
-    if (!advanced.ok()) return advanced;
-    recover = true;
-  }
+  // Recovery after a restore from an old backup (restore_recovery.h): the clock moves past
+  // what the peer holds of ours, our whole feed is offered again and the peer hands our
+  // records back.
+  absl::StatusOr<bool> recovering =
+      BeginRecovery(context_->records, *context_->state, context_->key->node_id(), peer_.node_id,
+                    welcome.your_clock());
+  if (!recovering.ok()) return recovering.status();
+  const bool recover = *recovering;
   const uint64_t push_from = recover ? 0 : welcome.push_checkpoint();
 
   session_over_ = false;
@@ -154,7 +140,7 @@ absl::Status PeerLink::RunSession(bool* made_progress) {
   if (stopping_) CancelCalls();
 
   absl::StatusOr<uint64_t> since =
-      context_->store->Checkpoint(peer_.node_id, storage::PeerDirection::kInbound);
+      context_->state->Checkpoint(peer_.node_id, storage::PeerDirection::kInbound);
   if (!since.ok()) return since.status();
   v1::PullRequest pull_request;
   pull_request.set_since(recover ? 0 : *since);
@@ -166,16 +152,15 @@ absl::Status PeerLink::RunSession(bool* made_progress) {
   spdlog::info("peer {} at {}: session up", peer_.node_id, peer_.address);
 
   bool push_progress = false;
-  std::thread push_thread([&] {
-    PushLoop(push.get(), push_from, peer, &pull_call, recover ? resync_marker : "", &push_progress);
-  });
+  std::thread push_thread(
+      [&] { PushLoop(push.get(), push_from, peer, &pull_call, recover, &push_progress); });
 
   // Pull on this thread: apply each batch with its checkpoint, until the stream ends.
   absl::Status ended = absl::OkStatus();
   v1::Batch batch;
   while (pull->Read(&batch)) {
     absl::StatusOr<storage::ApplyResult> applied = ApplyInboundBatch(
-        context_->store, batch, context_->self, peer, context_->record_limits, limits);
+        context_->records, batch, context_->self, peer, context_->record_limits, limits);
     if (!applied.ok()) {
       ended = applied.status();
       break;
@@ -197,26 +182,26 @@ absl::Status PeerLink::RunSession(bool* made_progress) {
   *made_progress = *made_progress || push_progress;
   if (!ended.ok()) return ended;
   if (!pull_status.ok() && pull_status.error_code() != grpc::StatusCode::CANCELLED) {
-    return FromGrpc(pull_status, "pull");
+    return FromGrpcStatus(pull_status, "pull");
   }
   return absl::UnavailableError("session ended");
 }
 
 void PeerLink::PushLoop(grpc::ClientReaderWriter<v1::Batch, v1::PushAck>* stream, uint64_t cursor,
-                        const PeerView& peer, grpc::ClientContext* pull_call,
-                        const std::string& caught_up_marker, bool* made_progress) {
+                        const PeerView& peer, grpc::ClientContext* pull_call, bool recovering,
+                        bool* made_progress) {
   v1::PushAck ack;
-  bool marked = caught_up_marker.empty();
+  bool marked = !recovering;
   while (!stopping_ && !session_over_) {
-    absl::StatusOr<v1::Batch> batch =
-        BuildOutboundBatch(*context_->store, cursor, context_->self, peer, context_->batch_limits);
+    absl::StatusOr<v1::Batch> batch = BuildOutboundBatch(*context_->records, cursor, context_->self,
+                                                         peer, context_->batch_limits);
     if (!batch.ok()) {
       spdlog::error("push to {}: {}", peer_.node_id, batch.status().ToString());
       break;
     }
     if (batch->up_to() == cursor && !marked) {
       // The peer has all of our feed again: later sessions may resume from its checkpoint.
-      marked = context_->store->PutMarker(caught_up_marker, "1").ok();
+      marked = FinishRecovery(context_->state, peer_.node_id).ok();
     }
     if (batch->up_to() == cursor) {
       context_->notifier->WaitBeyond(cursor, std::chrono::steady_clock::now() + kIdleWake);

@@ -44,11 +44,11 @@ class PeerLink {
   void Dial();
   // One session, start to end; returns why it ended and whether it made progress.
   absl::Status RunSession(bool* made_progress);
-  // Streams this node's feed from `cursor`; sets `caught_up_marker` (when not empty) in the
-  // store the first time the peer has everything.
+  // Streams this node's feed from `cursor`; when `recovering`, finishes the restore recovery
+  // with this peer the first time the peer has everything.
   void PushLoop(grpc::ClientReaderWriter<v1::Batch, v1::PushAck>* stream, uint64_t cursor,
-                const PeerView& peer, grpc::ClientContext* pull_call,
-                const std::string& caught_up_marker, bool* made_progress);
+                const PeerView& peer, grpc::ClientContext* pull_call, bool recovering,
+                bool* made_progress);
   // Cancels the running session's calls (thread-safe).
   void CancelCalls();
 

@@ -1,7 +1,7 @@
 #include "daemon/replication/pull_reactor.h"
 
-#include "daemon/grpc_status.h"
 #include "daemon/replication/outbound_batch.h"
+#include "proto/grpc_status.h"
 #include "spdlog/spdlog.h"
 
 namespace ldgs::daemon::replication {
@@ -18,8 +18,8 @@ PullReactor::PullReactor(ReplicationContext* context, PeerView peer, uint64_t si
 
 void PullReactor::SendNext() {
   if (guard_.finished()) return;
-  absl::StatusOr<v1::Batch> batch =
-      BuildOutboundBatch(*context_->store, cursor_, context_->self, peer_, context_->batch_limits);
+  absl::StatusOr<v1::Batch> batch = BuildOutboundBatch(*context_->records, cursor_, context_->self,
+                                                       peer_, context_->batch_limits);
   if (!batch.ok()) {
     spdlog::error("pull for {}: {}", peer_.node_id, batch.status().ToString());
     guard_.FinishOnce(ToGrpcStatus(batch.status()));

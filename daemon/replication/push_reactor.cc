@@ -1,7 +1,7 @@
 #include "daemon/replication/push_reactor.h"
 
-#include "daemon/grpc_status.h"
 #include "daemon/replication/inbound_batch.h"
+#include "proto/grpc_status.h"
 #include "spdlog/spdlog.h"
 
 namespace ldgs::daemon::replication {
@@ -35,7 +35,7 @@ void PushReactor::ApplyBatch() {
     return;
   }
   absl::StatusOr<storage::ApplyResult> applied =
-      ApplyInboundBatch(context_->store, batch_, context_->self, peer_, context_->record_limits,
+      ApplyInboundBatch(context_->records, batch_, context_->self, peer_, context_->record_limits,
                         context_->batch_limits);
   if (!applied.ok()) {
     spdlog::warn("push from {}: {}", peer_.node_id, applied.status().ToString());

@@ -11,7 +11,8 @@
 #include "grpcpp/security/credentials.h"
 #include "record/limits.h"
 #include "record/node_key.h"
-#include "storage/store.h"
+#include "storage/node_state.h"
+#include "storage/record_store.h"
 
 namespace ldgs::daemon::replication {
 
@@ -20,7 +21,8 @@ using Executor = std::function<void(std::function<void()>)>;
 
 // What every replication piece of a node shares. Owned by the Node; outlives every stream.
 struct ReplicationContext {
-  storage::Store* store = nullptr;
+  storage::RecordStore* records = nullptr;
+  storage::NodeState* state = nullptr;
   const record::NodeKey* key = nullptr;
   SelfView self;
   record::RecordLimits record_limits;

@@ -6,9 +6,9 @@
 #include "common/base32.h"
 #include "common/clock.h"
 #include "common/status_macros.h"
-#include "daemon/grpc_status.h"
 #include "daemon/replication/pull_reactor.h"
 #include "daemon/replication/push_reactor.h"
+#include "proto/grpc_status.h"
 #include "record/node_key.h"
 #include "spdlog/spdlog.h"
 
@@ -54,7 +54,7 @@ ReplicationService::ReplicationService(ReplicationContext* context) : context_(c
 
 absl::StatusOr<v1::Enrollment> ReplicationService::ActiveEnrollment(
     std::string_view node_id) const {
-  absl::StatusOr<v1::Enrollment> enrollment = context_->store->GetEnrollment(node_id);
+  absl::StatusOr<v1::Enrollment> enrollment = context_->state->GetEnrollment(node_id);
   if (absl::IsNotFound(enrollment.status())) {
     return absl::PermissionDeniedError("node " + std::string(node_id) + " is not enrolled here");
   }
@@ -94,7 +94,7 @@ grpc::ServerUnaryReactor* ReplicationService::Hello(grpc::CallbackServerContext*
   absl::StatusOr<v1::Enrollment> enrollment = ActiveEnrollment(request->node_id());
   if (!enrollment.ok()) return refuse(enrollment.status());
   absl::StatusOr<uint64_t> checkpoint =
-      context_->store->Checkpoint(request->node_id(), storage::PeerDirection::kInbound);
+      context_->state->Checkpoint(request->node_id(), storage::PeerDirection::kInbound);
   if (!checkpoint.ok()) return refuse(checkpoint.status());
 
   const std::string challenge = context_->sessions->Open(request->node_id(), request->role());
@@ -105,7 +105,7 @@ grpc::ServerUnaryReactor* ReplicationService::Hello(grpc::CallbackServerContext*
   response->set_signature(
       context_->key->Sign(HelloTranscript(request->nonce(), request->node_id(), challenge)));
   response->set_push_checkpoint(*checkpoint);
-  absl::StatusOr<uint64_t> their_clock = context_->store->ClockOf(request->node_id());
+  absl::StatusOr<uint64_t> their_clock = context_->records->ClockOf(request->node_id());
   if (!their_clock.ok()) return refuse(their_clock.status());
   response->set_your_clock(*their_clock);
   response->set_max_batch_records(static_cast<uint32_t>(context_->batch_limits.max_records));
@@ -175,12 +175,12 @@ absl::StatusOr<v1::Relation> ReplicationService::RedeemInvite(const v1::JoinRequ
   }
   std::lock_guard<std::mutex> lock(join_mu_);
   absl::StatusOr<v1::Invite> invite =
-      context_->store->GetInvite(record::HashSecret(request.invite_secret()));
+      context_->state->GetInvite(record::HashSecret(request.invite_secret()));
   if (absl::IsNotFound(invite.status())) return absl::PermissionDeniedError("unknown invite");
   if (!invite.ok()) return invite.status();
   if (invite->used()) return absl::PermissionDeniedError("this invite was used already");
   if (invite->expires_us() < NowMicros()) return absl::PermissionDeniedError("this invite expired");
-  absl::StatusOr<v1::Enrollment> existing = context_->store->GetEnrollment(request.node_id());
+  absl::StatusOr<v1::Enrollment> existing = context_->state->GetEnrollment(request.node_id());
   if (existing.ok() && existing->revoked()) {
     return absl::PermissionDeniedError("node " + request.node_id() + " was revoked");
   }
@@ -189,10 +189,11 @@ absl::StatusOr<v1::Relation> ReplicationService::RedeemInvite(const v1::JoinRequ
   enrollment.set_relation(invite->relation());
   enrollment.set_enrolled_us(NowMicros());
   enrollment.set_note(invite->note());
-  LDGS_RETURN_IF_ERROR(context_->store->PutEnrollment(enrollment));
   invite->set_used(true);
   invite->set_used_by(request.node_id());
-  LDGS_RETURN_IF_ERROR(context_->store->PutInvite(*invite));
+  // The enrollment and the invite's use land together: a crash cannot leave it reusable.
+  LDGS_RETURN_IF_ERROR(
+      context_->state->Commit(storage::StateChange().PutEnrollment(enrollment).PutInvite(*invite)));
   return invite->relation();
 }
 

@@ -6,7 +6,7 @@
 #include "absl/status/status.h"
 #include "ldgs/v1/peer.pb.h"
 #include "ldgs/v1/record.pb.h"
-#include "storage/store.h"
+#include "storage/record_store.h"
 
 // The single place where visibility is enforced, for every sender and every receiver.
 // Pure functions of (record, this node, peer): no gRPC, no storage access.

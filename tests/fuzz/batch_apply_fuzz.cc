@@ -12,7 +12,7 @@
 #include "record/signed_record.h"
 
 namespace {
-ldgs::storage::Store* store = nullptr;
+ldgs::storage::RecordStore* store = nullptr;
 ldgs::record::NodeKey* peer_key = nullptr;
 }  // namespace
 
@@ -20,7 +20,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   google::protobuf::SetLogHandler(nullptr);
   char dir[] = "/tmp/ldgs-fuzz-XXXXXX";
   LDGS_CHECK(mkdtemp(dir) != nullptr);
-  store = std::move(*ldgs::storage::Store::Open(dir)).release();
+  store = &std::move(*ldgs::storage::Storage::Open(dir)).release()->records();
   peer_key = new ldgs::record::NodeKey(ldgs::record::NodeKey::Generate());
   return 0;
 }

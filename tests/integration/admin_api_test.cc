@@ -193,9 +193,9 @@ TEST(AdminApiStartTest, SecondDaemonOnTheSameDataDirIsRefused) {
   ldgs::testing::TempDir dir;
   NodeProcess node(dir.Sub("chapter"), "Solo");
   ASSERT_TRUE(node.Start());
-  auto second =
-      ldgs::testing::RunCommand({ldgs::testing::LdgsdPath(), "run", "--data", node.data_dir(),
-                                 "--admin-listen", "127.0.0.1:0", "--insecure"});
+  auto second = ldgs::testing::RunCommand({ldgs::testing::LdgsdPath(), "run", "--data",
+                                           node.data_dir(), "--admin-listen", "127.0.0.1:0",
+                                           "--insecure", "--http-listen", "127.0.0.1:0"});
   EXPECT_NE(second.exit_code, 0);
   EXPECT_THAT(second.err, HasSubstr("ldgsd: "));
   EXPECT_THAT(second.err, HasSubstr("lock"));
@@ -204,9 +204,9 @@ TEST(AdminApiStartTest, SecondDaemonOnTheSameDataDirIsRefused) {
 TEST(AdminApiStartTest, AdminApiOffLoopbackIsRefused) {
   ldgs::testing::TempDir dir;
   NodeProcess node(dir.Sub("chapter"), "Solo");
-  auto run =
-      ldgs::testing::RunCommand({ldgs::testing::LdgsdPath(), "run", "--data", node.data_dir(),
-                                 "--admin-listen", "0.0.0.0:0", "--insecure"});
+  auto run = ldgs::testing::RunCommand({ldgs::testing::LdgsdPath(), "run", "--data",
+                                        node.data_dir(), "--admin-listen", "0.0.0.0:0",
+                                        "--insecure", "--http-listen", "127.0.0.1:0"});
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_THAT(run.err, HasSubstr("must be a loopback address"));
 }
@@ -239,7 +239,7 @@ TEST(AdminApiStartTest, AdminApiServesOnAUnixSocket) {
   const std::string socket = dir.Sub("admin.sock");
   ldgs::testing::Child daemon(
       {ldgs::testing::LdgsdPath(), "run", "--data", node.data_dir(), "--admin-listen",
-       "unix:" + socket, "--listen", "127.0.0.1:0", "--insecure"},
+       "unix:" + socket, "--listen", "127.0.0.1:0", "--insecure", "--http-listen", "127.0.0.1:0"},
       dir.Sub("daemon.log"));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (!std::filesystem::exists(node.data_dir() + "/admin.addr") &&

@@ -84,9 +84,9 @@ TEST_F(TlsTest, CertificateFromAnotherCaIsRefused) {
 TEST(TlsStartTest, PlaintextNeedsAnExplicitInsecureFlagAndWarns) {
   ldgs::testing::TempDir dir;
   NodeProcess node(dir.Sub("n"), "Node");
-  CommandResult refused =
-      ldgs::testing::RunCommand({ldgs::testing::LdgsdPath(), "run", "--data", node.data_dir(),
-                                 "--admin-listen", "127.0.0.1:0", "--listen", "127.0.0.1:0"});
+  CommandResult refused = ldgs::testing::RunCommand(
+      {ldgs::testing::LdgsdPath(), "run", "--data", node.data_dir(), "--admin-listen",
+       "127.0.0.1:0", "--listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0"});
   EXPECT_EQ(refused.exit_code, 1);
   EXPECT_THAT(refused.err, HasSubstr("needs [tls]"));
   ASSERT_TRUE(node.Start());  // the harness passes --insecure

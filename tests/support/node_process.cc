@@ -54,6 +54,7 @@ NodeProcess::~NodeProcess() {
       LdgsdPath(),      "run",
       "--data",         data_dir_,
       "--admin-listen", "127.0.0.1:0",
+      "--http-listen",  "127.0.0.1:0",
       "--listen",       listen_address_.empty() ? "127.0.0.1:0" : listen_address_};
   if (!tls_) argv.push_back("--insecure");
   argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
@@ -63,10 +64,10 @@ NodeProcess::~NodeProcess() {
     if (std::filesystem::exists(address_file)) {
       admin_address_ = ReadTrimmed(address_file);
       listen_address_ = ReadTrimmed(data_dir_ + "/listen.addr");
+      http_address_ = ReadTrimmed(data_dir_ + "/http.addr");
       return ::testing::AssertionSuccess();
     }
-    int status = 0;
-    if (waitpid(child_->pid(), &status, WNOHANG) == child_->pid()) {
+    if (child_->Poll()) {
       child_.reset();
       return ::testing::AssertionFailure()
              << "ldgsd exited during start: " << ReadTrimmed(log_path());

@@ -40,6 +40,8 @@ class NodeProcess {
   const std::string& admin_address() const { return admin_address_; }
   // The replication address it bound; kept across restarts so that dialers find it again.
   const std::string& listen_address() const { return listen_address_; }
+  // The HTTP endpoint it bound (/healthz, pages).
+  const std::string& http_address() const { return http_address_; }
   std::string token() const;
   std::string log_path() const { return data_dir_ + ".log"; }
 
@@ -80,6 +82,7 @@ class NodeProcess {
   std::string node_id_;
   std::string admin_address_;
   std::string listen_address_;
+  std::string http_address_;
   bool tls_ = false;
   std::unique_ptr<Child> child_;
 };

@@ -8,16 +8,16 @@
 
 #include "record/node_key.h"
 #include "record/signed_record.h"
-#include "storage/store.h"
+#include "storage/storage.h"
 
 int main(int argc, char** argv) {
   if (argc != 3) {
     std::fprintf(stderr, "usage: storage_writer DIR RECORDS_PER_BATCH\n");
     return 2;
   }
-  auto store = ldgs::storage::Store::Open(argv[1]);
-  if (!store.ok()) {
-    std::fprintf(stderr, "storage_writer: %s\n", std::string(store.status().message()).c_str());
+  auto storage = ldgs::storage::Storage::Open(argv[1]);
+  if (!storage.ok()) {
+    std::fprintf(stderr, "storage_writer: %s\n", std::string(storage.status().message()).c_str());
     return 1;
   }
   const int per_batch = std::atoi(argv[2]);
@@ -40,9 +40,9 @@ int main(int argc, char** argv) {
       in.signed_bytes = ldgs::record::SealRecord(r, key);
       records.push_back(std::move(in));
     }
-    ldgs::storage::CheckpointUpdate checkpoint{"writer", ldgs::storage::PeerDirection::kInbound,
-                                               batch};
-    auto applied = (*store)->Apply(records, checkpoint);
+    auto applied = (*storage)->records().Apply(
+        records, ldgs::storage::StateChange().SetCheckpoint(
+                     "writer", ldgs::storage::PeerDirection::kInbound, batch));
     if (!applied.ok()) {
       std::fprintf(stderr, "storage_writer: %s\n", std::string(applied.status().message()).c_str());
       return 1;

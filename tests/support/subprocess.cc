@@ -131,6 +131,14 @@ void Child::Signal(int signal) {
   if (!reaped_) kill(pid_, signal);
 }
 
+std::optional<int> Child::Poll() {
+  if (!reaped_) {
+    if (waitpid(pid_, &status_, WNOHANG) != pid_) return std::nullopt;
+    reaped_ = true;
+  }
+  return DecodeWaitStatus(status_);
+}
+
 int Child::Wait() {
   if (!reaped_) {
     waitpid(pid_, &status_, 0);

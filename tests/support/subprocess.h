@@ -3,6 +3,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,8 @@ class Child {
   void Signal(int signal);
   // Waits for exit; returns the exit code, or -signal when killed by a signal.
   int Wait();
+  // Without blocking: the exit code (as Wait) once the child has exited, nullopt before.
+  std::optional<int> Poll();
   pid_t pid() const { return pid_; }
 
  private:

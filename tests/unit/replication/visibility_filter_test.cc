@@ -2,7 +2,7 @@
 
 #include "gtest/gtest.h"
 #include "record/signed_record.h"
-#include "tests/unit/test_records.h"
+#include "tests/support/test_records.h"
 
 namespace ldgs::daemon::replication {
 namespace {
@@ -82,7 +82,9 @@ TEST(VisibilityFilterTest, ReceiverAcceptsExactlyWhatAnHonestSenderSends) {
         for (const std::string& origin : {std::string("SENDER"), std::string("THIRD")}) {
           v1::Record r = RecordOf(origin, visibility);
           const bool sent = MaySend(r, {"SENDER", sender_is_hub}, {"RECEIVER", sender_sees, true});
-          const bool accepted = CheckMayReceive(r, {"RECEIVER", false}, {"SENDER", receiver_sees, sender_is_hub}).ok();
+          const bool accepted =
+              CheckMayReceive(r, {"RECEIVER", false}, {"SENDER", receiver_sees, sender_is_hub})
+                  .ok();
           EXPECT_EQ(sent, accepted) << v1::Visibility_Name(visibility) << " from " << origin
                                     << " sender_is_hub=" << sender_is_hub
                                     << " relation=" << v1::Relation_Name(sender_sees);

@@ -3,8 +3,9 @@
 #include "common/clock.h"
 #include "gtest/gtest.h"
 #include "record/signed_record.h"
+#include "storage/storage.h"
 #include "tests/support/temp_dir.h"
-#include "tests/unit/test_records.h"
+#include "tests/support/test_records.h"
 
 namespace ldgs::storage {
 namespace {
@@ -12,8 +13,9 @@ namespace {
 class LocalWriterTest : public ::testing::Test {
  protected:
   LocalWriterTest() : key_(record::NodeKey::Generate()) {
-    store_ = std::move(*storage::Store::Open(dir_.path()));
-    writer_ = std::make_unique<LocalWriter>(store_.get(), &key_, record::RecordLimits());
+    storage_ = std::move(*Storage::Open(dir_.path()));
+    store_ = &storage_->records();
+    writer_ = std::make_unique<LocalWriter>(store_, &key_, record::RecordLimits());
   }
 
   static v1::Record Story(const std::string& title) {
@@ -26,7 +28,8 @@ class LocalWriterTest : public ::testing::Test {
 
   ldgs::testing::TempDir dir_;
   record::NodeKey key_;
-  std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<Storage> storage_;
+  RecordStore* store_ = nullptr;
   std::unique_ptr<LocalWriter> writer_;
 };
 
@@ -49,7 +52,7 @@ TEST_F(LocalWriterTest, NewRecordIsPrivateSignedAndVersionedFromTheClock) {
 TEST_F(LocalWriterTest, VersionsStrictlyIncreaseEvenWhenTheClockWasAhead) {
   // A version far in the future (clock stepped back since) must still be exceeded.
   const uint64_t future = static_cast<uint64_t>(NowMicros()) + 3600ull * 1000000;
-  ASSERT_OK(store_->Apply({ldgs::testing::SignedStory(key_, "s", future, "t")}, std::nullopt));
+  ASSERT_OK(store_->Apply({ldgs::testing::SignedStory(key_, "s", future, "t")}));
   auto next = writer_->Put("s", v1::VISIBILITY_UNSPECIFIED, Story("t2"));
   ASSERT_OK(next);
   EXPECT_EQ(next->version(), future + 1);

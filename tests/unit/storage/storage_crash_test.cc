@@ -3,10 +3,10 @@
 #include <signal.h>
 
 #include "gtest/gtest.h"
-#include "storage/store.h"
+#include "storage/storage.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
-#include "tests/unit/test_records.h"
+#include "tests/support/test_records.h"
 
 namespace ldgs::storage {
 namespace {
@@ -36,9 +36,10 @@ TEST(StorageCrashTest, AcknowledgedBatchesSurviveKillNine) {
     EXPECT_EQ(writer.Wait(), -SIGKILL);
   }
 
-  auto store = Store::Open(dir.path());
-  ASSERT_OK(store);
-  auto checkpoint = (*store)->Checkpoint("writer", PeerDirection::kInbound);
+  auto storage = Storage::Open(dir.path());
+  ASSERT_OK(storage);
+  const RecordStore* store = &(*storage)->records();
+  auto checkpoint = (*storage)->state().Checkpoint("writer", PeerDirection::kInbound);
   ASSERT_OK(checkpoint);
   EXPECT_GE(*checkpoint, last_ack);
   // Batches up to the checkpoint are complete; none after it has any record.
@@ -46,11 +47,11 @@ TEST(StorageCrashTest, AcknowledgedBatchesSurviveKillNine) {
     int present = 0;
     for (int i = 0; i < kRecordsPerBatch; ++i) {
       const std::string id = "b" + std::to_string(batch) + "-r" + std::to_string(i);
-      present += (*store)->Get(origin, id).ok() ? 1 : 0;
+      present += store->Get(origin, id).ok() ? 1 : 0;
     }
     EXPECT_EQ(present, batch <= *checkpoint ? kRecordsPerBatch : 0) << "batch " << batch;
   }
-  EXPECT_EQ((*store)->LastSequence(), *checkpoint * kRecordsPerBatch);
+  EXPECT_EQ(store->LastSequence(), *checkpoint * kRecordsPerBatch);
 }
 
 }  // namespace

@@ -4,7 +4,8 @@
 
 #include "record/node_key.h"
 #include "record/signed_record.h"
-#include "storage/store.h"
+#include "storage/record_store.h"
+#include "tests/support/status_matchers.h"
 
 namespace ldgs::testing {
 
@@ -24,19 +25,5 @@ inline storage::IncomingRecord SignedStory(const record::NodeKey& key, const std
   in.signed_bytes = record::SealRecord(r, key);
   return in;
 }
-
-inline const absl::Status& StatusOf(const absl::Status& status) { return status; }
-template <typename T>
-const absl::Status& StatusOf(const absl::StatusOr<T>& status_or) {
-  return status_or.status();
-}
-
-// Fails the test with the status message unless `expr` is OK.
-#define ASSERT_OK(expr)                                       \
-  do {                                                        \
-    const auto& ldgs_result_ = (expr);                        \
-    ASSERT_TRUE(::ldgs::testing::StatusOf(ldgs_result_).ok()) \
-        << ::ldgs::testing::StatusOf(ldgs_result_).message(); \
-  } while (0)
 
 }  // namespace ldgs::testing

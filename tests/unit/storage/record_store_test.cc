@@ -1,12 +1,11 @@
-#include "storage/store.h"
-
 #include "common/status_macros.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "rocksdb/db.h"
 #include "storage/keys.h"
+#include "storage/storage.h"
 #include "tests/support/temp_dir.h"
-#include "tests/unit/test_records.h"
+#include "tests/support/test_records.h"
 
 namespace ldgs::storage {
 namespace {
@@ -19,15 +18,17 @@ class StoreTest : public ::testing::Test {
   StoreTest() : key_(record::NodeKey::Generate()), other_(record::NodeKey::Generate()) { Reopen(); }
 
   void Reopen() {
-    store_.reset();
-    auto opened = Store::Open(dir_.path());
+    store_ = nullptr;
+    storage_.reset();
+    auto opened = Storage::Open(dir_.path());
     LDGS_CHECK(opened.ok());
-    store_ = std::move(*opened);
+    storage_ = std::move(*opened);
+    store_ = &storage_->records();
   }
 
   ApplyResult Apply(const std::vector<IncomingRecord>& records,
-                    const std::optional<CheckpointUpdate>& checkpoint = std::nullopt) {
-    auto result = store_->Apply(records, checkpoint);
+                    const StateChange& also = StateChange()) {
+    auto result = store_->Apply(records, also);
     EXPECT_TRUE(result.ok()) << result.status().message();
     return result.ok() ? *result : ApplyResult{};
   }
@@ -49,7 +50,8 @@ class StoreTest : public ::testing::Test {
   ldgs::testing::TempDir dir_;
   record::NodeKey key_;
   record::NodeKey other_;
-  std::unique_ptr<Store> store_;
+  std::unique_ptr<Storage> storage_;
+  RecordStore* store_ = nullptr;
 };
 
 TEST_F(StoreTest, AppliedRecordReadsBackByteForByte) {
@@ -118,11 +120,12 @@ TEST_F(StoreTest, ClockTracksHighestVersionPerOrigin) {
 }
 
 TEST_F(StoreTest, CheckpointIsWrittenWithTheBatch) {
-  Apply({SignedStory(key_, "a", 1, "a")}, CheckpointUpdate{"peer", PeerDirection::kInbound, 42});
-  EXPECT_EQ(*store_->Checkpoint("peer", PeerDirection::kInbound), 42u);
-  EXPECT_EQ(*store_->Checkpoint("peer", PeerDirection::kOutbound), 0u);
+  Apply({SignedStory(key_, "a", 1, "a")},
+        StateChange().SetCheckpoint("peer", PeerDirection::kInbound, 42));
+  EXPECT_EQ(*storage_->state().Checkpoint("peer", PeerDirection::kInbound), 42u);
+  EXPECT_EQ(*storage_->state().Checkpoint("peer", PeerDirection::kOutbound), 0u);
   Reopen();
-  EXPECT_EQ(*store_->Checkpoint("peer", PeerDirection::kInbound), 42u);
+  EXPECT_EQ(*storage_->state().Checkpoint("peer", PeerDirection::kInbound), 42u);
 }
 
 TEST_F(StoreTest, EverythingSurvivesReopen) {
@@ -212,27 +215,29 @@ TEST_F(StoreTest, NarrowedRecordAndItsTombstoneAreCompanionsNotAFork) {
 }
 
 TEST_F(StoreTest, RefusesAStoreWithAnotherSchemaVersion) {
-  store_.reset();
+  store_ = nullptr;
+  storage_.reset();
   {
     // Rewrite the schema version behind the store's back.
     std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-    for (const char* name : {"default", "records", "changes", "clock", "peers", "index", "meta"}) {
+    for (const char* name :
+         {"default", "records", "changes", "clock", "index", "meta", "cursors", "node_state"}) {
       cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
     }
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
     rocksdb::DB* db = nullptr;
     ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), dir_.Sub("db"), cfs, &handles, &db).ok());
-    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[6], "schema_version", "99").ok());
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[5], "schema_version", "99").ok());
     for (auto* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
     delete db;
   }
-  auto opened = Store::Open(dir_.path());
+  auto opened = Storage::Open(dir_.path());
   EXPECT_TRUE(absl::IsFailedPrecondition(opened.status()));
   EXPECT_THAT(std::string(opened.status().message()), ::testing::HasSubstr("schema version 99"));
 }
 
 TEST_F(StoreTest, SecondOpenOfTheSameDirIsRefused) {
-  auto second = Store::Open(dir_.path());
+  auto second = Storage::Open(dir_.path());
   EXPECT_TRUE(absl::IsUnavailable(second.status())) << second.status();
 }
 

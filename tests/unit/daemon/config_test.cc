@@ -5,7 +5,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/temp_dir.h"
-#include "tests/unit/test_records.h"
+#include "tests/support/test_records.h"
 
 namespace ldgs::daemon {
 namespace {

@@ -1,0 +1,69 @@
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace ldgs::daemon::http {
+
+// What a handler sees of a request (already parsed and bounded by the server).
+struct Request {
+  std::string method;  // "GET", "HEAD", ...
+  std::string path;    // the target before any '?'
+  std::string query;   // after the '?', undecoded
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "text/plain; charset=utf-8";
+  std::string body;
+};
+
+// Maps exact paths to handlers. GET and HEAD reach a handler; other methods get 405, unknown
+// paths 404. Handlers run on the server's io_context thread, so they must be quick.
+class Router {
+ public:
+  using Handler = std::function<Response(const Request&)>;
+  void Handle(std::string path, Handler handler);
+  Response Dispatch(const Request& request) const;
+
+ private:
+  std::map<std::string, Handler> handlers_;
+};
+
+// A small HTTP/1.1 server (Boost.Beast) on the node's Asio loop: bounded request headers and
+// bodies, a deadline on every read and write, keep-alive, and one clear error when the
+// address cannot be bound. Not thread-safe: start and stop it from the loop's owner.
+class HttpServer {
+ public:
+  // Binds `address` ("host:port" or "[v6]:port"; port 0 picks a free one) and accepts on
+  // `io` once it runs. INVALID_ARGUMENT for an address that does not parse, UNAVAILABLE when
+  // it cannot be bound (a port another process holds).
+  static absl::StatusOr<std::unique_ptr<HttpServer>> Start(boost::asio::io_context* io,
+                                                           const std::string& address,
+                                                           Router router);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // The address it bound, e.g. "127.0.0.1:40123".
+  const std::string& bound_address() const { return bound_; }
+
+  // Stops accepting; connections in flight finish or time out on their own.
+  void Stop();
+
+ private:
+  struct Impl;
+  explicit HttpServer(std::shared_ptr<Impl> impl, std::string bound);
+  std::shared_ptr<Impl> impl_;
+  std::string bound_;
+};
+
+}  // namespace ldgs::daemon::http

@@ -1,0 +1,29 @@
+#include "daemon/hub_runner.h"
+
+#include "common/clock.h"
+#include "spdlog/spdlog.h"
+
+namespace ldgs::daemon {
+
+HubRunner::HubRunner(std::unique_ptr<hub::Aggregator> aggregator,
+                     replication::ChangeNotifier* notifier)
+    : aggregator_(std::move(aggregator)), notifier_(notifier), thread_([this] { Loop(); }) {}
+
+HubRunner::~HubRunner() { Stop(); }
+
+void HubRunner::Loop() {
+  while (!stopping_) {
+    const uint64_t seen = notifier_->last_seq();
+    absl::StatusOr<int> written = aggregator_->RunOnce(NowMicros());
+    if (!written.ok()) spdlog::error("aggregator: {}", written.status().ToString());
+    notifier_->WaitBeyond(seen, std::chrono::steady_clock::now() + std::chrono::seconds(5));
+  }
+}
+
+void HubRunner::Stop() {
+  stopping_ = true;
+  notifier_->WakeAll();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace ldgs::daemon

@@ -1,0 +1,31 @@
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <thread>
+
+#include "daemon/hub/aggregator.h"
+#include "daemon/replication/change_notifier.h"
+
+namespace ldgs::daemon {
+
+// Keeps a hub's rollups current: runs the aggregator on its own thread, woken by the change
+// notifier after every commit (and every few seconds regardless).
+class HubRunner {
+ public:
+  // `aggregator` is owned; `notifier` must outlive the runner.
+  HubRunner(std::unique_ptr<hub::Aggregator> aggregator, replication::ChangeNotifier* notifier);
+  ~HubRunner();  // stops and joins
+
+  void Stop();
+
+ private:
+  void Loop();
+
+  std::unique_ptr<hub::Aggregator> aggregator_;
+  replication::ChangeNotifier* notifier_;
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+};
+
+}  // namespace ldgs::daemon

@@ -1,0 +1,39 @@
+#include "daemon/replication/restore_recovery.h"
+
+#include "common/status_macros.h"
+#include "spdlog/spdlog.h"
+
+namespace ldgs::daemon::replication {
+namespace {
+
+constexpr char kRestoredMarker[] = "restored";
+std::string ResyncedMarker(const std::string& peer_id) { return "resynced/" + peer_id; }
+
+}  // namespace
+
+void MarkRestored(storage::StateChange* change, int64_t now_us) {
+  change->SetMarker(kRestoredMarker, std::to_string(now_us));
+}
+
+absl::StatusOr<bool> BeginRecovery(storage::RecordStore* records, const storage::NodeState& state,
+                                   const std::string& self_id, const std::string& peer_id,
+                                   uint64_t peer_clock) {
+  bool recover =
+      state.GetMarker(kRestoredMarker).ok() && !state.GetMarker(ResyncedMarker(peer_id)).ok();
+  LDGS_ASSIGN_OR_RETURN(uint64_t own_clock, records->ClockOf(self_id));
+  if (peer_clock > own_clock) {
+    spdlog::warn(
+        "peer {} holds our versions up to {}, ours only reach {}: restored from an old "
+        "backup? advancing the clock and fetching our records back",
+        peer_id, peer_clock, own_clock);
+    LDGS_RETURN_IF_ERROR(records->AdvanceClock(self_id, peer_clock));
+    recover = true;
+  }
+  return recover;
+}
+
+absl::Status FinishRecovery(storage::NodeState* state, const std::string& peer_id) {
+  return state->Commit(storage::StateChange().SetMarker(ResyncedMarker(peer_id), "1"));
+}
+
+}  // namespace ldgs::daemon::replication

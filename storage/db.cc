@@ -1,0 +1,163 @@
+// Db: open with every column family, the guarded commit path, snapshots and backups.
+#include "storage/db.h"
+
+#include <sys/statvfs.h>
+
+#include <algorithm>
+
+#include "common/status_macros.h"
+#include "rocksdb/db.h"
+#include "rocksdb/options.h"
+#include "rocksdb/utilities/checkpoint.h"
+#include "rocksdb/write_batch.h"
+#include "storage/rocksdb_status.h"
+#include "storage/schema.h"
+
+namespace ldgs::storage {
+namespace {
+
+constexpr const char* kDefault = "default";
+const char* NameOf(ColumnFamily family) {
+  switch (family) {
+    case ColumnFamily::kRecords:
+      return "records";
+    case ColumnFamily::kChanges:
+      return "changes";
+    case ColumnFamily::kClock:
+      return "clock";
+    case ColumnFamily::kIndex:
+      return "index";
+    case ColumnFamily::kMeta:
+      return "meta";
+    case ColumnFamily::kCursors:
+      return "cursors";
+    case ColumnFamily::kNodeState:
+      return "node_state";
+  }
+  return "";
+}
+constexpr ColumnFamily kAllFamilies[] = {
+    ColumnFamily::kRecords, ColumnFamily::kChanges, ColumnFamily::kClock,    ColumnFamily::kIndex,
+    ColumnFamily::kMeta,    ColumnFamily::kCursors, ColumnFamily::kNodeState};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& dir) {
+  rocksdb::DBOptions options;
+  options.create_if_missing = true;
+  options.create_missing_column_families = true;
+  options.keep_log_file_num = 4;
+  const std::string path = dir + "/db";
+  // RocksDB must open every family a database has: those of this schema, and any an older
+  // schema left that a migration still reads (and then drops).
+  std::vector<std::string> names;
+  rocksdb::Status listed = rocksdb::DB::ListColumnFamilies(options, path, &names);
+  if (!listed.ok()) names.clear();  // a new database
+  std::vector<std::string> wanted = {kDefault};
+  for (ColumnFamily family : kAllFamilies) wanted.push_back(NameOf(family));
+  for (const std::string& name : names) {
+    if (std::find(wanted.begin(), wanted.end(), name) == wanted.end()) wanted.push_back(name);
+  }
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const std::string& name : wanted) {
+    descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  }
+  std::unique_ptr<Db> db(new Db());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  LDGS_RETURN_IF_ERROR(FromRocksDb(rocksdb::DB::Open(options, path, descriptors, &handles, &raw),
+                                   "open store in " + dir));
+  db->db_.reset(raw);
+  db->dir_ = dir;
+  for (size_t i = 0; i < handles.size(); ++i) db->handles_[wanted[i]] = handles[i];
+  LDGS_RETURN_IF_ERROR(SchemaMigration::Run(db.get()));
+  return db;
+}
+
+Db::~Db() {
+  if (!db_) return;
+  for (auto& [name, handle] : handles_)
+    db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+  db_->Close().PermitUncheckedError();
+}
+
+rocksdb::ColumnFamilyHandle* Db::cf(ColumnFamily family) const {
+  auto it = handles_.find(NameOf(family));
+  LDGS_CHECK(it != handles_.end());
+  return it->second;
+}
+
+rocksdb::ColumnFamilyHandle* Db::legacy_cf(std::string_view name) const {
+  auto it = handles_.find(name);
+  return it == handles_.end() ? nullptr : it->second;
+}
+
+absl::Status Db::DropLegacyColumnFamily(std::string_view name) {
+  auto it = handles_.find(name);
+  if (it == handles_.end()) return absl::OkStatus();
+  LDGS_RETURN_IF_ERROR(FromRocksDb(db_->DropColumnFamily(it->second), "drop old column family"));
+  LDGS_RETURN_IF_ERROR(
+      FromRocksDb(db_->DestroyColumnFamilyHandle(it->second), "close old column family"));
+  handles_.erase(it);
+  return absl::OkStatus();
+}
+
+std::unique_lock<std::mutex> Db::LockWrites() const {
+  return std::unique_lock<std::mutex>(write_mu_);
+}
+
+absl::Status Db::CheckWritable() const {
+  // Refuse before RocksDB meets a full disk: its recovery from a failed WAL write is not
+  // dependable in the Debian build (an assertion fires), and a refused write is clean.
+  if (min_free_bytes_ > 0) {
+    struct statvfs fs;
+    if (statvfs(dir_.c_str(), &fs) == 0) {
+      const uint64_t free_bytes = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+      if (free_bytes < min_free_bytes_) {
+        return absl::ResourceExhaustedError(
+            "disk full: " + std::to_string(free_bytes / 1024) + " KiB free for " + dir_ +
+            ", below the minimum of " + std::to_string(min_free_bytes_ / 1024) +
+            " KiB; writes resume when space is freed (reads still work)");
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Db::Commit(const std::unique_lock<std::mutex>& held, rocksdb::WriteBatch* batch) {
+  LDGS_CHECK(held.owns_lock() && held.mutex() == &write_mu_);
+  if (batch->Count() == 0) return absl::OkStatus();
+  LDGS_RETURN_IF_ERROR(CheckWritable());
+  if (write_error_) {
+    // Resume succeeds once the cause is gone (space freed); until then every write is
+    // refused with the same clear error, and nothing is written.
+    LDGS_RETURN_IF_ERROR(FromRocksDb(db_->Resume(), "store refuses writes after a write error"));
+    write_error_ = false;
+  }
+  rocksdb::WriteOptions options;
+  options.sync = true;  // acknowledged means on disk
+  if (rocksdb::Status written = db_->Write(options, batch); !written.ok()) {
+    // RocksDB stops taking writes after a failed sync write (e.g. disk full); reads go on.
+    write_error_ = true;
+    return FromRocksDb(written, "write batch");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Db::CreateBackup(const std::string& db_dir) const {
+  rocksdb::Checkpoint* raw = nullptr;
+  LDGS_RETURN_IF_ERROR(FromRocksDb(rocksdb::Checkpoint::Create(db_.get(), &raw), "backup"));
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  return FromRocksDb(checkpoint->CreateCheckpoint(db_dir), "backup to " + db_dir);
+}
+
+SnapshotRead::SnapshotRead(const Db& db)
+    : db_(db.raw()),
+      snapshot_(db_->GetSnapshot()),
+      options_(std::make_unique<rocksdb::ReadOptions>()) {
+  options_->snapshot = snapshot_;
+}
+
+SnapshotRead::~SnapshotRead() { db_->ReleaseSnapshot(snapshot_); }
+
+}  // namespace ldgs::storage

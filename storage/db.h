@@ -1,0 +1,93 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+
+namespace rocksdb {
+class ColumnFamilyHandle;
+class DB;
+class Snapshot;
+class WriteBatch;
+struct ReadOptions;
+}  // namespace rocksdb
+
+namespace ldgs::storage {
+
+// The column families of the current schema (see storage/schema.h for what each holds).
+enum class ColumnFamily { kRecords, kChanges, kClock, kIndex, kMeta, kCursors, kNodeState };
+
+// The node's one RocksDB instance, shared by the record store and the node-state store, and
+// the one path by which anything is written: LockWrites, build a WriteBatch, Commit. Commit
+// is synced (acknowledged means on disk) and guarded: refused while the disk is short of
+// space or after RocksDB stopped taking writes, with nothing written. Thread-safe.
+class Db {
+ public:
+  // Opens (creating if missing) the RocksDB in `dir`/db, which `dir` must exist for, and
+  // brings its schema to the current version (storage/schema.h). FAILED_PRECONDITION for a
+  // schema newer than this build, UNAVAILABLE when another process holds it.
+  static absl::StatusOr<std::unique_ptr<Db>> Open(const std::string& dir);
+  ~Db();
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+
+  rocksdb::DB* raw() const { return db_.get(); }
+  rocksdb::ColumnFamilyHandle* cf(ColumnFamily family) const;
+
+  // One writer at a time: hold this while reading what a batch depends on and committing it.
+  [[nodiscard]] std::unique_lock<std::mutex> LockWrites() const;
+
+  // Writes `batch` synced. `held` must be a lock from LockWrites. RESOURCE_EXHAUSTED while
+  // the file system has less than the minimum free space (nothing written; writes resume
+  // when space returns); the RocksDB error otherwise. An empty batch writes nothing.
+  absl::Status Commit(const std::unique_lock<std::mutex>& held, rocksdb::WriteBatch* batch);
+
+  // Writes are refused while the data dir's file system has less than `bytes` available. 0
+  // disables the check. Set before concurrent use.
+  void SetMinFreeBytes(uint64_t bytes) { min_free_bytes_ = bytes; }
+
+  // A consistent, openable copy of the database in `db_dir` (which must not exist) while
+  // writers run (a RocksDB checkpoint: hard links where it can).
+  absl::Status CreateBackup(const std::string& db_dir) const;
+
+  const std::string& dir() const { return dir_; }
+
+ private:
+  friend class SchemaMigration;
+  Db() = default;
+  absl::Status CheckWritable() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // Column families of older schemas, open while a migration needs them.
+  rocksdb::ColumnFamilyHandle* legacy_cf(std::string_view name) const;
+  absl::Status DropLegacyColumnFamily(std::string_view name);
+
+  std::unique_ptr<rocksdb::DB> db_;
+  std::map<std::string, rocksdb::ColumnFamilyHandle*, std::less<>> handles_;  // owned
+  std::string dir_;
+  uint64_t min_free_bytes_ = 0;
+  mutable std::mutex write_mu_;
+  bool write_error_ ABSL_GUARDED_BY(write_mu_) = false;
+};
+
+// Releases a snapshot when a read is done; reads that span several keys use one.
+class SnapshotRead {
+ public:
+  explicit SnapshotRead(const Db& db);
+  ~SnapshotRead();
+  SnapshotRead(const SnapshotRead&) = delete;
+  SnapshotRead& operator=(const SnapshotRead&) = delete;
+  const rocksdb::ReadOptions& options() const { return *options_; }
+
+ private:
+  rocksdb::DB* db_;
+  const rocksdb::Snapshot* snapshot_;
+  std::unique_ptr<rocksdb::ReadOptions> options_;
+};
+
+}  // namespace ldgs::storage

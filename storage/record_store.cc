@@ -1,0 +1,145 @@
+// RecordStore: open and reads. Each multi-key read uses one snapshot so that the feed and the
+// records it names agree even while writers run. The apply path is in apply.cc.
+#include "storage/record_store.h"
+
+#include <algorithm>
+
+#include "common/status_macros.h"
+#include "record/signed_record.h"
+#include "rocksdb/db.h"
+#include "storage/keys.h"
+#include "storage/record_index.h"
+#include "storage/rocksdb_status.h"
+
+namespace ldgs::storage {
+namespace {
+
+absl::StatusOr<StoredEntry> ReadEntry(rocksdb::DB* db, const rocksdb::ReadOptions& options,
+                                      rocksdb::ColumnFamilyHandle* records, std::string_view key) {
+  std::string value;
+  rocksdb::Status s = db->Get(options, records, key, &value);
+  if (s.IsNotFound()) return absl::NotFoundError("no such record");
+  LDGS_RETURN_IF_ERROR(FromRocksDb(s, "read record"));
+  StoredEntry entry;
+  if (!entry.stored.ParseFromString(value)) return absl::DataLossError("corrupt stored record");
+  entry.seq = entry.stored.seq();
+  absl::StatusOr<v1::Record> decoded = record::DecodeSignedRecord(entry.stored.signed_bytes());
+  if (!decoded.ok()) return absl::DataLossError("corrupt stored record payload");
+  entry.record = std::move(*decoded);
+  return entry;
+}
+
+bool Matches(const StoredEntry& entry, const ListFilter& filter) {
+  const v1::Record& r = entry.record;
+  if (r.deleted() && !filter.include_deleted) return false;
+  if (filter.kind != v1::KIND_UNSPECIFIED && r.kind() != filter.kind) return false;
+  if (!filter.origin.empty() && r.origin() != filter.origin) return false;
+  if (!filter.tag.empty()) {
+    std::vector<std::string> tags = TagsOf(r);
+    if (!std::binary_search(tags.begin(), tags.end(), filter.tag)) return false;
+  }
+  if (!filter.metric.empty()) {
+    std::string metric, period;
+    if (!MetricPeriodOf(r, &metric, &period) || metric != filter.metric) return false;
+    if (!filter.period.empty() && period != filter.period) return false;
+  }
+  return true;
+}
+
+absl::StatusOr<uint64_t> ReadU64(const Db& db, ColumnFamily family, std::string_view key,
+                                 std::string_view what) {
+  std::string value;
+  rocksdb::Status s = db.raw()->Get(rocksdb::ReadOptions(), db.cf(family), key, &value);
+  if (s.IsNotFound()) return 0;
+  LDGS_RETURN_IF_ERROR(FromRocksDb(s, "read " + std::string(what)));
+  uint64_t number = 0;
+  if (!DecodeU64(value, &number)) return absl::DataLossError("corrupt " + std::string(what));
+  return number;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<RecordStore>> RecordStore::Open(Db* db) {
+  std::unique_ptr<RecordStore> store(new RecordStore(db));
+  LDGS_ASSIGN_OR_RETURN(uint64_t last_seq,
+                        ReadU64(*db, ColumnFamily::kMeta, kLastSeqKey, "last sequence"));
+  std::lock_guard<std::mutex> lock(store->seq_mu_);
+  store->last_seq_ = last_seq;
+  return store;
+}
+
+uint64_t RecordStore::LastSequence() const {
+  std::lock_guard<std::mutex> lock(seq_mu_);
+  return last_seq_;
+}
+
+void RecordStore::SetCommitListener(std::function<void(uint64_t)> listener) {
+  commit_listener_ = std::move(listener);
+}
+
+absl::StatusOr<StoredEntry> RecordStore::Get(std::string_view origin, std::string_view id) const {
+  return ReadEntry(db_->raw(), rocksdb::ReadOptions(), db_->cf(ColumnFamily::kRecords),
+                   RecordKey(origin, id));
+}
+
+absl::StatusOr<std::vector<StoredEntry>> RecordStore::ReadSince(uint64_t after,
+                                                                size_t limit) const {
+  SnapshotRead read(*db_);
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->raw()->NewIterator(read.options(), db_->cf(ColumnFamily::kChanges)));
+  std::vector<StoredEntry> entries;
+  for (it->Seek(EncodeU64(after + 1)); it->Valid() && entries.size() < limit; it->Next()) {
+    LDGS_ASSIGN_OR_RETURN(StoredEntry entry,
+                          ReadEntry(db_->raw(), read.options(), db_->cf(ColumnFamily::kRecords),
+                                    it->value().ToStringView()));
+    entries.push_back(std::move(entry));
+  }
+  LDGS_RETURN_IF_ERROR(FromRocksDb(it->status(), "read change feed"));
+  return entries;
+}
+
+absl::StatusOr<std::vector<StoredEntry>> RecordStore::List(const ListFilter& filter,
+                                                           bool* truncated) const {
+  // Narrow the scan with the most selective index the filter allows, then check every field.
+  rocksdb::ColumnFamilyHandle* const records = db_->cf(ColumnFamily::kRecords);
+  rocksdb::ColumnFamilyHandle* const index = db_->cf(ColumnFamily::kIndex);
+  rocksdb::ColumnFamilyHandle* cf = records;
+  std::string prefix = filter.origin.empty() ? "" : OriginPrefix(filter.origin);
+  if (!filter.metric.empty()) {
+    cf = index;
+    prefix = MetricIndexPrefix(filter.metric, filter.period);
+  } else if (!filter.tag.empty()) {
+    cf = index;
+    prefix = TagIndexPrefix(filter.tag);
+  } else if (filter.kind != v1::KIND_UNSPECIFIED) {
+    cf = index;
+    prefix = KindIndexPrefix(filter.kind);
+  }
+  SnapshotRead read(*db_);
+  std::unique_ptr<rocksdb::Iterator> it(db_->raw()->NewIterator(read.options(), cf));
+  std::vector<StoredEntry> entries;
+  *truncated = false;
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    std::string_view key = it->key().ToStringView();
+    if (cf == index) key = RecordKeyFromIndexKey(key, prefix);
+    LDGS_ASSIGN_OR_RETURN(StoredEntry entry, ReadEntry(db_->raw(), read.options(), records, key));
+    if (!Matches(entry, filter)) continue;
+    if (entries.size() == filter.limit) {
+      *truncated = true;
+      break;
+    }
+    entries.push_back(std::move(entry));
+  }
+  LDGS_RETURN_IF_ERROR(FromRocksDb(it->status(), "list records"));
+  return entries;
+}
+
+absl::StatusOr<uint64_t> RecordStore::ClockOf(std::string_view origin) const {
+  return ReadU64(*db_, ColumnFamily::kClock, origin, "clock entry");
+}
+
+absl::StatusOr<uint64_t> RecordStore::FeedCursor(std::string_view name) const {
+  return ReadU64(*db_, ColumnFamily::kCursors, name, "feed cursor");
+}
+
+}  // namespace ldgs::storage

@@ -1,0 +1,107 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "ldgs/v1/record.pb.h"
+#include "ldgs/v1/storage.pb.h"
+#include "storage/db.h"
+#include "storage/node_state.h"
+
+namespace ldgs::storage {
+
+// A record to apply. The caller has verified the signature of `signed_bytes` and decoded
+// `record` from its payload (record/signed_record.h does both), or signed it itself.
+struct IncomingRecord {
+  v1::Record record;
+  std::string signed_bytes;
+  // Optional signed tombstone of the same version for the audience of a wider, older
+  // version (see StoredRecord.retraction).
+  std::string retraction_bytes;
+};
+
+struct ApplyResult {
+  int applied = 0;    // new records or newer versions, each given a new sequence
+  int unchanged = 0;  // the same version held already (idempotent re-delivery)
+  int stale = 0;      // older than the version held
+  int forks = 0;      // same version, different payload: refused, the held one kept
+};
+
+// A record as held by this node.
+struct StoredEntry {
+  uint64_t seq = 0;
+  v1::Record record;  // decoded from stored.signed_bytes
+  v1::StoredRecord stored;
+};
+
+struct ListFilter {
+  v1::Kind kind = v1::KIND_UNSPECIFIED;  // unspecified: any
+  std::string tag;                       // empty: any
+  std::string origin;                    // empty: any
+  std::string metric;                    // observations and rollups of this metric
+  std::string period;                    // with metric: of this period only
+  bool include_deleted = false;
+  size_t limit = 1000;
+};
+
+// The node's records: the one apply path, the change feed (with named cursors for readers
+// such as the aggregator), the per-origin clock and the secondary indexes. Reads see a
+// consistent snapshot. Thread-safe: writers are serialized by the Db, readers run
+// concurrently.
+class RecordStore {
+ public:
+  // Reads the last sequence; `db` must outlive the store.
+  static absl::StatusOr<std::unique_ptr<RecordStore>> Open(Db* db);
+
+  // Applies `records` and `also` (a checkpoint, a cursor, ...) in one synced WriteBatch:
+  // all or nothing. Per record, a newer version replaces the held one (its old feed entry
+  // and index keys are removed in the same batch); an older or equal one changes nothing. A
+  // different payload at the held version is a fork: refused and counted, the held version
+  // kept. Records are applied in order, so a batch may carry several versions of one record.
+  // RESOURCE_EXHAUSTED on a full disk, nothing written.
+  absl::StatusOr<ApplyResult> Apply(const std::vector<IncomingRecord>& records,
+                                    const StateChange& also = StateChange());
+
+  // NOT_FOUND when absent.
+  absl::StatusOr<StoredEntry> Get(std::string_view origin, std::string_view id) const;
+
+  // Feed entries with sequence > `after`, in sequence order, at most `limit`.
+  absl::StatusOr<std::vector<StoredEntry>> ReadSince(uint64_t after, size_t limit) const;
+
+  // Records matching every set field of `filter`, in key order; `*truncated` tells whether
+  // more matched than filter.limit.
+  absl::StatusOr<std::vector<StoredEntry>> List(const ListFilter& filter, bool* truncated) const;
+
+  // Highest version held of any record of `origin` (0 when none).
+  absl::StatusOr<uint64_t> ClockOf(std::string_view origin) const;
+
+  // Raises the clock of `origin` to `version` if it is higher (synced). Used by a node that
+  // learns from a peer that it issued versions its store no longer holds.
+  absl::Status AdvanceClock(std::string_view origin, uint64_t version);
+
+  // The highest sequence issued so far.
+  uint64_t LastSequence() const;
+
+  // Where the named reader stands in the feed (0 when it never moved); moved with
+  // StateChange::SetFeedCursor, in the batch that records what it read.
+  absl::StatusOr<uint64_t> FeedCursor(std::string_view name) const;
+
+  // Called with the new last sequence after every batch that added feed entries, outside
+  // the store's locks. Set once, before concurrent use.
+  void SetCommitListener(std::function<void(uint64_t)> listener);
+
+ private:
+  explicit RecordStore(Db* db) : db_(db) {}
+
+  Db* db_;
+  mutable std::mutex seq_mu_;  // last_seq_ changes only under the Db's write lock, too
+  uint64_t last_seq_ ABSL_GUARDED_BY(seq_mu_) = 0;
+  std::function<void(uint64_t)> commit_listener_;
+};
+
+}  // namespace ldgs::storage

@@ -1,0 +1,79 @@
+#include "storage/schema.h"
+
+#include <memory>
+#include <string>
+
+#include "common/status_macros.h"
+#include "rocksdb/db.h"
+#include "rocksdb/write_batch.h"
+#include "storage/db.h"
+#include "storage/keys.h"
+#include "storage/rocksdb_status.h"
+
+namespace ldgs::storage {
+namespace {
+
+constexpr char kV1PeersFamily[] = "peers";
+constexpr char kV1MarkerPrefix[] = "marker/";
+constexpr char kV1AggregatorPeer[] = "~aggregator";
+constexpr char kAggregatorCursor[] = "aggregator";  // hub::Aggregator's cursor name
+
+}  // namespace
+
+absl::Status SchemaMigration::Run(Db* db) {
+  std::string value;
+  rocksdb::Status s = db->raw()->Get(rocksdb::ReadOptions(), db->cf(ColumnFamily::kMeta),
+                                     kSchemaVersionKey, &value);
+  if (s.IsNotFound()) {  // a new store
+    std::unique_lock<std::mutex> lock = db->LockWrites();
+    rocksdb::WriteBatch batch;
+    batch.Put(db->cf(ColumnFamily::kMeta), kSchemaVersionKey, std::to_string(kSchemaVersion));
+    return db->Commit(lock, &batch);
+  }
+  LDGS_RETURN_IF_ERROR(FromRocksDb(s, "read schema version"));
+  if (value == "1") return MigrateFromV1(db);
+  if (value != std::to_string(kSchemaVersion)) {
+    return absl::FailedPreconditionError("store has schema version " + value.substr(0, 20) +
+                                         ", this build reads versions 1 to " +
+                                         std::to_string(kSchemaVersion));
+  }
+  // A migration that committed but stopped before dropping the old family.
+  return db->DropLegacyColumnFamily(kV1PeersFamily);
+}
+
+// Version 1 to 2: node state moves from `peers` and meta to `node_state` (same key layouts,
+// markers renamed), and the aggregator's fake peer checkpoint becomes a feed cursor. One
+// synced batch, then the old family is dropped; a crash in between leaves a version-2 store
+// whose leftover family the next open drops.
+absl::Status SchemaMigration::MigrateFromV1(Db* db) {
+  std::unique_lock<std::mutex> lock = db->LockWrites();
+  rocksdb::WriteBatch batch;
+  rocksdb::ColumnFamilyHandle* node_state = db->cf(ColumnFamily::kNodeState);
+  if (rocksdb::ColumnFamilyHandle* peers = db->legacy_cf(kV1PeersFamily)) {
+    const std::string aggregator_key = CheckpointKey(kV1AggregatorPeer, PeerDirection::kInbound);
+    std::unique_ptr<rocksdb::Iterator> it(db->raw()->NewIterator(rocksdb::ReadOptions(), peers));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      if (it->key() == aggregator_key) {
+        batch.Put(db->cf(ColumnFamily::kCursors), kAggregatorCursor, it->value());
+      } else {
+        batch.Put(node_state, it->key(), it->value());
+      }
+    }
+    LDGS_RETURN_IF_ERROR(FromRocksDb(it->status(), "read version-1 peers"));
+  }
+  rocksdb::ColumnFamilyHandle* meta = db->cf(ColumnFamily::kMeta);
+  std::unique_ptr<rocksdb::Iterator> it(db->raw()->NewIterator(rocksdb::ReadOptions(), meta));
+  for (it->Seek(kV1MarkerPrefix); it->Valid() && it->key().starts_with(kV1MarkerPrefix);
+       it->Next()) {
+    const std::string_view name = it->key().ToStringView().substr(sizeof(kV1MarkerPrefix) - 1);
+    batch.Put(node_state, MarkerKey(name), it->value());
+    batch.Delete(meta, it->key());
+  }
+  LDGS_RETURN_IF_ERROR(FromRocksDb(it->status(), "read version-1 markers"));
+  batch.Put(meta, kSchemaVersionKey, std::to_string(kSchemaVersion));
+  LDGS_RETURN_IF_ERROR(db->Commit(lock, &batch));
+  lock.unlock();
+  return db->DropLegacyColumnFamily(kV1PeersFamily);
+}
+
+}  // namespace ldgs::storage

@@ -1,0 +1,37 @@
+#pragma once
+
+#include <cstdint>
+
+#include "absl/status/status.h"
+
+// The on-disk schema. Version 2 (current):
+//   records     origin '\0' id            -> StoredRecord (signed bytes, retraction, seq)
+//   changes     seq (u64 big-endian)      -> record key; one entry per live version
+//   clock       origin                    -> highest version held (u64)
+//   index       secondary keys (storage/record_index.h), empty values
+//   meta        "schema_version", "last_seq"
+//   cursors     name                      -> a reader's position in the change feed (u64)
+//   node_state  'c' peer '\0' direction   -> checkpoint (u64)
+//               'e' node_id               -> Enrollment
+//               'v' secret hash           -> Invite
+//               'm' name                  -> marker value
+// Version 1 kept checkpoints, enrollments and invites in a `peers` family, the aggregator's
+// feed position as a fake peer checkpoint "~aggregator", and markers in meta as
+// "marker/NAME". Opening a version-1 store migrates it in one synced batch.
+namespace ldgs::storage {
+
+inline constexpr uint32_t kSchemaVersion = 2;
+
+class Db;
+
+// Brings `db` to kSchemaVersion: writes it on a fresh store, migrates older ones.
+// FAILED_PRECONDITION for a version newer than this build or one it cannot read.
+class SchemaMigration {
+ public:
+  static absl::Status Run(Db* db);
+
+ private:
+  static absl::Status MigrateFromV1(Db* db);
+};
+
+}  // namespace ldgs::storage
