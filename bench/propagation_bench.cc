@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "tests/support/federation.h"
 #include "tests/support/node_process.h"
 #include "tests/support/temp_dir.h"
 
@@ -29,14 +30,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   using ldgs::testing::NodeProcess;
-  ldgs::testing::TempDir dir;
-  NodeProcess hub(dir.Sub("hub"), "Hub", "hub");
-  NodeProcess a(dir.Sub("a"), "Chapter A");
-  NodeProcess b(dir.Sub("b"), "Chapter B");
-  if (!hub.Start() || !hub.Enroll(a) || !hub.Enroll(b)) return 1;
-  a.Dial(hub);
-  b.Dial(hub);
-  if (!a.Start() || !b.Start()) return 1;
+  ldgs::testing::Federation fed;
+  NodeProcess& hub = fed.AddHub("Hub", "bench");
+  NodeProcess& a = fed.AddChapter("Chapter A", "bench", &hub);
+  NodeProcess& b = fed.AddChapter("Chapter B", "bench", &hub);
+  if (!fed.Start()) return 1;
 
   std::vector<double> latencies_ms;
   latencies_ms.reserve(changes);

@@ -3,6 +3,7 @@
 // its own newer records back, so nothing forks.
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/federation.h"
 #include "tests/support/node_process.h"
 #include "tests/support/record_helpers.h"
 #include "tests/support/temp_dir.h"
@@ -27,17 +28,12 @@ using ::ldgs::testing::NodeProcess;
 }
 
 TEST(BackupTest, RestoredNodeRecoversItsNewerRecordsAndNeverReusesAVersion) {
-  ldgs::testing::TempDir dir;
-  NodeProcess hub(dir.Sub("hub"), "Hub", "hub");
-  NodeProcess a(dir.Sub("a"), "Chapter A");
-  NodeProcess b(dir.Sub("b"), "Chapter B");
-  ASSERT_TRUE(hub.Start());
-  ASSERT_TRUE(hub.Enroll(a));
-  ASSERT_TRUE(hub.Enroll(b));
-  a.Dial(hub);
-  b.Dial(hub);
-  ASSERT_TRUE(a.Start());
-  ASSERT_TRUE(b.Start());
+  ldgs::testing::Federation fed;
+  const ldgs::testing::TempDir& dir = fed.dir();
+  NodeProcess& hub = fed.AddHub("Hub", "test-region");
+  NodeProcess& a = fed.AddChapter("Chapter A", "test-region", &hub);
+  NodeProcess& b = fed.AddChapter("Chapter B", "test-region", &hub);
+  ASSERT_TRUE(fed.Start());
 
   v1::Record first =
       ldgs::testing::PutStory(a, "before the backup", v1::VISIBILITY_NETWORK, "first");

@@ -7,8 +7,8 @@
 #include <random>
 
 #include "gtest/gtest.h"
+#include "tests/support/federation.h"
 #include "tests/support/node_process.h"
-#include "tests/support/temp_dir.h"
 
 namespace ldgs {
 namespace {
@@ -28,17 +28,8 @@ struct Acked {
 
 class KillTest : public ::testing::Test {
  protected:
-  KillTest()
-      : hub_(dir_.Sub("hub"), "Hub", "hub"),
-        a_(dir_.Sub("a"), "Chapter A"),
-        b_(dir_.Sub("b"), "Chapter B") {
-    EXPECT_TRUE(hub_.Start());
-    EXPECT_TRUE(hub_.Enroll(a_));
-    EXPECT_TRUE(hub_.Enroll(b_));
-    a_.Dial(hub_);
-    b_.Dial(hub_);
-    EXPECT_TRUE(a_.Start());
-    EXPECT_TRUE(b_.Start());
+  KillTest() {
+    EXPECT_TRUE(fed_.Start());
     nodes_ = {&hub_, &a_, &b_};
   }
 
@@ -84,8 +75,10 @@ class KillTest : public ::testing::Test {
     return visibility == v1::VISIBILITY_HUB && &holder == &hub_;
   }
 
-  ldgs::testing::TempDir dir_;
-  NodeProcess hub_, a_, b_;
+  ldgs::testing::Federation fed_;
+  NodeProcess& hub_ = fed_.AddHub("Hub", "test-region");
+  NodeProcess& a_ = fed_.AddChapter("Chapter A", "test-region", &hub_);
+  NodeProcess& b_ = fed_.AddChapter("Chapter B", "test-region", &hub_);
   std::vector<NodeProcess*> nodes_;
   std::map<std::string, std::map<std::string, Acked>> acked_;  // origin -> id -> last ack
   int next_id_ = 0;

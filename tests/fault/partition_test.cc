@@ -2,6 +2,7 @@
 // stalls the connection. Sync resumes and converges when the link heals.
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/federation.h"
 #include "tests/support/node_process.h"
 #include "tests/support/record_helpers.h"
 #include "tests/support/tcp_proxy.h"
@@ -25,18 +26,14 @@ bool SeesHubDown(const NodeProcess& node) {
 }
 
 TEST(PartitionTest, SyncResumesAndConvergesAfterCutsAndStalls) {
-  ldgs::testing::TempDir dir;
-  NodeProcess hub(dir.Sub("hub"), "Hub", "hub");
-  NodeProcess a(dir.Sub("a"), "Behind a bad link");
-  NodeProcess b(dir.Sub("b"), "Well connected");
-  ASSERT_TRUE(hub.Start());
+  ldgs::testing::Federation fed;
+  NodeProcess& hub = fed.AddHub("Hub", "test-region");
+  NodeProcess& a = fed.AddChapter("Behind a bad link", "test-region", &hub);
+  NodeProcess& b = fed.AddChapter("Well connected", "test-region", &hub);
+  ASSERT_TRUE(fed.StartNode(hub));
   ldgs::testing::TcpProxy link(hub.listen_address());
-  ASSERT_TRUE(hub.Enroll(a));
-  ASSERT_TRUE(hub.Enroll(b));
-  a.Dial(hub, "hub", link.address());
-  b.Dial(hub);
-  ASSERT_TRUE(a.Start());
-  ASSERT_TRUE(b.Start());
+  fed.DialThrough(a, hub, link.address());
+  ASSERT_TRUE(fed.Start());
 
   EXPECT_TRUE(Arrives(b, PutStory(a, "over a working link")));
 

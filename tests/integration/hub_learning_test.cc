@@ -6,6 +6,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "tests/support/federation.h"
 #include "tests/support/node_process.h"
 #include "tests/support/temp_dir.h"
 
@@ -51,18 +52,15 @@ void Observe(const NodeProcess& chapter, const std::string& period, double value
 
 class HubLearningTest : public ::testing::Test {
  protected:
-  HubLearningTest() : hub_(dir_.Sub("hub"), "Midwest hub", "hub", "midwest") {
-    EXPECT_TRUE(hub_.Start());
+  HubLearningTest() {
     for (const auto& [name, region] :
          std::vector<std::pair<std::string, std::string>>{{"Rockford", "midwest"},
                                                           {"Ames", "midwest"},
                                                           {"Peoria", "midwest"},
                                                           {"Tulsa", "south"}}) {
-      chapters_.push_back(std::make_unique<NodeProcess>(dir_.Sub(name), name, "chapter", region));
-      EXPECT_TRUE(hub_.Enroll(*chapters_.back()));
-      chapters_.back()->Dial(hub_);
-      EXPECT_TRUE(chapters_.back()->Start());
+      chapters_.push_back(&fed_.AddChapter(name, region, &hub_));
     }
+    EXPECT_TRUE(fed_.Start());
     CommandResult def =
         hub_.Ctl({"put", "metric", "--code", "actively_homeless", "--name", "Actively homeless",
                   "--direction", "down", "--target", "0", "--visibility", "network"});
@@ -71,9 +69,9 @@ class HubLearningTest : public ::testing::Test {
 
   const NodeProcess& chapter(int i) const { return *chapters_[i]; }
 
-  ldgs::testing::TempDir dir_;
-  NodeProcess hub_;
-  std::vector<std::unique_ptr<NodeProcess>> chapters_;
+  ldgs::testing::Federation fed_;
+  NodeProcess& hub_ = fed_.AddHub("Midwest hub", "midwest");
+  std::vector<NodeProcess*> chapters_;
 };
 
 TEST_F(HubLearningTest, RollupsFlowDownWithSmallCountsSuppressedEverywhere) {
@@ -204,24 +202,20 @@ TEST_F(HubLearningTest, PracticesAreSearchedAdaptedAndRanked) {
 }
 
 TEST(HubTreeRollupTest, TopHubCombinesRegionsWithoutDoubleCounting) {
-  ldgs::testing::TempDir dir;
-  NodeProcess top(dir.Sub("top"), "National", "hub", "national");
-  ASSERT_TRUE(top.Start());
-  std::vector<std::unique_ptr<NodeProcess>> hubs, chapters;
+  ldgs::testing::Federation fed;
+  NodeProcess& top = fed.AddHub("National", "national");
+  std::vector<NodeProcess*> chapters;
+  for (const std::string region : {"midwest", "south"}) {
+    NodeProcess& regional = fed.AddHub(region + " hub", region, &top);
+    for (int i = 0; i < 3; ++i) {
+      chapters.push_back(&fed.AddChapter(region + std::to_string(i), region, &regional));
+    }
+  }
+  ASSERT_TRUE(fed.Start());
   double total = 0;
   int value = 20;
-  for (const std::string region : {"midwest", "south"}) {
-    hubs.push_back(std::make_unique<NodeProcess>(dir.Sub(region), region + " hub", "hub", region));
-    NodeProcess& regional = *hubs.back();
-    ASSERT_TRUE(top.Enroll(regional));
-    regional.Dial(top);
-    ASSERT_TRUE(regional.Start());
-    for (int i = 0; i < 3; ++i) {
-      chapters.push_back(std::make_unique<NodeProcess>(
-          dir.Sub(region + std::to_string(i)), region + std::to_string(i), "chapter", region));
-      ASSERT_TRUE(regional.Enroll(*chapters.back()));
-      chapters.back()->Dial(regional);
-      ASSERT_TRUE(chapters.back()->Start());
+  for (NodeProcess* chapter : chapters) {
+    {
       value += 10;
       total += value;
       // Network-visible on purpose: copies reach the top hub by relay, and must not count.
@@ -231,7 +225,7 @@ TEST(HubTreeRollupTest, TopHubCombinesRegionsWithoutDoubleCounting) {
       request.mutable_body()->mutable_metric_observation()->set_period("2026-06");
       request.mutable_body()->mutable_metric_observation()->set_value(value);
       v1::Record written;
-      ASSERT_TRUE(chapters.back()->Put(request, &written).ok());
+      ASSERT_TRUE(chapter->Put(request, &written).ok());
     }
   }
   v1::Rollup network;
@@ -250,18 +244,17 @@ TEST(HubTreeRollupTest, TopHubCombinesRegionsWithoutDoubleCounting) {
 TEST(ReportRenderingTest, HtmlReportRendersInHeadlessChromium) {
   const char* chromium = "/usr/bin/chromium";
   ASSERT_TRUE(std::filesystem::exists(chromium)) << "deploy/install-deps.sh installs chromium";
-  ldgs::testing::TempDir dir;
-  NodeProcess hub(dir.Sub("hub"), "Report hub", "hub");
-  ASSERT_TRUE(hub.Start());
-  std::vector<std::unique_ptr<NodeProcess>> chapters;
+  ldgs::testing::Federation fed;
+  const ldgs::testing::TempDir& dir = fed.dir();
+  NodeProcess& hub = fed.AddHub("Report hub", "test-region");
+  std::vector<NodeProcess*> chapters;
   for (int i = 0; i < 3; ++i) {
-    chapters.push_back(std::make_unique<NodeProcess>(dir.Sub("c" + std::to_string(i)),
-                                                     "Chapter " + std::to_string(i)));
-    ASSERT_TRUE(hub.Enroll(*chapters.back()));
-    chapters.back()->Dial(hub);
-    ASSERT_TRUE(chapters.back()->Start());
+    chapters.push_back(&fed.AddChapter("Chapter " + std::to_string(i), "test-region", &hub));
+  }
+  ASSERT_TRUE(fed.Start());
+  for (int i = 0; i < 3; ++i) {
     for (int month = 1; month <= 6; ++month) {
-      Observe(*chapters.back(), "2026-0" + std::to_string(month), 100 + 20 * i - 5 * month);
+      Observe(*chapters[i], "2026-0" + std::to_string(month), 100 + 20 * i - 5 * month);
     }
   }
   ASSERT_TRUE(RollupBecomes(hub, hub.node_id(), "rollup:actively_homeless:2026-06:network",

@@ -7,6 +7,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/federation.h"
 #include "tests/support/node_process.h"
 #include "tests/support/record_helpers.h"
 #include "tests/support/temp_dir.h"
@@ -15,6 +16,7 @@ namespace ldgs {
 namespace {
 
 using ::ldgs::testing::Arrives;
+using ::ldgs::testing::Federation;
 using ::ldgs::testing::NodeProcess;
 
 v1::PutRecordRequest Practice(const std::string& title, v1::Visibility visibility) {
@@ -57,21 +59,12 @@ void ExpectNoForeignPrivateRecords(const std::vector<const NodeProcess*>& nodes)
 
 class HubAndChaptersTest : public ::testing::Test {
  protected:
-  HubAndChaptersTest()
-      : hub_(dir_.Sub("hub"), "Midwest hub", "hub", "midwest"),
-        a_(dir_.Sub("a"), "Rockford, IL", "chapter", "midwest"),
-        b_(dir_.Sub("b"), "Ames, IA", "chapter", "midwest") {
-    EXPECT_TRUE(hub_.Start());
-    EXPECT_TRUE(hub_.Enroll(a_));
-    EXPECT_TRUE(hub_.Enroll(b_));
-    a_.Dial(hub_);
-    b_.Dial(hub_);
-    EXPECT_TRUE(a_.Start());
-    EXPECT_TRUE(b_.Start());
-  }
+  HubAndChaptersTest() { EXPECT_TRUE(fed_.Start()); }
 
-  ldgs::testing::TempDir dir_;
-  NodeProcess hub_, a_, b_;
+  Federation fed_;
+  NodeProcess& hub_ = fed_.AddHub("Midwest hub", "midwest");
+  NodeProcess& a_ = fed_.AddChapter("Rockford, IL", "midwest", &hub_);
+  NodeProcess& b_ = fed_.AddChapter("Ames, IA", "midwest", &hub_);
 };
 
 TEST_F(HubAndChaptersTest, EachVisibilityReachesExactlyItsAudience) {
@@ -189,25 +182,13 @@ TEST_F(HubAndChaptersTest, RevokedChapterIsCutOffAtOnce) {
 }
 
 TEST(HubTreeTest, NetworkRecordsCrossTheTreeAndHubRecordsStopAtTheFirstHub) {
-  ldgs::testing::TempDir dir;
-  NodeProcess top(dir.Sub("top"), "National hub", "hub", "national");
-  NodeProcess midwest(dir.Sub("midwest"), "Midwest hub", "hub", "midwest");
-  NodeProcess south(dir.Sub("south"), "South hub", "hub", "south");
-  NodeProcess rockford(dir.Sub("rockford"), "Rockford, IL", "chapter", "midwest");
-  NodeProcess chattanooga(dir.Sub("chattanooga"), "Chattanooga, TN", "chapter", "south");
-  ASSERT_TRUE(top.Start());
-  ASSERT_TRUE(top.Enroll(midwest));
-  ASSERT_TRUE(top.Enroll(south));
-  midwest.Dial(top);
-  south.Dial(top);
-  ASSERT_TRUE(midwest.Start());
-  ASSERT_TRUE(south.Start());
-  ASSERT_TRUE(midwest.Enroll(rockford));
-  ASSERT_TRUE(south.Enroll(chattanooga));
-  rockford.Dial(midwest);
-  chattanooga.Dial(south);
-  ASSERT_TRUE(rockford.Start());
-  ASSERT_TRUE(chattanooga.Start());
+  Federation fed;
+  NodeProcess& top = fed.AddHub("National hub", "national");
+  NodeProcess& midwest = fed.AddHub("Midwest hub", "midwest", &top);
+  NodeProcess& south = fed.AddHub("South hub", "south", &top);
+  NodeProcess& rockford = fed.AddChapter("Rockford, IL", "midwest", &midwest);
+  NodeProcess& chattanooga = fed.AddChapter("Chattanooga, TN", "south", &south);
+  ASSERT_TRUE(fed.Start());
 
   v1::Record network = Write(rockford, "Landlord fund", v1::VISIBILITY_NETWORK);
   v1::Record hub_only = Write(rockford, "Monthly counts", v1::VISIBILITY_HUB);
@@ -238,13 +219,11 @@ TEST(HubTreeTest, NetworkRecordsCrossTheTreeAndHubRecordsStopAtTheFirstHub) {
 }
 
 TEST(SisterChaptersTest, SistersExchangeTheirOwnNetworkRecordsDirectly) {
-  ldgs::testing::TempDir dir;
-  NodeProcess ames(dir.Sub("ames"), "Ames, IA", "chapter", "midwest");
-  NodeProcess des_moines(dir.Sub("des-moines"), "Des Moines, IA", "chapter", "midwest");
-  ASSERT_TRUE(des_moines.Start());
-  ASSERT_TRUE(des_moines.Enroll(ames, /*sister=*/true));
-  ames.Dial(des_moines, "sister");
-  ASSERT_TRUE(ames.Start());
+  Federation fed;
+  NodeProcess& des_moines = fed.AddChapter("Des Moines, IA", "midwest", nullptr);
+  NodeProcess& ames = fed.AddChapter("Ames, IA", "midwest", nullptr);
+  fed.AddSister(ames, des_moines);
+  ASSERT_TRUE(fed.Start());
 
   v1::Record up = Write(ames, "Shared youth drop-in", v1::VISIBILITY_NETWORK);
   v1::Record down = Write(des_moines, "Shared landlord list", v1::VISIBILITY_NETWORK);

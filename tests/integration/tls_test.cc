@@ -4,6 +4,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/federation.h"
 #include "tests/support/node_process.h"
 #include "tests/support/record_helpers.h"
 #include "tests/support/temp_dir.h"
@@ -57,6 +58,21 @@ TEST_F(TlsTest, ChaptersWithCertificatesReplicateOverMutualTls) {
   v1::Record held;
   EXPECT_TRUE(b_.Get(a_.node_id(), written.id(), &held, 30000).ok());
   EXPECT_TRUE(a_.SyncWait());
+}
+
+TEST(TlsFederationTest, AHubTreeReplicatesOverMutualTlsAsDeployed) {
+  ldgs::testing::Federation fed({.tls = true});
+  NodeProcess& top = fed.AddHub("National hub", "national");
+  NodeProcess& midwest = fed.AddHub("Midwest hub", "midwest", &top);
+  NodeProcess& a = fed.AddChapter("Chapter A", "midwest", &midwest);
+  NodeProcess& b = fed.AddChapter("Chapter B", "midwest", &midwest);
+  ASSERT_TRUE(fed.Start());
+  v1::Record written = ldgs::testing::PutStory(a, "across the tree over mutual TLS");
+  EXPECT_TRUE(ldgs::testing::Arrives(b, written));
+  EXPECT_TRUE(ldgs::testing::Arrives(top, written));
+  std::ifstream log(top.log_path());
+  const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  EXPECT_THAT(text, ::testing::Not(HasSubstr("--insecure")));
 }
 
 TEST_F(TlsTest, CertificateForAnotherNodeIsRefused) {

@@ -144,5 +144,67 @@ TEST_F(LocalWriterTest, DerivedIdsNameTheRecord) {
   EXPECT_EQ(Held("obs:housed:2026-04").record.metric_observation().value(), 13);
 }
 
+TEST_F(LocalWriterTest, PutManyWritesEveryItemAndTheStateChangeInOneBatch) {
+  ASSERT_OK(writer_->Put("narrowed", v1::VISIBILITY_NETWORK, Story("shared")));
+  const uint64_t seq = store_->LastSequence();
+  std::vector<PutItem> items = {{"a", v1::VISIBILITY_NETWORK, Story("a1")},
+                                {"b", v1::VISIBILITY_UNSPECIFIED, Story("b1")},
+                                {"a", v1::VISIBILITY_UNSPECIFIED, Story("a2")},
+                                {"narrowed", v1::VISIBILITY_HUB, Story("shared")}};
+  auto written = writer_->PutMany(items, StateChange().SetFeedCursor("reader", 7));
+  ASSERT_OK(written);
+  ASSERT_EQ(written->size(), 4u);
+  // The second "a" is a newer version of the first, keeping its visibility.
+  EXPECT_GT((*written)[2].version(), (*written)[0].version());
+  EXPECT_EQ((*written)[2].visibility(), v1::VISIBILITY_NETWORK);
+  EXPECT_EQ(Held("a").record.story().title(), "a2");
+  EXPECT_EQ(Held("a").record.version(), (*written)[2].version());
+  EXPECT_EQ(Held("b").record.visibility(), v1::VISIBILITY_PRIVATE);
+  // Narrowed within the batch: the network that had it gets a tombstone.
+  EXPECT_FALSE(Held("narrowed").stored.retraction().empty());
+  EXPECT_EQ(*store_->FeedCursor("reader"), 7u);
+  EXPECT_EQ(store_->LastSequence(), seq + 4);
+  // Versions strictly increase across the batch.
+  for (size_t i = 1; i < written->size(); ++i) {
+    EXPECT_GT((*written)[i].version(), (*written)[i - 1].version());
+  }
+}
+
+TEST_F(LocalWriterTest, PutManyWithOneBadItemWritesNothing) {
+  const uint64_t seq = store_->LastSequence();
+  std::vector<PutItem> items = {{"good", v1::VISIBILITY_NETWORK, Story("fine")},
+                                {"bad id", v1::VISIBILITY_NETWORK, Story("refused")}};
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      writer_->PutMany(items, StateChange().SetFeedCursor("reader", 7)).status()));
+  // A kind change is found only against the held record: still nothing written.
+  ASSERT_OK(writer_->Put("held", v1::VISIBILITY_NETWORK, Story("a story")));
+  const uint64_t after_held = store_->LastSequence();
+  v1::Record practice;
+  practice.mutable_practice()->set_title("now a practice");
+  std::vector<PutItem> kind_change = {{"fresh", v1::VISIBILITY_NETWORK, Story("x")},
+                                      {"held", v1::VISIBILITY_NETWORK, practice}};
+  EXPECT_TRUE(absl::IsInvalidArgument(writer_->PutMany(kind_change).status()));
+  EXPECT_EQ(store_->LastSequence(), after_held);
+  EXPECT_EQ(after_held, seq + 1);
+  EXPECT_TRUE(absl::IsNotFound(store_->Get(key_.node_id(), "good").status()));
+  EXPECT_TRUE(absl::IsNotFound(store_->Get(key_.node_id(), "fresh").status()));
+  EXPECT_EQ(*store_->FeedCursor("reader"), 0u);
+}
+
+TEST_F(LocalWriterTest, OnlyTheBodyOfWhatAnAdminSuppliesIsTaken) {
+  v1::Record body = Story("content");
+  body.set_deleted(true);
+  body.set_origin("someone-else");
+  body.set_version(1);
+  body.set_kind(v1::KIND_PRACTICE);
+  auto written = writer_->Put("s", v1::VISIBILITY_NETWORK, body);
+  ASSERT_OK(written);
+  EXPECT_FALSE(written->deleted());
+  EXPECT_EQ(written->origin(), key_.node_id());
+  EXPECT_EQ(written->kind(), v1::KIND_STORY);
+  EXPECT_GT(written->version(), 1u);
+  EXPECT_FALSE(Held("s").record.deleted());
+}
+
 }  // namespace
 }  // namespace ldgs::storage
