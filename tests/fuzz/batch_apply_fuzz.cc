@@ -10,8 +10,10 @@
 #include "daemon/replication/inbound_batch.h"
 #include "google/protobuf/stubs/logging.h"
 #include "record/signed_record.h"
+#include "storage/storage.h"
 
 namespace {
+ldgs::storage::Storage* storage = nullptr;  // lives for the whole run
 ldgs::storage::RecordStore* store = nullptr;
 ldgs::record::NodeKey* peer_key = nullptr;
 }  // namespace
@@ -20,7 +22,8 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   google::protobuf::SetLogHandler(nullptr);
   char dir[] = "/tmp/ldgs-fuzz-XXXXXX";
   LDGS_CHECK(mkdtemp(dir) != nullptr);
-  store = &std::move(*ldgs::storage::Storage::Open(dir)).release()->records();
+  storage = std::move(*ldgs::storage::Storage::Open(dir)).release();
+  store = &storage->records();
   peer_key = new ldgs::record::NodeKey(ldgs::record::NodeKey::Generate());
   return 0;
 }
