@@ -74,6 +74,12 @@ grpc::Status AdminService::PutRecord(grpc::ServerContext* context,
   if (request->body().body_case() == v1::Record::BODY_NOT_SET) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "put needs a record body");
   }
+  // Rollups are the hub's aggregator's to make, never an admin's.
+  if (request->body().has_rollup()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "rollups are made by a hub's aggregator; put practice, metric, "
+                        "observation, story or profile");
+  }
   absl::StatusOr<v1::Record> written =
       deps_.writer->Put(request->id(), request->visibility(), request->body());
   if (!written.ok()) return ToGrpcStatus(written.status());

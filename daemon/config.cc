@@ -7,6 +7,7 @@
 
 #include "common/status_macros.h"
 #include "daemon/files.h"
+#include "daemon/http/http_server.h"
 #include "record/node_key.h"
 #include "toml++/toml.h"
 
@@ -173,25 +174,25 @@ std::string FormatConfig(const NodeConfig& config) {
 }
 
 absl::Status SetConfigDataDir(const std::string& path, const std::string& data_dir) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError("cannot read " + path);
+  LDGS_ASSIGN_OR_RETURN(std::string text, ReadSmallFile(path));
+  std::istringstream in(text);
   std::string rewritten;
   for (std::string line; std::getline(in, line);) {
     rewritten += (line.rfind("data_dir", 0) == 0 ? "data_dir = " + TomlString(data_dir) : line);
     rewritten += "\n";
   }
-  in.close();
   return WriteFileAtomically(path, rewritten, 0644);
 }
 
 absl::Status AppendPeerToConfig(const std::string& path, const replication::DialPeer& peer) {
-  std::ofstream config(path, std::ios::app);
-  config << "\n[[peers]]\nnode_id = " << TomlString(peer.node_id)
-         << "\naddress = " << TomlString(peer.address) << "\nrelation = \""
-         << (peer.relation == v1::RELATION_SISTER ? "sister" : "hub") << "\"\n";
-  config.close();
-  if (!config) return absl::InternalError("cannot add the peer to the config file " + path);
-  return absl::OkStatus();
+  // The whole file is rewritten atomically: a full disk leaves the old config, never half a
+  // table that would stop the next start.
+  LDGS_ASSIGN_OR_RETURN(std::string text, ReadSmallFile(path));
+  std::ostringstream added;
+  added << "\n[[peers]]\nnode_id = " << TomlString(peer.node_id)
+        << "\naddress = " << TomlString(peer.address) << "\nrelation = \""
+        << (peer.relation == v1::RELATION_SISTER ? "sister" : "hub") << "\"\n";
+  return WriteFileAtomically(path, text + added.str(), 0644);
 }
 
 absl::Status ValidateConfig(const NodeConfig& config) {
@@ -199,6 +200,9 @@ absl::Status ValidateConfig(const NodeConfig& config) {
   if (!IsLoopback(config.admin_listen)) {
     return absl::InvalidArgumentError("admin_listen '" + config.admin_listen +
                                       "' must be a loopback address or unix:PATH");
+  }
+  if (!config.http_listen.empty()) {
+    LDGS_RETURN_IF_ERROR(http::CheckListenAddress(config.http_listen));
   }
   if (!config.insecure &&
       (config.tls_ca.empty() || config.tls_cert.empty() || config.tls_key.empty())) {

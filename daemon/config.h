@@ -22,7 +22,9 @@ struct NodeConfig {
   v1::Role role = v1::ROLE_CHAPTER;
   std::string admin_listen = kDefaultAdminListen;  // loopback host:port, or unix:PATH
   std::string listen = kDefaultListen;             // replication (node to node)
-  std::string http_listen = kDefaultHttpListen;    // HTTP endpoint; empty: off
+  // HTTP endpoint; empty: off. `ldgsd init` writes kDefaultHttpListen; a config from
+  // before the endpoint existed has no key and keeps running without it.
+  std::string http_listen;
   std::string log_level = "info";
   record::RecordLimits limits;
   replication::BatchLimits batch_limits;

@@ -51,6 +51,7 @@ absl::StatusOr<std::string> InitDataDir(const InitOptions& options) {
                                            Base32Encode(record::RandomBytes(20)) + "\n", 0600));
   config.data_dir = fs::absolute(options.data_dir).lexically_normal().string();
   config.role = options.role;
+  config.http_listen = kDefaultHttpListen;
   LDGS_RETURN_IF_ERROR(
       WriteFileAtomically(ConfigPath(options.data_dir), FormatConfig(config), 0644));
 

@@ -67,19 +67,32 @@ struct Node::State {
 
 absl::StatusOr<std::unique_ptr<Node>> Node::Start(const NodeConfig& config) {
   LDGS_RETURN_IF_ERROR(ValidateConfig(config));
-  auto state = std::make_unique<State>();
-  State& st = *state;
-  st.config = config;
+  // The Node exists from the start, so that a failure at any step below is torn down by
+  // ~Node like a stop (servers shut down with a deadline, links stopped), never left to
+  // member destructors that would wait on endless streams.
+  std::unique_ptr<Node> node(new Node(std::make_unique<State>()));
+  LDGS_RETURN_IF_ERROR(node->Init(config));
+  return node;
+}
 
+absl::Status Node::Init(const NodeConfig& config) {
+  State& st = *state_;
+  st.config = config;
+  // Everything that can be checked without the store is checked first: a node that cannot
+  // start leaves its store untouched (no migration to a schema an older build refuses).
   absl::StatusOr<record::NodeKey> key = record::NodeKey::Load(KeyPath(config.data_dir));
   if (absl::IsNotFound(key.status())) {
     return absl::NotFoundError(config.data_dir + " holds no node; run 'ldgsd init' first");
   }
   if (!key.ok()) return key.status();
   st.key.emplace(std::move(*key));
+  LDGS_ASSIGN_OR_RETURN(std::string token, ReadToken(config.data_dir));
+  LDGS_ASSIGN_OR_RETURN(NodeTls tls, LoadNodeTls(config));
+  if (!config.http_listen.empty()) {
+    LDGS_ASSIGN_OR_RETURN(st.http, StartNodeHttp(&st.io, config.http_listen));
+  }
   LDGS_ASSIGN_OR_RETURN(st.storage, storage::Storage::Open(config.data_dir));
   st.storage->db().SetMinFreeBytes(config.limits.min_free_disk_bytes);
-  LDGS_ASSIGN_OR_RETURN(std::string token, ReadToken(config.data_dir));
   storage::RecordStore& records = st.storage->records();
   st.writer = std::make_unique<storage::LocalWriter>(&records, &*st.key, config.limits);
 
@@ -87,7 +100,6 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const NodeConfig& config) {
   records.SetCommitListener(
       [notifier = st.notifier.get()](uint64_t seq) { notifier->Notify(seq); });
   st.sessions = std::make_unique<replication::SessionTable>(st.key->node_id());
-  LDGS_ASSIGN_OR_RETURN(NodeTls tls, LoadNodeTls(config));
   replication::ReplicationContext& r = st.replication;
   r.records = &records;
   r.state = &st.storage->state();
@@ -143,9 +155,6 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const NodeConfig& config) {
         st.notifier.get());
   }
   st.peers->StartConfigured(config.peers);
-  if (!config.http_listen.empty()) {
-    LDGS_ASSIGN_OR_RETURN(st.http, StartNodeHttp(&st.io, config.http_listen));
-  }
 
   // Address files last: their presence tells scripts and tests the node is serving.
   if (st.http) {
@@ -160,16 +169,18 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const NodeConfig& config) {
       "node {} ({}) serving replication on {}, admin on {}, http on {}, dialing {} peer(s)",
       st.key->node_id(), RoleName(config.role), listen_bound, admin_bound,
       st.http ? st.http->bound_address() : "(off)", config.peers.size());
-  return std::unique_ptr<Node>(new Node(std::move(state)));
+  return absl::OkStatus();
 }
 
 Node::Node(std::unique_ptr<State> state) : state_(std::move(state)) {}
 
 Node::~Node() {
   State& st = *state_;
-  unlink(AdminAddressPath(st.config.data_dir).c_str());
-  unlink(ListenAddressPath(st.config.data_dir).c_str());
-  unlink(HttpAddressPath(st.config.data_dir).c_str());
+  if (!st.config.data_dir.empty()) {
+    unlink(AdminAddressPath(st.config.data_dir).c_str());
+    unlink(ListenAddressPath(st.config.data_dir).c_str());
+    unlink(HttpAddressPath(st.config.data_dir).c_str());
+  }
   if (st.http) st.http->Stop();
   // Dialers first (they block on their own calls), then the hub, then servers, then the
   // storage pool that their reactors post to; the store closes last, with the State.

@@ -62,6 +62,8 @@ v1::Record BodyOnly(const v1::Record& record) {
     const google::protobuf::FieldDescriptor* field = descriptor->field(i);
     if (field->containing_oneof() != oneof) body.GetReflection()->ClearField(&body, field);
   }
+  // Unknown fields would be signed and replicated as if the node had written them.
+  body.GetReflection()->MutableUnknownFields(&body)->Clear();
   return body;
 }
 

@@ -25,7 +25,8 @@ std::optional<v1::Kind> KindFromName(std::string_view name);
 google::protobuf::Message* MutableBody(v1::Record* record, v1::Kind kind);
 
 // A copy of `record` holding only its body oneof: what an admin supplies as content, with
-// every identity field (origin, id, version, kind, visibility, deleted, times) cleared.
+// every identity field (origin, id, version, kind, visibility, deleted, times) and every
+// unknown field cleared.
 v1::Record BodyOnly(const v1::Record& record);
 
 }  // namespace ldgs::record

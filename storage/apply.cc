@@ -135,7 +135,7 @@ absl::Status RecordStore::AdvanceClock(std::string_view origin, uint64_t version
   if (version <= held) return absl::OkStatus();
   rocksdb::WriteBatch batch;
   batch.Put(db_->cf(ColumnFamily::kClock), origin, EncodeU64(version));
-  return db_->Commit(lock, &batch);
+  return db_->Commit(lock, &batch, WriteClass::kNodeState);
 }
 
 }  // namespace ldgs::storage

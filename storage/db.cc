@@ -45,21 +45,18 @@ constexpr ColumnFamily kAllFamilies[] = {
 absl::StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& dir) {
   rocksdb::DBOptions options;
   options.create_if_missing = true;
-  options.create_missing_column_families = true;
   options.keep_log_file_num = 4;
   const std::string path = dir + "/db";
   // RocksDB must open every family a database has: those of this schema, and any an older
-  // schema left that a migration still reads (and then drops).
-  std::vector<std::string> names;
-  rocksdb::Status listed = rocksdb::DB::ListColumnFamilies(options, path, &names);
-  if (!listed.ok()) names.clear();  // a new database
-  std::vector<std::string> wanted = {kDefault};
-  for (ColumnFamily family : kAllFamilies) wanted.push_back(NameOf(family));
-  for (const std::string& name : names) {
-    if (std::find(wanted.begin(), wanted.end(), name) == wanted.end()) wanted.push_back(name);
+  // schema left that a migration still reads (and then drops). Families this schema adds
+  // are created only once the stored schema is known to be one this build reads, so that a
+  // store this build refuses is left as it was.
+  std::vector<std::string> existing;
+  if (!rocksdb::DB::ListColumnFamilies(options, path, &existing).ok()) {
+    existing = {kDefault};  // a new database
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  for (const std::string& name : wanted) {
+  for (const std::string& name : existing) {
     descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
   }
   std::unique_ptr<Db> db(new Db());
@@ -69,7 +66,17 @@ absl::StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& dir) {
                                    "open store in " + dir));
   db->db_.reset(raw);
   db->dir_ = dir;
-  for (size_t i = 0; i < handles.size(); ++i) db->handles_[wanted[i]] = handles[i];
+  for (size_t i = 0; i < handles.size(); ++i) db->handles_[existing[i]] = handles[i];
+  LDGS_RETURN_IF_ERROR(SchemaMigration::CheckReadable(*db));
+  for (ColumnFamily family : kAllFamilies) {
+    const std::string name = NameOf(family);
+    if (db->handles_.count(name)) continue;
+    rocksdb::ColumnFamilyHandle* handle = nullptr;
+    LDGS_RETURN_IF_ERROR(
+        FromRocksDb(db->db_->CreateColumnFamily(rocksdb::ColumnFamilyOptions(), name, &handle),
+                    "create column family " + name));
+    db->handles_[name] = handle;
+  }
   LDGS_RETURN_IF_ERROR(SchemaMigration::Run(db.get()));
   return db;
 }
@@ -87,36 +94,39 @@ rocksdb::ColumnFamilyHandle* Db::cf(ColumnFamily family) const {
   return it->second;
 }
 
-rocksdb::ColumnFamilyHandle* Db::legacy_cf(std::string_view name) const {
+rocksdb::ColumnFamilyHandle* Db::cf_named(std::string_view name) const {
   auto it = handles_.find(name);
   return it == handles_.end() ? nullptr : it->second;
 }
 
-absl::Status Db::DropLegacyColumnFamily(std::string_view name) {
+void Db::DropLegacyColumnFamily(std::string_view name) {
   auto it = handles_.find(name);
-  if (it == handles_.end()) return absl::OkStatus();
-  LDGS_RETURN_IF_ERROR(FromRocksDb(db_->DropColumnFamily(it->second), "drop old column family"));
-  LDGS_RETURN_IF_ERROR(
-      FromRocksDb(db_->DestroyColumnFamilyHandle(it->second), "close old column family"));
+  if (it == handles_.end()) return;
+  // Not fatal: the migration has committed, and the next open drops it again.
+  if (!db_->DropColumnFamily(it->second).ok()) return;
+  db_->DestroyColumnFamilyHandle(it->second).PermitUncheckedError();
   handles_.erase(it);
-  return absl::OkStatus();
 }
 
 std::unique_lock<std::mutex> Db::LockWrites() const {
   return std::unique_lock<std::mutex>(write_mu_);
 }
 
-absl::Status Db::CheckWritable() const {
+absl::Status Db::CheckWritable(WriteClass write_class) const {
   // Refuse before RocksDB meets a full disk: its recovery from a failed WAL write is not
   // dependable in the Debian build (an assertion fires), and a refused write is clean.
   if (min_free_bytes_ > 0) {
     struct statvfs fs;
+    // Node state (an enrollment, a revocation) may use half the reserve: an operator must
+    // still be able to revoke a member that is filling the disk with records.
+    const uint64_t minimum =
+        write_class == WriteClass::kNodeState ? min_free_bytes_ / 2 : min_free_bytes_;
     if (statvfs(dir_.c_str(), &fs) == 0) {
       const uint64_t free_bytes = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
-      if (free_bytes < min_free_bytes_) {
+      if (free_bytes < minimum) {
         return absl::ResourceExhaustedError(
             "disk full: " + std::to_string(free_bytes / 1024) + " KiB free for " + dir_ +
-            ", below the minimum of " + std::to_string(min_free_bytes_ / 1024) +
+            ", below the minimum of " + std::to_string(minimum / 1024) +
             " KiB; writes resume when space is freed (reads still work)");
       }
     }
@@ -124,10 +134,11 @@ absl::Status Db::CheckWritable() const {
   return absl::OkStatus();
 }
 
-absl::Status Db::Commit(const std::unique_lock<std::mutex>& held, rocksdb::WriteBatch* batch) {
+absl::Status Db::Commit(const std::unique_lock<std::mutex>& held, rocksdb::WriteBatch* batch,
+                        WriteClass write_class) {
   LDGS_CHECK(held.owns_lock() && held.mutex() == &write_mu_);
   if (batch->Count() == 0) return absl::OkStatus();
-  LDGS_RETURN_IF_ERROR(CheckWritable());
+  LDGS_RETURN_IF_ERROR(CheckWritable(write_class));
   if (write_error_) {
     // Resume succeeds once the cause is gone (space freed); until then every write is
     // refused with the same clear error, and nothing is written.

@@ -24,6 +24,11 @@ namespace ldgs::storage {
 // The column families of the current schema (see storage/schema.h for what each holds).
 enum class ColumnFamily { kRecords, kChanges, kClock, kIndex, kMeta, kCursors, kNodeState };
 
+// What a write carries, for the free-space guard: records need the full reserve; node state
+// (enrollments, revocations, checkpoints) may use half of it, so that an operator can still
+// revoke a member that is filling the disk.
+enum class WriteClass { kRecords, kNodeState };
+
 // The node's one RocksDB instance, shared by the record store and the node-state store, and
 // the one path by which anything is written: LockWrites, build a WriteBatch, Commit. Commit
 // is synced (acknowledged means on disk) and guarded: refused while the disk is short of
@@ -45,9 +50,11 @@ class Db {
   [[nodiscard]] std::unique_lock<std::mutex> LockWrites() const;
 
   // Writes `batch` synced. `held` must be a lock from LockWrites. RESOURCE_EXHAUSTED while
-  // the file system has less than the minimum free space (nothing written; writes resume
-  // when space returns); the RocksDB error otherwise. An empty batch writes nothing.
-  absl::Status Commit(const std::unique_lock<std::mutex>& held, rocksdb::WriteBatch* batch);
+  // the file system has less than the minimum free space for `write_class` (nothing
+  // written; writes resume when space returns); the RocksDB error otherwise. An empty batch
+  // writes nothing.
+  absl::Status Commit(const std::unique_lock<std::mutex>& held, rocksdb::WriteBatch* batch,
+                      WriteClass write_class = WriteClass::kRecords);
 
   // Writes are refused while the data dir's file system has less than `bytes` available. 0
   // disables the check. Set before concurrent use.
@@ -60,12 +67,13 @@ class Db {
   const std::string& dir() const { return dir_; }
 
  private:
-  friend class SchemaMigration;
+  friend class SchemaMigration;  // reads families of older schemas, drops them
   Db() = default;
-  absl::Status CheckWritable() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
-  // Column families of older schemas, open while a migration needs them.
-  rocksdb::ColumnFamilyHandle* legacy_cf(std::string_view name) const;
-  absl::Status DropLegacyColumnFamily(std::string_view name);
+  absl::Status CheckWritable(WriteClass write_class) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // A family by name, this schema's or an older one's; nullptr when the store has none.
+  rocksdb::ColumnFamilyHandle* cf_named(std::string_view name) const;
+  // Drops a family a migration emptied; a failure leaves it for the next open.
+  void DropLegacyColumnFamily(std::string_view name);
 
   std::unique_ptr<rocksdb::DB> db_;
   std::map<std::string, rocksdb::ColumnFamilyHandle*, std::less<>> handles_;  // owned

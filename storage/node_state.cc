@@ -43,7 +43,7 @@ absl::Status NodeState::Commit(const StateChange& change) {
   std::unique_lock<std::mutex> lock = db_->LockWrites();
   rocksdb::WriteBatch batch;
   change.AddTo(*db_, &batch);
-  return db_->Commit(lock, &batch);
+  return db_->Commit(lock, &batch, WriteClass::kNodeState);
 }
 
 absl::StatusOr<std::string> NodeState::Read(const std::string& key,

@@ -18,9 +18,31 @@ constexpr char kV1MarkerPrefix[] = "marker/";
 constexpr char kV1AggregatorPeer[] = "~aggregator";
 constexpr char kAggregatorCursor[] = "aggregator";  // hub::Aggregator's cursor name
 
+constexpr char kMetaFamily[] = "meta";
+
+bool IsReadableVersion(const std::string& version) {
+  return version == "1" || version == std::to_string(kSchemaVersion);
+}
+
 }  // namespace
 
+absl::Status SchemaMigration::CheckReadable(const Db& db) {
+  rocksdb::ColumnFamilyHandle* meta = db.cf_named(kMetaFamily);
+  if (meta == nullptr) return absl::OkStatus();  // a new store
+  std::string value;
+  rocksdb::Status s = db.raw()->Get(rocksdb::ReadOptions(), meta, kSchemaVersionKey, &value);
+  if (s.IsNotFound()) return absl::OkStatus();
+  LDGS_RETURN_IF_ERROR(FromRocksDb(s, "read schema version"));
+  if (!IsReadableVersion(value)) {
+    return absl::FailedPreconditionError("store has schema version " + value.substr(0, 20) +
+                                         ", this build reads versions 1 to " +
+                                         std::to_string(kSchemaVersion));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status SchemaMigration::Run(Db* db) {
+  LDGS_RETURN_IF_ERROR(CheckReadable(*db));
   std::string value;
   rocksdb::Status s = db->raw()->Get(rocksdb::ReadOptions(), db->cf(ColumnFamily::kMeta),
                                      kSchemaVersionKey, &value);
@@ -28,17 +50,13 @@ absl::Status SchemaMigration::Run(Db* db) {
     std::unique_lock<std::mutex> lock = db->LockWrites();
     rocksdb::WriteBatch batch;
     batch.Put(db->cf(ColumnFamily::kMeta), kSchemaVersionKey, std::to_string(kSchemaVersion));
-    return db->Commit(lock, &batch);
+    return db->Commit(lock, &batch, WriteClass::kNodeState);
   }
   LDGS_RETURN_IF_ERROR(FromRocksDb(s, "read schema version"));
   if (value == "1") return MigrateFromV1(db);
-  if (value != std::to_string(kSchemaVersion)) {
-    return absl::FailedPreconditionError("store has schema version " + value.substr(0, 20) +
-                                         ", this build reads versions 1 to " +
-                                         std::to_string(kSchemaVersion));
-  }
   // A migration that committed but stopped before dropping the old family.
-  return db->DropLegacyColumnFamily(kV1PeersFamily);
+  db->DropLegacyColumnFamily(kV1PeersFamily);
+  return absl::OkStatus();
 }
 
 // Version 1 to 2: node state moves from `peers` and meta to `node_state` (same key layouts,
@@ -49,7 +67,7 @@ absl::Status SchemaMigration::MigrateFromV1(Db* db) {
   std::unique_lock<std::mutex> lock = db->LockWrites();
   rocksdb::WriteBatch batch;
   rocksdb::ColumnFamilyHandle* node_state = db->cf(ColumnFamily::kNodeState);
-  if (rocksdb::ColumnFamilyHandle* peers = db->legacy_cf(kV1PeersFamily)) {
+  if (rocksdb::ColumnFamilyHandle* peers = db->cf_named(kV1PeersFamily)) {
     const std::string aggregator_key = CheckpointKey(kV1AggregatorPeer, PeerDirection::kInbound);
     std::unique_ptr<rocksdb::Iterator> it(db->raw()->NewIterator(rocksdb::ReadOptions(), peers));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
@@ -71,9 +89,10 @@ absl::Status SchemaMigration::MigrateFromV1(Db* db) {
   }
   LDGS_RETURN_IF_ERROR(FromRocksDb(it->status(), "read version-1 markers"));
   batch.Put(meta, kSchemaVersionKey, std::to_string(kSchemaVersion));
-  LDGS_RETURN_IF_ERROR(db->Commit(lock, &batch));
+  LDGS_RETURN_IF_ERROR(db->Commit(lock, &batch, WriteClass::kNodeState));
   lock.unlock();
-  return db->DropLegacyColumnFamily(kV1PeersFamily);
+  db->DropLegacyColumnFamily(kV1PeersFamily);
+  return absl::OkStatus();
 }
 
 }  // namespace ldgs::storage

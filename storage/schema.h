@@ -24,10 +24,13 @@ inline constexpr uint32_t kSchemaVersion = 2;
 
 class Db;
 
-// Brings `db` to kSchemaVersion: writes it on a fresh store, migrates older ones.
-// FAILED_PRECONDITION for a version newer than this build or one it cannot read.
+// Brings `db` to kSchemaVersion: writes it on a fresh store, migrates older ones. Run
+// expects the families of the current schema to exist (Db::Open creates them after
+// CheckReadable).
 class SchemaMigration {
  public:
+  // FAILED_PRECONDITION, before anything is written, for a schema this build cannot read.
+  static absl::Status CheckReadable(const Db& db);
   static absl::Status Run(Db* db);
 
  private:

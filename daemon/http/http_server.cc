@@ -2,13 +2,14 @@
 // alive while an operation of its own is pending (shared_from_this).
 #include "daemon/http/http_server.h"
 
+#include <functional>
 #include <optional>
 #include <utility>  // before Asio: Boost 1.74 with C++20 needs it (TOOLCHAIN.md)
 
 #include "boost/asio/ip/tcp.hpp"
+#include "boost/asio/steady_timer.hpp"
 #include "boost/beast/core.hpp"
 #include "boost/beast/http.hpp"
-#include "spdlog/spdlog.h"
 
 namespace ldgs::daemon::http {
 namespace {
@@ -20,7 +21,15 @@ using tcp = asio::ip::tcp;
 
 constexpr size_t kMaxHeaderBytes = 8 * 1024;
 constexpr size_t kMaxBodyBytes = 64 * 1024;
-constexpr auto kIoDeadline = std::chrono::seconds(30);
+// A request must arrive whole, and an idle keep-alive connection closes, within this.
+constexpr auto kReadDeadline = std::chrono::seconds(10);
+constexpr auto kWriteDeadline = std::chrono::seconds(30);
+// Connections served at once; more wait in the kernel's backlog. Keeps descriptors for the
+// store and the gRPC servers however many clients come.
+constexpr int kMaxSessions = 128;
+// After an accept error (e.g. out of descriptors), wait before accepting again rather than
+// spin on the same queued connection.
+constexpr auto kAcceptRetry = std::chrono::milliseconds(100);
 
 absl::StatusOr<tcp::endpoint> ParseEndpoint(const std::string& address) {
   const size_t colon = address.rfind(':');
@@ -50,10 +59,23 @@ std::string FormatEndpoint(const tcp::endpoint& endpoint) {
          std::to_string(endpoint.port());
 }
 
+// Counts open sessions; the acceptor waits while kMaxSessions are open.
+struct SessionCount {
+  int open = 0;
+  std::function<void()> on_free;  // resumes a paused acceptor
+};
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, std::shared_ptr<const Router> router)
-      : stream_(std::move(socket)), router_(std::move(router)) {}
+  Session(tcp::socket socket, std::shared_ptr<const Router> router,
+          std::shared_ptr<SessionCount> count)
+      : stream_(std::move(socket)), router_(std::move(router)), count_(std::move(count)) {
+    ++count_->open;
+  }
+  ~Session() {
+    --count_->open;
+    if (count_->on_free) std::exchange(count_->on_free, nullptr)();
+  }
 
   void Start() { ReadNext(); }
 
@@ -62,7 +84,7 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->header_limit(kMaxHeaderBytes);
     parser_->body_limit(kMaxBodyBytes);
-    stream_.expires_after(kIoDeadline);
+    stream_.expires_after(kReadDeadline);
     bhttp::async_read(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code error, size_t) { self->OnRead(error); });
@@ -100,7 +122,7 @@ class Session : public std::enable_shared_from_this<Session> {
     response->body() = std::move(out.body);
     response->prepare_payload();
     if (head_only) response->body().clear();  // Content-Length stays that of the body
-    stream_.expires_after(kIoDeadline);
+    stream_.expires_after(kWriteDeadline);
     bhttp::async_write(
         stream_, *response,
         [self = shared_from_this(), response, keep_alive](beast::error_code error, size_t) {
@@ -119,9 +141,14 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::shared_ptr<const Router> router_;
+  std::shared_ptr<SessionCount> count_;
 };
 
 }  // namespace
+
+absl::Status CheckListenAddress(const std::string& address) {
+  return ParseEndpoint(address).status();
+}
 
 void Router::Handle(std::string path, Handler handler) {
   handlers_[std::move(path)] = std::move(handler);
@@ -138,19 +165,35 @@ Response Router::Dispatch(const Request& request) const {
 
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   Impl(asio::io_context* io, std::shared_ptr<const Router> router)
-      : acceptor(*io), router(std::move(router)) {}
+      : acceptor(*io), retry(*io), router(std::move(router)) {}
 
   void Accept() {
+    if (!acceptor.is_open()) return;
+    if (sessions->open >= kMaxSessions) {
+      sessions->on_free = [weak = weak_from_this()] {
+        if (auto self = weak.lock()) self->Accept();
+      };
+      return;
+    }
     acceptor.async_accept(
         [self = shared_from_this()](boost::system::error_code error, tcp::socket socket) {
           if (error == asio::error::operation_aborted || !self->acceptor.is_open()) return;
-          if (!error) std::make_shared<Session>(std::move(socket), self->router)->Start();
+          if (error) {
+            self->retry.expires_after(kAcceptRetry);
+            self->retry.async_wait([self](boost::system::error_code waited) {
+              if (!waited) self->Accept();
+            });
+            return;
+          }
+          std::make_shared<Session>(std::move(socket), self->router, self->sessions)->Start();
           self->Accept();
         });
   }
 
   tcp::acceptor acceptor;
+  asio::steady_timer retry;
   std::shared_ptr<const Router> router;
+  std::shared_ptr<SessionCount> sessions = std::make_shared<SessionCount>();
 };
 
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(asio::io_context* io,
@@ -181,6 +224,8 @@ HttpServer::~HttpServer() { Stop(); }
 void HttpServer::Stop() {
   boost::system::error_code ignored;
   impl_->acceptor.close(ignored);
+  impl_->retry.cancel();
+  impl_->sessions->on_free = nullptr;
 }
 
 }  // namespace ldgs::daemon::http

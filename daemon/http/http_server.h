@@ -26,6 +26,10 @@ struct Response {
   std::string body;
 };
 
+// OK when `address` is one HttpServer::Start can bind ("IP:port", "[IPv6]:port",
+// "localhost:port"); INVALID_ARGUMENT naming it otherwise.
+absl::Status CheckListenAddress(const std::string& address);
+
 // Maps exact paths to handlers. GET and HEAD reach a handler; other methods get 405, unknown
 // paths 404. Handlers run on the server's io_context thread, so they must be quick.
 class Router {

@@ -68,6 +68,12 @@ TEST(DiskFullTest, WritesAreRefusedWhileSpaceIsShortAndResumeWhenItReturns) {
     EXPECT_EQ(node.LastSequence(), before);  // nothing written
     CommandResult read = node.Ctl({"get", "before"});
     EXPECT_EQ(read.exit_code, 0) << read.err;  // reads still served
+    // Node state may use half the reserve: the operator can still enroll and revoke (say,
+    // the member filling the disk).
+    NodeProcess member(dir.Sub("member"), "Member");
+    EXPECT_TRUE(node.Enroll(member));
+    CommandResult revoked = node.Ctl({"revoke", member.node_id()});
+    EXPECT_EQ(revoked.exit_code, 0) << revoked.err;
 
     std::filesystem::remove(filler);
     CommandResult resumed = node.Ctl({"put", "story", "--id", "after", "--title", "after"});

@@ -124,8 +124,16 @@ TEST_F(AdminApiTest, BadInputIsInvalidArgumentAndWritesNothing) {
   too_big.mutable_body()->mutable_practice()->set_summary(std::string(100 * 1024, 'a'));
   v1::PutRecordRequest bad_visibility = Practice("x");
   bad_visibility.set_visibility(static_cast<v1::Visibility>(9));
+  // Rollups are the aggregator's: an admin may not forge one, contribution or not.
+  v1::PutRecordRequest rollup;
+  rollup.set_visibility(v1::VISIBILITY_HUB);
+  rollup.mutable_body()->mutable_rollup()->set_metric("housed");
+  rollup.mutable_body()->mutable_rollup()->set_period("2026-03");
+  rollup.mutable_body()->mutable_rollup()->set_scope("region:midwest");
+  rollup.mutable_body()->mutable_rollup()->set_contribution(true);
+  rollup.mutable_body()->mutable_rollup()->set_expected(4294967295u);
   for (const auto& request :
-       {no_body, no_title, bad_id, bad_period, bad_tag, too_big, bad_visibility}) {
+       {no_body, no_title, bad_id, bad_period, bad_tag, too_big, bad_visibility, rollup}) {
     grpc::Status status = Put(request);
     EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << request.DebugString();
     EXPECT_FALSE(status.error_message().empty());

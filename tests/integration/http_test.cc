@@ -37,6 +37,17 @@ TEST_F(HttpTest, HealthzAnswersOkWhileTheNodeRuns) {
       "close\r\n\r\n");
   EXPECT_EQ(twice.status, 200);
   EXPECT_THAT(twice.body, HasSubstr("HTTP/1.1 200"));  // the second response follows the first
+  // HEAD: the headers of GET, no body.
+  ldgs::testing::HttpResult head = HttpExchange(
+      node_.http_address(), "HEAD /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(head.status, 200);
+  EXPECT_THAT(head.head, HasSubstr("Content-Length: 3"));
+  EXPECT_EQ(head.body, "");
+  // Stopped: nothing answers, and the address file is gone.
+  const std::string address = node_.http_address();
+  EXPECT_EQ(node_.Stop(), 0);
+  EXPECT_EQ(HttpGet(address, "/healthz").status, 0);
+  EXPECT_FALSE(std::filesystem::exists(node_.data_dir() + "/http.addr"));
 }
 
 TEST_F(HttpTest, UnknownPathsOtherMethodsAndOversizedRequestsGetTheirStatus) {

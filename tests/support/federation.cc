@@ -63,9 +63,17 @@ void Federation::AddSister(NodeProcess& dialer, NodeProcess& dialed) {
 
 void Federation::DialThrough(NodeProcess& node, const NodeProcess& peer,
                              const std::string& address) {
-  for (Link& link : links_) {
-    if (link.dialer == &node && link.dialed == &peer) link.address = address;
+  if (std::find(configured_.begin(), configured_.end(), &node) != configured_.end()) {
+    ADD_FAILURE() << node.data_dir() << " was started already; DialThrough comes first";
   }
+  bool found = false;
+  for (Link& link : links_) {
+    if (link.dialer == &node && link.dialed == &peer) {
+      link.address = address;
+      found = true;
+    }
+  }
+  if (!found) ADD_FAILURE() << node.data_dir() << " does not dial " << peer.data_dir();
 }
 
 ::testing::AssertionResult Federation::StartNode(NodeProcess& node) {

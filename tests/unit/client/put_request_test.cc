@@ -17,7 +17,8 @@ TEST(PutRequestTest, FlagsFillTheBodyOfTheKind) {
   auto practice = BuildPutRequest(flags);
   ASSERT_TRUE(practice.ok()) << practice.status();
   EXPECT_EQ(practice->body().practice().title(), "By-name list");
-  EXPECT_EQ(practice->body().practice().strategies(0), "co-design-with-community");
+  EXPECT_THAT(practice->body().practice().strategies(),
+              ::testing::ElementsAre("co-design-with-community"));
   EXPECT_EQ(practice->visibility(), v1::VISIBILITY_NETWORK);
 
   PutFlags obs;
@@ -28,6 +29,8 @@ TEST(PutRequestTest, FlagsFillTheBodyOfTheKind) {
   auto observation = BuildPutRequest(obs);
   ASSERT_TRUE(observation.ok()) << observation.status();
   EXPECT_EQ(observation->body().metric_observation().value(), 42);
+  EXPECT_EQ(observation->body().metric_observation().metric(), "housed");
+  EXPECT_EQ(observation->body().metric_observation().period(), "2026-03");
   EXPECT_EQ(observation->body().body_case(), v1::Record::kMetricObservation);
 }
 

@@ -151,9 +151,18 @@ TEST_F(LocalWriterTest, PutManyWritesEveryItemAndTheStateChangeInOneBatch) {
                                 {"b", v1::VISIBILITY_UNSPECIFIED, Story("b1")},
                                 {"a", v1::VISIBILITY_UNSPECIFIED, Story("a2")},
                                 {"narrowed", v1::VISIBILITY_HUB, Story("shared")}};
+  // One batch: the store tells its listener once, with everything (cursor too) in place.
+  std::vector<uint64_t> commits;
+  uint64_t cursor_at_commit = 0;
+  store_->SetCommitListener([&](uint64_t last) {
+    commits.push_back(last);
+    cursor_at_commit = *store_->FeedCursor("reader");
+  });
   auto written = writer_->PutMany(items, StateChange().SetFeedCursor("reader", 7));
   ASSERT_OK(written);
   ASSERT_EQ(written->size(), 4u);
+  EXPECT_EQ(commits, (std::vector<uint64_t>{seq + 4}));
+  EXPECT_EQ(cursor_at_commit, 7u);
   // The second "a" is a newer version of the first, keeping its visibility.
   EXPECT_GT((*written)[2].version(), (*written)[0].version());
   EXPECT_EQ((*written)[2].visibility(), v1::VISIBILITY_NETWORK);
@@ -192,13 +201,20 @@ TEST_F(LocalWriterTest, PutManyWithOneBadItemWritesNothing) {
 }
 
 TEST_F(LocalWriterTest, OnlyTheBodyOfWhatAnAdminSuppliesIsTaken) {
+  const int64_t before = NowMicros();
   v1::Record body = Story("content");
   body.set_deleted(true);
   body.set_origin("someone-else");
+  body.set_id("other-id");
   body.set_version(1);
   body.set_kind(v1::KIND_PRACTICE);
-  auto written = writer_->Put("s", v1::VISIBILITY_NETWORK, body);
+  body.set_visibility(v1::VISIBILITY_PUBLIC);
+  body.set_created_us(1);
+  auto written = writer_->Put("s", v1::VISIBILITY_UNSPECIFIED, body);
   ASSERT_OK(written);
+  EXPECT_EQ(written->id(), "s");
+  EXPECT_EQ(written->visibility(), v1::VISIBILITY_PRIVATE);
+  EXPECT_GE(written->created_us(), before);
   EXPECT_FALSE(written->deleted());
   EXPECT_EQ(written->origin(), key_.node_id());
   EXPECT_EQ(written->kind(), v1::KIND_STORY);

@@ -81,6 +81,20 @@ TEST_F(SchemaMigrationTest, FixtureIsAVersionOneStore) {
   EXPECT_EQ(Dump(dir_.Sub("restored/db"), "meta").count("marker/restored"), 1u);
 }
 
+TEST_F(SchemaMigrationTest, EveryNodeStateEntryMovesByteForByte) {
+  const std::string db = dir_.Sub("hub/db");
+  const std::map<std::string, std::string> v1_peers = Dump(db, "peers");
+  const std::string aggregator = CheckpointKey("~aggregator", PeerDirection::kInbound);
+  ASSERT_TRUE(v1_peers.count(aggregator));
+  ASSERT_GE(v1_peers.size(), 5u);  // checkpoints both ways, 2 enrollments, 2 invites
+  { ASSERT_OK(Storage::Open(dir_.Sub("hub"))); }
+  std::map<std::string, std::string> expected = v1_peers;
+  expected.erase(aggregator);
+  EXPECT_EQ(Dump(db, "node_state"), expected);
+  EXPECT_EQ(Dump(db, "cursors"),
+            (std::map<std::string, std::string>{{"aggregator", v1_peers.at(aggregator)}}));
+}
+
 TEST_F(SchemaMigrationTest, HubKeepsRecordsEnrollmentsInvitesCheckpointsAndItsFeedCursor) {
   const uint64_t v1_aggregator = [&] {
     uint64_t seq = 0;
@@ -132,11 +146,13 @@ TEST_F(SchemaMigrationTest, HubKeepsRecordsEnrollmentsInvitesCheckpointsAndItsFe
 }
 
 TEST_F(SchemaMigrationTest, RestoredChapterKeepsItsMarkers) {
+  const std::map<std::string, std::string> v1_meta = Dump(dir_.Sub("restored/db"), "meta");
   {
     auto storage = Storage::Open(dir_.Sub("restored"));
     ASSERT_OK(storage);
-    EXPECT_TRUE((*storage)->state().GetMarker("restored").ok());
-    EXPECT_TRUE((*storage)->state().GetMarker("resynced/" + hub_id_).ok());
+    EXPECT_EQ(*(*storage)->state().GetMarker("restored"), v1_meta.at("marker/restored"));
+    EXPECT_EQ(*(*storage)->state().GetMarker("resynced/" + hub_id_),
+              v1_meta.at("marker/resynced/" + hub_id_));
     EXPECT_TRUE((*storage)->records().Get(chapter_id_, "story-private").ok());
   }
   for (const auto& [key, value] : Dump(dir_.Sub("restored/db"), "meta")) {
@@ -146,7 +162,10 @@ TEST_F(SchemaMigrationTest, RestoredChapterKeepsItsMarkers) {
 
 TEST_F(SchemaMigrationTest, MigratedStoreReopensAndDropsALeftoverFamily) {
   { ASSERT_OK(Storage::Open(dir_.Sub("joiner"))); }
-  // As if the process died after the migration's batch and before the drop.
+  const std::map<std::string, std::string> migrated = Dump(dir_.Sub("joiner/db"), "node_state");
+  ASSERT_FALSE(migrated.empty());
+  // As if the process died after the migration's batch and before the drop: the leftover
+  // family still holds its (now stale) entries, which must not be migrated a second time.
   {
     std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
     for (const std::string& name : FamiliesOf(dir_.Sub("joiner/db"))) {
@@ -160,12 +179,40 @@ TEST_F(SchemaMigrationTest, MigratedStoreReopensAndDropsALeftoverFamily) {
     rocksdb::ColumnFamilyHandle* peers = nullptr;
     ASSERT_TRUE(db->CreateColumnFamily(rocksdb::ColumnFamilyOptions(), "peers", &peers).ok());
     handles.push_back(peers);
+    for (const auto& [key, value] : migrated) {
+      ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), peers, key, "stale").ok());
+    }
     for (auto* handle : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(handle).ok());
     delete db;
   }
   ASSERT_THAT(FamiliesOf(dir_.Sub("joiner/db")), Contains("peers"));
   { ASSERT_OK(Storage::Open(dir_.Sub("joiner"))); }
   EXPECT_THAT(FamiliesOf(dir_.Sub("joiner/db")), Not(Contains("peers")));
+  EXPECT_EQ(Dump(dir_.Sub("joiner/db"), "node_state"), migrated);
+}
+
+TEST_F(SchemaMigrationTest, AStoreOfANewerSchemaIsRefusedAndLeftAsItWas) {
+  const std::string db_dir = dir_.Sub("joiner/db");
+  {
+    std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+    for (const std::string& name : FamiliesOf(db_dir)) {
+      descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    }
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), db_dir, descriptors, &handles, &db).ok());
+    for (size_t i = 0; i < handles.size(); ++i) {
+      if (descriptors[i].name == "meta") {
+        ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[i], "schema_version", "7").ok());
+      }
+    }
+    for (auto* handle : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(handle).ok());
+    delete db;
+  }
+  const std::vector<std::string> before = FamiliesOf(db_dir);
+  auto opened = Storage::Open(dir_.Sub("joiner"));
+  EXPECT_TRUE(absl::IsFailedPrecondition(opened.status())) << opened.status();
+  EXPECT_EQ(FamiliesOf(db_dir), before);  // no family of this schema added to it
 }
 
 }  // namespace
