@@ -29,26 +29,32 @@ v1::ListRecordsRequest OfKind(v1::Kind kind) {
   return request;
 }
 
-// The rollup of `scope` for `period` from the hub that sees the most chapters.
-const v1::Rollup* Widest(const std::vector<v1::Record>& rollups, const std::string& scope,
-                         const std::string& period) {
-  const v1::Rollup* best = nullptr;
-  for (const v1::Record& r : rollups) {
-    const v1::Rollup& rollup = r.rollup();
-    if (rollup.contribution() || rollup.scope() != scope || rollup.period() != period) continue;
-    if (!best || rollup.reporting() > best->reporting()) best = &rollup;
+// The rollup of `scope` for `period` from the nearest hub of `chain` that published it: a
+// rollup counts only from the node's own hub chain, whatever figures other records claim.
+const v1::Rollup* FromChain(const std::vector<v1::Record>& rollups,
+                            const google::protobuf::RepeatedPtrField<std::string>& chain,
+                            const std::string& scope, const std::string& period) {
+  for (const std::string& hub : chain) {
+    for (const v1::Record& r : rollups) {
+      const v1::Rollup& rollup = r.rollup();
+      if (r.origin() != hub || rollup.contribution() || rollup.scope() != scope ||
+          rollup.period() != period) {
+        continue;
+      }
+      return &rollup;
+    }
   }
-  return best;
+  return nullptr;
 }
 
 std::string Band(const v1::Rollup* r) {
   if (!r) return "-";
-  if (r->below_min_reporting()) return "withheld";
+  if (r->withheld()) return "withheld";
   return ShowStat(*r, "median") + " (" + ShowStat(*r, "q1") + "-" + ShowStat(*r, "q3") + ")";
 }
 
 std::string Position(double mine, const v1::Rollup* r, bool down_is_good) {
-  if (!r || !r->has_median() || r->below_min_reporting()) return "-";
+  if (!r || !r->has_median() || r->withheld()) return "-";
   if (mine == r->median()) return "at median";
   const bool better = down_is_good ? mine < r->median() : mine > r->median();
   return better ? "better than median" : "worse than median";
@@ -80,21 +86,24 @@ int Compare(AdminClient& c, const std::string& output, const std::string& metric
   std::sort(observations->begin(), observations->end(), [](const auto& a, const auto& b) {
     return a.metric_observation().period() < b.metric_observation().period();
   });
-  const std::string region_scope = "region:" + status->region();
+  // Compared with the region its hub counts it in (its own profile's region says nothing).
+  const std::string region =
+      status->enrolled_region().empty() ? status->region() : status->enrolled_region();
+  const std::string region_scope = "region:" + region;
   nlohmann::json rows = nlohmann::json::array();
   std::vector<std::vector<std::string>> table = {
       {"PERIOD", "MINE", "REGION MEDIAN (Q1-Q3)", "NETWORK MEDIAN (Q1-Q3)", "POSITION"}};
   for (const v1::Record& o : *observations) {
     const std::string& period = o.metric_observation().period();
     const double value = o.metric_observation().value();
-    const v1::Rollup* region = Widest(*rollups, region_scope, period);
-    const v1::Rollup* network = Widest(*rollups, "network", period);
+    const v1::Rollup* in_region = FromChain(*rollups, status->hub_chain(), region_scope, period);
+    const v1::Rollup* network = FromChain(*rollups, status->hub_chain(), "network", period);
     char number[32];
     std::snprintf(number, sizeof(number), "%.6g", value);
     table.push_back(
-        {period, number, Band(region), Band(network), Position(value, network, down_is_good)});
+        {period, number, Band(in_region), Band(network), Position(value, network, down_is_good)});
     nlohmann::json row = {{"period", period}, {"mine", value}};
-    for (auto [name, r] : {std::pair{"region", region}, std::pair{"network", network}}) {
+    for (auto [name, r] : {std::pair{"region", in_region}, std::pair{"network", network}}) {
       if (!r) continue;
       row[name] = {{"reporting", r->reporting()},
                    {"median", ShowStat(*r, "median")},
@@ -105,12 +114,12 @@ int Compare(AdminClient& c, const std::string& output, const std::string& metric
     rows.push_back(row);
   }
   if (output == "json") {
-    std::cout << nlohmann::json{{"metric", metric}, {"region", status->region()}, {"periods", rows}}
-                     .dump()
+    std::cout << nlohmann::json{{"metric", metric}, {"region", region}, {"periods", rows}}.dump()
               << "\n";
     return 0;
   }
-  std::cout << metric << " for " << status->name() << " (" << status->region() << ")\n";
+  std::cout << EscapeForTerminal(metric) << " for " << EscapeForTerminal(status->name()) << " ("
+            << EscapeForTerminal(region) << ")\n";
   for (const auto& row : table) {
     std::printf("%-9s %-8s %-24s %-24s %s\n", row[0].c_str(), row[1].c_str(), row[2].c_str(),
                 row[3].c_str(), row[4].c_str());
@@ -237,12 +246,22 @@ int Outcome(AdminClient& c, const std::string& output, const std::string& id,
   return 0;
 }
 
-int Report(AdminClient& c, const std::string& output, const std::string& file) {
+int Report(AdminClient& c, const std::string& output, const std::string& file,
+           const std::string& audience_name) {
+  const std::map<std::string, Audience> kAudiences = {{"operator", Audience::kOperator},
+                                                      {"network", Audience::kNetwork},
+                                                      {"public", Audience::kPublic}};
+  auto audience = kAudiences.find(audience_name);
+  if (audience == kAudiences.end()) {
+    return Fail(absl::InvalidArgumentError("--audience must be operator, network or public"));
+  }
   auto status = c.GetStatus();
   if (!status.ok()) return Fail(status.status());
   auto records = ListAll(c, v1::ListRecordsRequest());
   if (!records.ok()) return Fail(records.status());
-  NetworkReport report = BuildReport(*status, *records, NowMicros());
+  auto peers = c.ListPeers();
+  if (!peers.ok()) return Fail(peers.status());
+  NetworkReport report = BuildReport(*status, *records, *peers, audience->second, NowMicros());
   const std::string text = output == "html"   ? RenderReportHtml(report)
                            : output == "json" ? RenderReportJson(report) + "\n"
                                               : RenderReportTable(report);
@@ -262,6 +281,7 @@ int Report(AdminClient& c, const std::string& output, const std::string& file) {
 void AddCatalogueCommands(CLI::App& app, const std::string& output,
                           std::function<int(AdminClient&)>& action) {
   static std::string metric, query, ref, visibility, id, outcome, note, file;
+  static std::string audience = "network";
   static size_t limit = 20;
 
   CLI::App* compare = app.add_subcommand("compare", "how this chapter stands on a metric");
@@ -318,7 +338,11 @@ void AddCatalogueCommands(CLI::App& app, const std::string& output,
 
   CLI::App* report = app.add_subcommand("report", "State of the network (on a hub)");
   report->add_option("--file", file, "write to FILE instead of stdout");
-  report->callback([&] { action = [&](AdminClient& c) { return Report(c, output, file); }; });
+  report->add_option("--audience", audience,
+                     "network (default: what every member may see), operator (hub records "
+                     "too) or public");
+  report->callback(
+      [&] { action = [&](AdminClient& c) { return Report(c, output, file, audience); }; });
 }
 
 }  // namespace ldgs::client

@@ -91,11 +91,12 @@ int main(int argc, char** argv) {
   put_cmd->add_option("--aggregation", put.aggregation, "sum (default), mean, latest, max");
   put_cmd->add_option("--direction", put.direction, "up or down (which way is good)");
   put_cmd->add_option("--target", put.target, "metric target, e.g. 0");
+  put_cmd->add_option("--min", put.min_value, "metric: lowest valid value (0 for counts)");
+  put_cmd->add_option("--max", put.max_value, "metric: highest valid value");
   put_cmd->add_option("--description", put.description, "metric description");
   put_cmd->add_option("--metric", put.metric, "observation: metric code");
   put_cmd->add_option("--period", put.period, "observation: YYYY-MM or YYYY-Www");
   put_cmd->add_option("--value", put.value, "observation: value");
-  put_cmd->add_option("--region", put.region, "observation: region");
   put_cmd->add_option("--note", put.note, "observation: note");
   put_cmd->callback([&] {
     action = [&](AdminClient& c) {
@@ -184,14 +185,24 @@ int main(int argc, char** argv) {
   });
 
   ldgs::v1::EnrollRequest enroll;
-  bool enroll_sister = false;
-  CLI::App* enroll_cmd = app.add_subcommand("enroll", "allow a node to dial this one");
+  bool enroll_sister = false, enroll_hub = false, enroll_reinstate = false;
+  CLI::App* enroll_cmd = app.add_subcommand(
+      "enroll",
+      "allow a node to dial this one: a member chapter of a region, a member hub, or a sister");
   enroll_cmd->add_option("node_id", *enroll.mutable_node_id(), "the node's ID")->required();
-  enroll_cmd->add_flag("--sister", enroll_sister, "as a sister chapter (default: a member)");
+  enroll_cmd->add_option("--region", *enroll.mutable_region(),
+                         "the region it counts in here (members and member hubs)");
+  CLI::Option* enroll_hub_flag =
+      enroll_cmd->add_flag("--hub", enroll_hub, "a member hub (a regional hub): may relay");
+  enroll_cmd->add_flag("--sister", enroll_sister, "a sister chapter")->excludes(enroll_hub_flag);
+  enroll_cmd->add_flag("--reinstate", enroll_reinstate, "take back a node revoked before");
   enroll_cmd->add_option("--note", *enroll.mutable_note(), "who this is");
   enroll_cmd->callback([&] {
     action = [&](AdminClient& c) {
-      enroll.set_relation(enroll_sister ? ldgs::v1::RELATION_SISTER : ldgs::v1::RELATION_MEMBER);
+      enroll.set_relation(enroll_sister ? ldgs::v1::RELATION_SISTER
+                          : enroll_hub  ? ldgs::v1::RELATION_MEMBER_HUB
+                                        : ldgs::v1::RELATION_MEMBER);
+      enroll.set_reinstate(enroll_reinstate);
       auto enrolled = c.Enroll(enroll);
       if (!enrolled.ok()) return Fail(enrolled.status());
       std::cout << (g.json() ? ldgs::client::ToJson(*enrolled) + "\n"
@@ -203,6 +214,8 @@ int main(int argc, char** argv) {
   ldgs::v1::RevokeRequest revoke;
   CLI::App* revoke_cmd = app.add_subcommand("revoke", "refuse a node from now on");
   revoke_cmd->add_option("node_id", *revoke.mutable_node_id(), "the node's ID")->required();
+  revoke_cmd->add_option("--reason", *revoke.mutable_reason(),
+                         "why, in the signed notice to the network");
   revoke_cmd->callback([&] {
     action = [&](AdminClient& c) {
       auto revoked = c.Revoke(revoke);
@@ -214,16 +227,23 @@ int main(int argc, char** argv) {
   });
 
   ldgs::v1::CreateInviteRequest invite;
-  bool invite_sister = false;
+  bool invite_sister = false, invite_hub = false;
   uint32_t invite_ttl = 0;
   CLI::App* invite_cmd =
       app.add_subcommand("invite", "a one-time code for a node to join this one");
-  invite_cmd->add_flag("--sister", invite_sister, "as a sister chapter (default: a member)");
+  invite_cmd->add_option("--region", *invite.mutable_region(),
+                         "the region it will count in (members and member hubs)");
+  CLI::Option* invite_hub_flag =
+      invite_cmd->add_flag("--hub", invite_hub, "for a member hub (a regional hub)");
+  invite_cmd->add_flag("--sister", invite_sister, "for a sister chapter")
+      ->excludes(invite_hub_flag);
   invite_cmd->add_option("--note", *invite.mutable_note(), "who it is for");
   invite_cmd->add_option("--ttl-hours", invite_ttl, "hours until it expires (default 72)");
   invite_cmd->callback([&] {
     action = [&](AdminClient& c) {
-      invite.set_relation(invite_sister ? ldgs::v1::RELATION_SISTER : ldgs::v1::RELATION_MEMBER);
+      invite.set_relation(invite_sister ? ldgs::v1::RELATION_SISTER
+                          : invite_hub  ? ldgs::v1::RELATION_MEMBER_HUB
+                                        : ldgs::v1::RELATION_MEMBER);
       invite.set_ttl_hours(invite_ttl);
       auto code = c.CreateInvite(invite);
       if (!code.ok()) return Fail(code.status());

@@ -95,6 +95,8 @@ absl::Status FillMetric(const PutFlags& f, v1::MetricDefinition* d) {
     d->set_direction(direction);
   }
   if (f.target) d->set_target(*f.target);
+  if (f.min_value) d->set_min_value(*f.min_value);
+  if (f.max_value) d->set_max_value(*f.max_value);
   return absl::OkStatus();
 }
 
@@ -103,7 +105,6 @@ absl::Status FillObservation(const PutFlags& f, v1::MetricObservation* o) {
   o->set_metric(f.metric);
   o->set_period(f.period);
   o->set_value(*f.value);
-  o->set_region(f.region);
   o->set_note(f.note);
   return absl::OkStatus();
 }

@@ -21,9 +21,9 @@ struct PutFlags {
   std::vector<std::string> issue_areas, communities, strategies, tags;
   // metric definition
   std::string code, name, unit, aggregation, direction, description;
-  std::optional<double> target;
+  std::optional<double> target, min_value, max_value;
   // observation
-  std::string metric, period, region, note;
+  std::string metric, period, note;
   std::optional<double> value;
 };
 

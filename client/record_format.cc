@@ -34,7 +34,11 @@ std::string TitleOf(const v1::Record& r) {
       return r.node_profile().name();
     case v1::Record::kRollup:
       return r.rollup().metric() + " " + r.rollup().period() + " " + r.rollup().scope() + " (" +
-             std::to_string(r.rollup().reporting()) + " reporting)";
+             (r.rollup().withheld() ? "withheld"
+                                    : std::to_string(r.rollup().reporting()) + " reporting") +
+             ")";
+    case v1::Record::kRevocation:
+      return "revokes " + r.revocation().node_id();
     case v1::Record::BODY_NOT_SET:
       break;
   }
@@ -51,8 +55,12 @@ std::string ShortId(const std::string& node_id) { return node_id.substr(0, 8); }
 
 std::string FormatTime(int64_t micros) { return FormatUtc(micros, "%Y-%m-%d %H:%M:%SZ"); }
 
-// Renders rows as columns padded to their widest cell.
-std::string Columns(const std::vector<std::vector<std::string>>& rows) {
+// Renders rows as columns padded to their widest cell. Every cell is escaped: records come
+// from peers, and their text must not reach the terminal as control sequences.
+std::string Columns(std::vector<std::vector<std::string>> rows) {
+  for (auto& row : rows) {
+    for (std::string& cell : row) cell = EscapeForTerminal(cell);
+  }
   std::vector<size_t> widths;
   for (const auto& row : rows) {
     widths.resize(std::max(widths.size(), row.size()));
@@ -70,6 +78,30 @@ std::string Columns(const std::vector<std::vector<std::string>>& rows) {
 }
 
 }  // namespace
+
+std::string EscapeForTerminal(std::string_view text) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    // C1 controls (U+0080-U+009F, UTF-8 C2 80..C2 9F) act like ESC sequences on terminals.
+    if (c == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+        static_cast<unsigned char>(text[i + 1]) <= 0x9f) {
+      const unsigned char next = static_cast<unsigned char>(text[++i]);
+      out += "\\u00";
+      out += kHex[next >> 4];
+      out += kHex[next & 0xf];
+    } else if (c < 0x20 || c == 0x7f) {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xf];
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  return out;
+}
 
 std::string KindName(v1::Kind kind) { return std::string(record::KindName(kind)); }
 
@@ -145,7 +177,6 @@ std::string FormatRecordDetail(const v1::Record& r) {
     add("metric", o.metric());
     add("period", o.period());
     add("value", FormatNumber(o.value()));
-    add("region", o.region());
     add("note", o.note());
   } else if (r.has_story()) {
     add("title", r.story().title());
@@ -180,6 +211,8 @@ std::string RelationName(v1::Relation relation) {
       return "hub";
     case v1::RELATION_MEMBER:
       return "member";
+    case v1::RELATION_MEMBER_HUB:
+      return "member hub";
     case v1::RELATION_SISTER:
       return "sister";
     default:
@@ -189,13 +222,18 @@ std::string RelationName(v1::Relation relation) {
 }  // namespace
 
 std::string FormatPeers(const v1::ListPeersResponse& peers) {
-  std::vector<std::vector<std::string>> rows = {
-      {"NODE", "NAME", "RELATION", "CONNECTED", "LAST SYNC", "TO SEND", "TO RECEIVE", "NOTE"}};
+  std::vector<std::vector<std::string>> rows = {{"NODE", "NAME", "RELATION", "REGION", "CONNECTED",
+                                                 "LAST SYNC", "TO SEND", "TO RECEIVE", "NOTE"}};
   for (const v1::PeerStatus& p : peers.peers()) {
     std::string note = p.revoked() ? "revoked" : p.last_error();
     if (p.forks() > 0) note += (note.empty() ? "" : "; ") + std::to_string(p.forks()) + " forks";
+    if (p.refused() > 0) {
+      note += (note.empty() ? "" : "; ") + std::to_string(p.refused()) +
+              " refused (last: " + p.last_refusal() + ")";
+    }
     rows.push_back({ShortId(p.node_id()), p.name().empty() ? "-" : p.name(),
-                    RelationName(p.relation()), p.connected() ? "yes" : "no",
+                    RelationName(p.relation()), p.region().empty() ? "-" : p.region(),
+                    p.connected() ? "yes" : "no",
                     p.last_sync_us() == 0 ? "never" : FormatTime(p.last_sync_us()),
                     std::to_string(p.outbound_behind()), std::to_string(p.inbound_behind()), note});
   }

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "client/record_format.h"
 #include "common/clock.h"
 #include "nlohmann/json.hpp"
 
@@ -16,8 +17,6 @@ bool StatOf(const v1::Rollup& r, const std::string& field, double* value) {
       {"value", {r.has_value(), r.value()}},
       {"sum", {r.has_sum(), r.sum()}},
       {"mean", {r.has_mean(), r.mean()}},
-      {"min", {r.has_min(), r.min()}},
-      {"max", {r.has_max(), r.max()}},
       {"median", {r.has_median(), r.median()}},
       {"q1", {r.has_q1(), r.q1()}},
       {"q3", {r.has_q3(), r.q3()}},
@@ -39,6 +38,13 @@ std::string Number(double value) {
 }
 
 std::string Percent(double fraction) { return Number(std::round(fraction * 1000) / 10) + "%"; }
+
+constexpr int kMinAdoptersForImprovement = 3;
+
+std::string Reporting(const v1::Rollup& r) {
+  if (r.withheld()) return "-/" + std::to_string(r.expected());
+  return std::to_string(r.reporting()) + "/" + std::to_string(r.expected());
+}
 
 std::string HtmlEscape(const std::string& text) {
   std::string out;
@@ -63,7 +69,7 @@ std::string HtmlEscape(const std::string& text) {
   return out;
 }
 
-const char* kStats[] = {"value", "median", "q1", "q3", "min", "max", "change"};
+const char* kStats[] = {"value", "median", "q1", "q3", "change"};
 
 nlohmann::json RollupJson(const v1::Rollup& r) {
   nlohmann::json j = {{"period", r.period()},
@@ -74,7 +80,7 @@ nlohmann::json RollupJson(const v1::Rollup& r) {
                       {"at_target", r.at_target()}};
   for (const char* field : kStats) {
     double value = 0;
-    if (r.below_min_reporting()) {
+    if (r.withheld()) {
       j[field] = "withheld";
     } else if (IsSuppressed(r, field)) {
       j[field] = "suppressed";
@@ -91,7 +97,7 @@ std::string Sparkline(const std::vector<v1::Rollup>& series) {
   std::vector<std::pair<size_t, double>> points;
   for (size_t i = 0; i < series.size(); ++i) {
     double value = 0;
-    if (!series[i].below_min_reporting() && StatOf(series[i], "value", &value)) {
+    if (!series[i].withheld() && StatOf(series[i], "value", &value)) {
       points.emplace_back(i, value);
     }
   }
@@ -133,24 +139,43 @@ std::string Sparkline(const std::vector<v1::Rollup>& series) {
 }  // namespace
 
 std::string ShowStat(const v1::Rollup& rollup, const std::string& field) {
-  if (rollup.below_min_reporting()) return "withheld";
+  if (rollup.withheld()) return "withheld";
   if (IsSuppressed(rollup, field)) return "suppressed";
+  if (field == "at_target")
+    return rollup.has_at_target() ? std::to_string(rollup.at_target()) : "-";
   double value = 0;
   return StatOf(rollup, field, &value) ? Number(value) : "-";
 }
 
+bool VisibleTo(const v1::Record& record, Audience audience) {
+  switch (record.visibility()) {
+    case v1::VISIBILITY_PUBLIC:
+      return true;
+    case v1::VISIBILITY_NETWORK:
+      return audience != Audience::kPublic;
+    case v1::VISIBILITY_HUB:
+      return audience == Audience::kOperator;
+    default:  // private: nobody's report, the hub's own included
+      return false;
+  }
+}
+
 NetworkReport BuildReport(const v1::NodeStatus& status, const std::vector<v1::Record>& records,
-                          int64_t now_us) {
+                          const v1::ListPeersResponse& peers, Audience audience, int64_t now_us) {
   NetworkReport report;
   report.hub_name = status.name();
   report.hub_id = status.node_id();
   report.generated = FormatUtc(now_us, "%Y-%m-%d %H:%M UTC");
+  report.audience = audience;
+  // Chapters are the members this hub enrolled, not whatever profiles it holds.
+  for (const v1::PeerStatus& p : peers.peers()) {
+    if (p.relation() == v1::RELATION_MEMBER && !p.revoked()) ++report.chapters;
+  }
 
   std::map<std::string, MetricSection> sections;
   std::vector<v1::Record> practices, observations;
   for (const v1::Record& r : records) {
-    if (r.deleted()) continue;
-    if (r.has_node_profile() && r.node_profile().role() != v1::ROLE_HUB) ++report.chapters;
+    if (r.deleted() || !VisibleTo(r, audience)) continue;
     if (r.has_story()) ++report.stories;
     if (r.has_practice()) {
       practices.push_back(r);
@@ -189,27 +214,34 @@ NetworkReport BuildReport(const v1::NodeStatus& status, const std::vector<v1::Re
   }
   report.top_practices = RankPractices(practices, observations, ranking_metric);
   if (report.top_practices.size() > 10) report.top_practices.resize(10);
+  // An improvement over fewer than 3 adopters is about a chapter or two: not published.
+  for (PracticeRank& p : report.top_practices) {
+    if (p.adopters_with_data < kMinAdoptersForImprovement) p.adopters_with_data = 0;
+  }
   return report;
 }
 
 std::string RenderReportTable(const NetworkReport& report) {
   std::ostringstream out;
-  out << "State of the network: " << report.hub_name << " (" << report.generated << ")\n"
+  out << "State of the network: " << EscapeForTerminal(report.hub_name) << " (" << report.generated
+      << ", " << AudienceName(report.audience) << " view)\n"
       << report.chapters << " chapters, " << report.practices << " practices, " << report.stories
       << " stories\n";
   for (const MetricSection& s : report.metrics) {
     const v1::Rollup& latest = s.network.back();
     out << "\n"
-        << (s.definition.name().empty() ? s.definition.code() : s.definition.name()) << " ("
-        << s.definition.code() << "), latest " << latest.period() << "\n";
+        << EscapeForTerminal(s.definition.name().empty() ? s.definition.code()
+                                                         : s.definition.name())
+        << " (" << s.definition.code() << "), latest " << latest.period() << "\n";
     out << "  scope               reporting  complete  value       median      change      at "
            "target\n";
     auto row = [&](const std::string& scope, const v1::Rollup& r) {
       char line[256];
-      std::snprintf(line, sizeof(line), "  %-19s %3u/%-6u %-9s %-11s %-11s %-11s %u\n",
-                    scope.c_str(), r.reporting(), r.expected(), Percent(r.completeness()).c_str(),
+      std::snprintf(line, sizeof(line), "  %-19s %-10s %-9s %-11s %-11s %-11s %s\n",
+                    EscapeForTerminal(scope).c_str(), Reporting(r).c_str(),
+                    r.withheld() ? "withheld" : Percent(r.completeness()).c_str(),
                     ShowStat(r, "value").c_str(), ShowStat(r, "median").c_str(),
-                    ShowStat(r, "change").c_str(), r.at_target());
+                    ShowStat(r, "change").c_str(), ShowStat(r, "at_target").c_str());
       out << line;
     };
     row("network", latest);
@@ -224,17 +256,19 @@ std::string RenderReportTable(const NetworkReport& report) {
   for (const PracticeRank& p : report.top_practices) {
     char line[512];
     std::snprintf(line, sizeof(line), "  %2d. %-52s adopted %d, worked %d, improvement %s\n",
-                  ++rank, p.practice.practice().title().substr(0, 52).c_str(), p.adoptions,
-                  p.worked, p.adopters_with_data ? Percent(p.mean_improvement).c_str() : "n/a");
+                  ++rank, EscapeForTerminal(p.practice.practice().title()).substr(0, 52).c_str(),
+                  p.adoptions, p.worked,
+                  p.adopters_with_data ? Percent(p.mean_improvement).c_str() : "n/a");
     out << line;
   }
   return out.str();
 }
 
 std::string RenderReportJson(const NetworkReport& report) {
-  nlohmann::json j = {{"hub", report.hub_name},        {"hub_id", report.hub_id},
-                      {"generated", report.generated}, {"chapters", report.chapters},
-                      {"practices", report.practices}, {"stories", report.stories}};
+  nlohmann::json j = {{"hub", report.hub_name},      {"audience", AudienceName(report.audience)},
+                      {"hub_id", report.hub_id},     {"generated", report.generated},
+                      {"chapters", report.chapters}, {"practices", report.practices},
+                      {"stories", report.stories}};
   j["metrics"] = nlohmann::json::array();
   for (const MetricSection& s : report.metrics) {
     nlohmann::json m = {{"code", s.definition.code()}, {"name", s.definition.name()}};
@@ -273,8 +307,11 @@ std::string RenderReportHtml(const NetworkReport& report) {
   html << "<h1>State of the network</h1><p>" << HtmlEscape(report.hub_name) << " &middot; "
        << HtmlEscape(report.generated) << " &middot; " << report.chapters << " chapters, "
        << report.practices << " practices, " << report.stories << " stories</p>";
-  html << "<p class='w'>Counts under the suppression threshold are shown as <span class='s'>"
-          "suppressed</span>; regions with too few reporting chapters are withheld.</p>";
+  html << "<p class='w'>" << AudienceName(report.audience)
+       << " view. Figures that could reveal one chapter's value are left out: "
+          "<span class='s'>suppressed</span> (small counts, quantiles over too few chapters) or "
+          "<span class='w'>withheld</span> (too few chapters reporting, or hidden so that no "
+          "other figure gives a withheld one away).</p>";
   auto cell = [](const v1::Rollup& r, const std::string& field) {
     const std::string shown = ShowStat(r, field);
     const char* cls = shown == "suppressed" ? " class='s'"
@@ -291,10 +328,10 @@ std::string RenderReportHtml(const NetworkReport& report) {
          << "</th><th>reporting</th><th>completeness</th><th>value</th><th>median</th>"
             "<th>q1</th><th>q3</th><th>change</th><th>at target</th></tr>";
     auto row = [&](const std::string& scope, const v1::Rollup& r) {
-      html << "<tr><td>" << HtmlEscape(scope) << "</td><td>" << r.reporting() << "/" << r.expected()
-           << "</td><td>" << Percent(r.completeness()) << "</td>" << cell(r, "value")
-           << cell(r, "median") << cell(r, "q1") << cell(r, "q3") << cell(r, "change") << "<td>"
-           << r.at_target() << "</td></tr>";
+      html << "<tr><td>" << HtmlEscape(scope) << "</td><td>" << HtmlEscape(Reporting(r))
+           << "</td><td>" << (r.withheld() ? "withheld" : Percent(r.completeness())) << "</td>"
+           << cell(r, "value") << cell(r, "median") << cell(r, "q1") << cell(r, "q3")
+           << cell(r, "change") << cell(r, "at_target") << "</tr>";
     };
     row("network", latest);
     for (const auto& [region, list] : s.regions) {
@@ -313,6 +350,17 @@ std::string RenderReportHtml(const NetworkReport& report) {
   }
   html << "</table></body></html>\n";
   return html.str();
+}
+
+std::string AudienceName(Audience audience) {
+  switch (audience) {
+    case Audience::kOperator:
+      return "operator";
+    case Audience::kPublic:
+      return "public";
+    default:
+      return "network";
+  }
 }
 
 }  // namespace ldgs::client

@@ -19,20 +19,29 @@ struct MetricSection {
   std::map<std::string, std::vector<v1::Rollup>> regions;  // region -> by period
 };
 
+// Who a report is for: the hub's operator (hub, network and public records held here), the
+// network (network and public: what every member may see), or the public (public records and
+// the rollups of public metrics). Nobody's private record is in any of them.
+enum class Audience { kOperator, kNetwork, kPublic };
+std::string AudienceName(Audience audience);
+// Whether `record` may appear in a report for `audience`.
+bool VisibleTo(const v1::Record& record, Audience audience);
+
 struct NetworkReport {
+  Audience audience = Audience::kNetwork;
   std::string hub_name;
   std::string hub_id;
   std::string generated;  // UTC timestamp
-  int chapters = 0;       // node profiles of chapters held
+  int chapters = 0;       // member chapters enrolled (not revoked)
   int practices = 0;
   int stories = 0;
   std::vector<MetricSection> metrics;
   std::vector<PracticeRank> top_practices;  // at most 10
 };
 
-// Builds the report of hub `status` from every record it holds.
+// Builds the report of hub `status` for `audience` from the records it holds and its peers.
 NetworkReport BuildReport(const v1::NodeStatus& status, const std::vector<v1::Record>& records,
-                          int64_t now_us);
+                          const v1::ListPeersResponse& peers, Audience audience, int64_t now_us);
 
 std::string RenderReportTable(const NetworkReport& report);
 std::string RenderReportJson(const NetworkReport& report);

@@ -18,10 +18,57 @@ namespace {
 constexpr uint32_t kDefaultListLimit = 1000;
 constexpr uint32_t kMaxListLimit = 100000;
 constexpr uint32_t kMaxWaitMs = 60000;
+constexpr size_t kMaxRegionBytes = 64;
+
+// What an enrollment (or an invite for one) may say: members and member hubs count in a
+// region, whose name is an id ([A-Za-z0-9._-], so that rollup ids can hold it); a sister
+// has none.
+absl::Status CheckEnrollmentTerms(v1::Relation relation, const std::string& region,
+                                  const std::string& note) {
+  if (relation != v1::RELATION_MEMBER && relation != v1::RELATION_MEMBER_HUB &&
+      relation != v1::RELATION_SISTER) {
+    return absl::InvalidArgumentError("a node is enrolled as a member, a member hub or a sister");
+  }
+  if (relation == v1::RELATION_SISTER) {
+    if (!region.empty()) return absl::InvalidArgumentError("a sister chapter has no region here");
+  } else if (!record::IsValidRecordId(region, kMaxRegionBytes) ||
+             region.find(':') != std::string::npos) {
+    return absl::InvalidArgumentError(
+        "give the region the member counts in (--region NAME: 1-64 letters, digits, '.', '_' "
+        "or '-')");
+  }
+  if (note.size() > record::RecordLimits().max_short_text_bytes) {
+    return absl::InvalidArgumentError("note is too long");
+  }
+  return absl::OkStatus();
+}
 
 }  // namespace
 
 AdminService::AdminService(Deps deps) : deps_(std::move(deps)) {}
+
+absl::Status AdminService::CheckObservationBounds(const v1::Record& body) const {
+  if (!body.has_metric_observation()) return absl::OkStatus();
+  const v1::MetricObservation& o = body.metric_observation();
+  // The definition that counts: this node's own, else its hub chain's.
+  std::vector<std::string> authorities = {deps_.node_id};
+  for (const std::string& hub : deps_.replication->hub_chain->Members()) authorities.push_back(hub);
+  for (const std::string& origin : authorities) {
+    absl::StatusOr<storage::StoredEntry> held =
+        deps_.storage->records().Get(origin, "metric:" + o.metric());
+    if (!held.ok() || !held->record.has_metric_definition()) continue;
+    const v1::MetricDefinition& d = held->record.metric_definition();
+    if ((d.has_min_value() && o.value() < d.min_value()) ||
+        (d.has_max_value() && o.value() > d.max_value())) {
+      return absl::InvalidArgumentError(
+          "value of " + o.metric() + " must be within its definition's bounds (" +
+          (d.has_min_value() ? std::to_string(d.min_value()) : "-inf") + " to " +
+          (d.has_max_value() ? std::to_string(d.max_value()) : "inf") + ")");
+    }
+    return absl::OkStatus();
+  }
+  return absl::OkStatus();
+}
 
 grpc::Status AdminService::CheckToken(const grpc::ServerContext& context) const {
   const auto& metadata = context.client_metadata();
@@ -50,6 +97,15 @@ grpc::Status AdminService::GetStatus(grpc::ServerContext* context, const v1::Get
     response->set_role(profile->record.node_profile().role());
   }
   response->set_last_sequence(deps_.storage->records().LastSequence());
+  absl::StatusOr<uint64_t> aggregated = deps_.storage->records().FeedCursor("aggregator");
+  if (aggregated.ok()) response->set_aggregated_through(*aggregated);
+  const std::vector<std::string> chain = deps_.replication->hub_chain->Announcement(deps_.node_id);
+  for (size_t i = 1; i < chain.size(); ++i) response->add_hub_chain(chain[i]);
+  if (chain.size() > 1) {
+    absl::StatusOr<std::string> region =
+        deps_.storage->state().GetMarker("enrolled_region/" + chain[1]);
+    if (region.ok()) response->set_enrolled_region(*region);
+  }
   response->set_started_us(deps_.started_us);
   response->set_version(LDGS_VERSION);
   bool truncated = false;
@@ -74,11 +130,15 @@ grpc::Status AdminService::PutRecord(grpc::ServerContext* context,
   if (request->body().body_case() == v1::Record::BODY_NOT_SET) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "put needs a record body");
   }
-  // Rollups are the hub's aggregator's to make, never an admin's.
-  if (request->body().has_rollup()) {
+  // Rollups are the hub's aggregator's to make and revocations come with `revoke`, never
+  // from a put.
+  if (request->body().has_rollup() || request->body().has_revocation()) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                        "rollups are made by a hub's aggregator; put practice, metric, "
-                        "observation, story or profile");
+                        "rollups are made by a hub's aggregator and revocations by 'ldgsctl "
+                        "revoke'; put practice, metric, observation, story or profile");
+  }
+  if (absl::Status bounds = CheckObservationBounds(request->body()); !bounds.ok()) {
+    return ToGrpcStatus(bounds);
   }
   absl::StatusOr<v1::Record> written =
       deps_.writer->Put(request->id(), request->visibility(), request->body());
@@ -210,13 +270,18 @@ grpc::Status AdminService::ListPeers(grpc::ServerContext* context, const v1::Lis
         state.peer_head > state.received_up_to ? state.peer_head - state.received_up_to : 0);
     peer->set_last_error(state.last_error);
     peer->set_forks(state.forks);
+    peer->set_refused(state.refused);
+    peer->set_last_refusal(state.last_refusal);
     return peer;
   };
   for (const replication::DialPeer& dial : deps_.dial_peers()) {
     add(dial.node_id, dial.relation)->set_address(dial.address);
   }
   for (const v1::Enrollment& enrollment : *enrollments) {
-    add(enrollment.node_id(), enrollment.relation())->set_revoked(enrollment.revoked());
+    v1::PeerStatus* peer = add(enrollment.node_id(), enrollment.relation());
+    peer->set_revoked(enrollment.revoked() ||
+                      deps_.replication->revocations->Contains(enrollment.node_id()));
+    peer->set_region(enrollment.region());
   }
   return grpc::Status::OK;
 }
@@ -233,22 +298,45 @@ grpc::Status AdminService::Enroll(grpc::ServerContext* context, const v1::Enroll
   }
   v1::Relation relation = request->relation();
   if (relation == v1::RELATION_UNSPECIFIED) relation = v1::RELATION_MEMBER;
-  if (relation != v1::RELATION_MEMBER && relation != v1::RELATION_SISTER) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                        "a node is enrolled as a member or a sister");
+  if (absl::Status valid = CheckEnrollmentTerms(relation, request->region(), request->note());
+      !valid.ok()) {
+    return ToGrpcStatus(valid);
   }
-  if (request->note().size() > record::RecordLimits().max_short_text_bytes) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "note is too long");
+  absl::StatusOr<v1::Enrollment> existing =
+      deps_.storage->state().GetEnrollment(request->node_id());
+  if (!existing.ok() && !absl::IsNotFound(existing.status())) {
+    return ToGrpcStatus(existing.status());
+  }
+  // Re-enrolling never lifts a revocation by accident.
+  if (existing.ok() && existing->revoked() && !request->reinstate()) {
+    return grpc::Status(
+        grpc::StatusCode::FAILED_PRECONDITION,
+        "node " + request->node_id() + " was revoked; enroll it with --reinstate to take it back");
   }
   v1::Enrollment enrollment;
   enrollment.set_node_id(request->node_id());
   enrollment.set_relation(relation);
+  enrollment.set_region(request->region());
   enrollment.set_enrolled_us(NowMicros());
   enrollment.set_note(request->note());
+  std::vector<storage::PutItem> items;
+  if (existing.ok() && existing->revoked()) {
+    // Reinstated: the signed revocation notice is withdrawn too (a tombstone).
+    absl::StatusOr<storage::StoredEntry> notice =
+        deps_.storage->records().Get(deps_.node_id, "revocation:" + request->node_id());
+    if (notice.ok() && !notice->record.deleted()) {
+      absl::StatusOr<v1::Record> withdrawn = deps_.writer->Delete(notice->record.id());
+      if (!withdrawn.ok()) return ToGrpcStatus(withdrawn.status());
+    }
+  }
   if (absl::Status s =
           deps_.storage->state().Commit(storage::StateChange().PutEnrollment(enrollment));
-      !s.ok())
+      !s.ok()) {
     return ToGrpcStatus(s);
+  }
+  if (existing.ok() && existing->revoked()) {
+    if (absl::Status s = deps_.replication->ReloadRevocations(); !s.ok()) return ToGrpcStatus(s);
+  }
   *response = enrollment;
   return grpc::Status::OK;
 }
@@ -259,12 +347,22 @@ grpc::Status AdminService::Revoke(grpc::ServerContext* context, const v1::Revoke
   absl::StatusOr<v1::Enrollment> enrollment =
       deps_.storage->state().GetEnrollment(request->node_id());
   if (!enrollment.ok()) return ToGrpcStatus(enrollment.status());
+  if (request->reason().size() > record::RecordLimits().max_short_text_bytes) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "reason is too long");
+  }
   enrollment->set_revoked(true);
   enrollment->set_revoked_us(NowMicros());
-  if (absl::Status s =
-          deps_.storage->state().Commit(storage::StateChange().PutEnrollment(*enrollment));
-      !s.ok())
-    return ToGrpcStatus(s);
+  // The enrollment and the signed notice to the network, in one batch: every node whose hub
+  // chain includes this hub refuses the node's new records from then on.
+  storage::PutItem notice;
+  notice.visibility = v1::VISIBILITY_NETWORK;
+  notice.body.mutable_revocation()->set_node_id(request->node_id());
+  notice.body.mutable_revocation()->set_revoked_us(enrollment->revoked_us());
+  notice.body.mutable_revocation()->set_reason(request->reason());
+  absl::StatusOr<std::vector<v1::Record>> written = deps_.writer->PutMany(
+      {notice}, storage::StateChange().PutEnrollment(*enrollment), storage::WriteClass::kNodeState);
+  if (!written.ok()) return ToGrpcStatus(written.status());
+  if (absl::Status s = deps_.replication->ReloadRevocations(); !s.ok()) return ToGrpcStatus(s);
   // Refused from now on (enrollment is checked on every call); open streams close at once.
   deps_.registry->CancelStreams(request->node_id());
   *response = *enrollment;
@@ -290,17 +388,18 @@ grpc::Status AdminService::CreateInvite(grpc::ServerContext* context,
   if (grpc::Status s = CheckToken(*context); !s.ok()) return s;
   v1::Relation relation = request->relation();
   if (relation == v1::RELATION_UNSPECIFIED) relation = v1::RELATION_MEMBER;
-  if (relation != v1::RELATION_MEMBER && relation != v1::RELATION_SISTER) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "invite a member or a sister");
+  if (absl::Status valid = CheckEnrollmentTerms(relation, request->region(), request->note());
+      !valid.ok()) {
+    return ToGrpcStatus(valid);
   }
-  if (request->note().size() > record::RecordLimits().max_short_text_bytes ||
-      request->ttl_hours() > 24 * 365) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "note too long or ttl over a year");
+  if (request->ttl_hours() > 24 * 365) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "ttl is over a year");
   }
   const std::string secret = record::RandomBytes(replication::kInviteSecretBytes);
   v1::Invite invite;
   invite.set_secret_hash(record::HashSecret(secret));
   invite.set_relation(relation);
+  invite.set_region(request->region());
   invite.set_note(request->note());
   invite.set_created_us(NowMicros());
   const int64_t ttl_hours = request->ttl_hours() == 0 ? 72 : request->ttl_hours();

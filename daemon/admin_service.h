@@ -63,6 +63,8 @@ class AdminService final : public v1::Admin::Service {
 
  private:
   grpc::Status CheckToken(const grpc::ServerContext& context) const;
+  // INVALID_ARGUMENT for an observation outside its metric definition's bounds.
+  absl::Status CheckObservationBounds(const v1::Record& body) const;
 
   const Deps deps_;
 };

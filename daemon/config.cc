@@ -130,10 +130,20 @@ absl::StatusOr<NodeConfig> LoadConfig(const std::string& path) {
     const std::string where = path + " [hub]";
     size_t min_reporting = config.rollups.min_reporting;
     size_t suppress_below = static_cast<size_t>(config.rollups.suppress_below);
+    int64_t delay_hours = config.rollups.publish_delay_us / (3600LL * 1000000);
     LDGS_RETURN_IF_ERROR(ReadSize(*hub, "min_reporting", &min_reporting, where));
     LDGS_RETURN_IF_ERROR(ReadSize(*hub, "suppress_below", &suppress_below, where));
+    LDGS_RETURN_IF_ERROR(Read(*hub, "publish_delay_hours", &delay_hours, where));
+    // 3 is the floor: with 2, each of the two learns the other's value by subtraction.
+    if (min_reporting < 3) {
+      return absl::InvalidArgumentError(where + ": 'min_reporting' must be at least 3");
+    }
+    if (delay_hours < 0 || delay_hours > 24 * 366) {
+      return absl::InvalidArgumentError(where + ": 'publish_delay_hours' must be 0 to 8784");
+    }
     config.rollups.min_reporting = static_cast<uint32_t>(min_reporting);
     config.rollups.suppress_below = static_cast<double>(suppress_below);
+    config.rollups.publish_delay_us = delay_hours * 3600LL * 1000000;
   }
   if (const toml::node* peers = table.get("peers")) {
     const toml::array* list = peers->as_array();

@@ -52,6 +52,8 @@ struct Node::State {
   std::unique_ptr<replication::ChangeNotifier> notifier;
   replication::PeerRegistry registry;
   std::unique_ptr<replication::SessionTable> sessions;
+  std::unique_ptr<replication::HubChain> hub_chain;
+  replication::Revocations revocations;
   // Storage work of the replication streams runs here, off gRPC's callback threads.
   boost::asio::thread_pool storage_pool{4};
   replication::ReplicationContext replication;
@@ -104,7 +106,14 @@ absl::Status Node::Init(const NodeConfig& config) {
   r.records = &records;
   r.state = &st.storage->state();
   r.key = &*st.key;
-  r.self = {st.key->node_id(), config.role == v1::ROLE_HUB};
+  r.is_hub = config.role == v1::ROLE_HUB;
+  std::vector<std::string> configured_hubs;
+  for (const replication::DialPeer& peer : config.peers) {
+    if (peer.relation == v1::RELATION_HUB) configured_hubs.push_back(peer.node_id);
+  }
+  st.hub_chain = std::make_unique<replication::HubChain>(&st.storage->state(), configured_hubs);
+  r.hub_chain = st.hub_chain.get();
+  r.revocations = &st.revocations;
   r.record_limits = config.limits;
   r.batch_limits = config.batch_limits;
   r.notifier = st.notifier.get();
@@ -115,6 +124,7 @@ absl::Status Node::Init(const NodeConfig& config) {
   };
   r.tls = tls.enabled;
   r.dial_credentials = tls.dial;
+  LDGS_RETURN_IF_ERROR(r.ReloadRevocations());
   st.replication_service = std::make_unique<replication::ReplicationService>(&r);
   std::string listen_bound;
   LDGS_ASSIGN_OR_RETURN(
@@ -129,7 +139,9 @@ absl::Status Node::Init(const NodeConfig& config) {
   deps.notifier = st.notifier.get();
   deps.registry = &st.registry;
   deps.dial_peers = [peers = st.peers.get()] { return peers->List(); };
-  deps.add_dial_peer = [peers = st.peers.get()](const replication::DialPeer& peer) {
+  deps.add_dial_peer = [peers = st.peers.get(),
+                        chain = st.hub_chain.get()](const replication::DialPeer& peer) {
+    if (peer.relation == v1::RELATION_HUB) chain->AddConfigured(peer.node_id);
     return peers->Add(peer);
   };
   deps.replication = &r;
@@ -150,8 +162,9 @@ absl::Status Node::Init(const NodeConfig& config) {
         std::any_of(config.peers.begin(), config.peers.end(),
                     [](const replication::DialPeer& p) { return p.relation == v1::RELATION_HUB; });
     st.hub = std::make_unique<HubRunner>(
-        std::make_unique<hub::Aggregator>(&records, &st.storage->state(), st.writer.get(),
-                                          st.key->node_id(), config.rollups, has_hub_above),
+        std::make_unique<hub::Aggregator>(
+            &records, &st.storage->state(), st.writer.get(), st.key->node_id(), config.rollups,
+            has_hub_above, [chain = st.hub_chain.get()] { return chain->Members(); }),
         st.notifier.get());
   }
   st.peers->StartConfigured(config.peers);

@@ -16,6 +16,7 @@ constexpr KindInfo kKinds[] = {
     {v1::KIND_STORY, "story", v1::Record::kStory},
     {v1::KIND_NODE_PROFILE, "profile", v1::Record::kNodeProfile},
     {v1::KIND_ROLLUP, "rollup", v1::Record::kRollup},
+    {v1::KIND_REVOCATION, "revocation", v1::Record::kRevocation},
 };
 
 const KindInfo* Find(v1::Kind kind) {

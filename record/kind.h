@@ -14,7 +14,8 @@ namespace ldgs::record {
 // The kind a body belongs to (KIND_UNSPECIFIED when no body is set).
 v1::Kind KindOfBody(const v1::Record& record);
 
-// "practice", "metric", "observation", "story", "profile", "rollup"; "unknown" otherwise.
+// "practice", "metric", "observation", "story", "profile", "rollup", "revocation";
+// "unknown" otherwise.
 std::string_view KindName(v1::Kind kind);
 
 // The inverse of KindName; nullopt for a name no kind has.

@@ -2,8 +2,11 @@
 
 #include <cmath>
 #include <string>
+#include <tuple>
+#include <vector>
 
 #include "common/status_macros.h"
+#include "google/protobuf/message.h"
 #include "record/kind.h"
 #include "record/node_key.h"
 
@@ -78,7 +81,50 @@ absl::Status CheckMetricCode(std::string_view field, const std::string& code,
   return absl::OkStatus();
 }
 
+// Unknown fields anywhere in the message tree (of the record or any message in it).
+bool HasUnknownFields(const google::protobuf::Message& message) {
+  const google::protobuf::Reflection* reflection = message.GetReflection();
+  if (!reflection->GetUnknownFields(message).empty()) return true;
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  reflection->ListFields(message, &fields);
+  for (const google::protobuf::FieldDescriptor* field : fields) {
+    if (field->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) continue;
+    if (field->is_repeated()) {
+      for (int i = 0; i < reflection->FieldSize(message, field); ++i) {
+        if (HasUnknownFields(reflection->GetRepeatedMessage(message, field, i))) return true;
+      }
+    } else if (HasUnknownFields(reflection->GetMessage(message, field))) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
+
+std::optional<std::string> RequiredRecordId(const v1::Record& record) {
+  switch (record.body_case()) {
+    case v1::Record::kMetricDefinition:
+      return "metric:" + record.metric_definition().code();
+    case v1::Record::kMetricObservation:
+      return "obs:" + record.metric_observation().metric() + ":" +
+             record.metric_observation().period();
+    case v1::Record::kNodeProfile:
+      return std::string("profile");
+    case v1::Record::kRollup: {
+      const v1::Rollup& r = record.rollup();
+      if (r.contribution()) return "contrib:" + r.metric() + ":" + r.period();
+      return "rollup:" + r.metric() + ":" + r.period() + ":" + r.scope();
+    }
+    case v1::Record::kRevocation:
+      return "revocation:" + record.revocation().node_id();
+    case v1::Record::kPractice:
+    case v1::Record::kStory:
+    case v1::Record::BODY_NOT_SET:
+      break;
+  }
+  return std::nullopt;
+}
 
 bool IsValidRecordId(std::string_view id, size_t max_bytes) {
   if (id.empty() || id.size() > max_bytes) return false;
@@ -112,6 +158,17 @@ absl::Status ValidateBody(const v1::Record& record, const RecordLimits& limits) 
       LDGS_RETURN_IF_ERROR(CheckMetricCode("metric code", d.code(), limits));
       LDGS_RETURN_IF_ERROR(CheckText("metric name", d.name(), limits.max_short_text_bytes, true));
       LDGS_RETURN_IF_ERROR(CheckText("metric unit", d.unit(), limits.max_short_text_bytes));
+      for (const auto& [name, set, value] :
+           {std::tuple{"target", d.has_target(), d.target()},
+            std::tuple{"min_value", d.has_min_value(), d.min_value()},
+            std::tuple{"max_value", d.has_max_value(), d.max_value()}}) {
+        if (set && !std::isfinite(value)) {
+          return absl::InvalidArgumentError(std::string("metric ") + name + " must be finite");
+        }
+      }
+      if (d.has_min_value() && d.has_max_value() && d.min_value() > d.max_value()) {
+        return absl::InvalidArgumentError("metric min_value is above max_value");
+      }
       return CheckText("metric description", d.description(), limits.max_long_text_bytes);
     }
     case v1::Record::kMetricObservation: {
@@ -124,8 +181,6 @@ absl::Status ValidateBody(const v1::Record& record, const RecordLimits& limits) 
       if (!std::isfinite(o.value())) {
         return absl::InvalidArgumentError("observation value must be a finite number");
       }
-      LDGS_RETURN_IF_ERROR(
-          CheckText("observation region", o.region(), limits.max_short_text_bytes));
       return CheckText("observation note", o.note(), limits.max_long_text_bytes);
     }
     case v1::Record::kStory: {
@@ -145,10 +200,43 @@ absl::Status ValidateBody(const v1::Record& record, const RecordLimits& limits) 
       if (!IsValidPeriod(r.period()))
         return absl::InvalidArgumentError("rollup period is not valid");
       LDGS_RETURN_IF_ERROR(CheckText("rollup scope", r.scope(), limits.max_short_text_bytes, true));
-      if (static_cast<size_t>(r.values_size()) > limits.max_record_bytes / 8) {
-        return absl::InvalidArgumentError("rollup carries too many values");
+      LDGS_RETURN_IF_ERROR(
+          CheckText("rollup withheld reason", r.withheld_reason(), limits.max_short_text_bytes));
+      for (const auto& [name, set, value] :
+           {std::tuple{"value", r.has_value(), r.value()}, std::tuple{"sum", r.has_sum(), r.sum()},
+            std::tuple{"mean", r.has_mean(), r.mean()},
+            std::tuple{"median", r.has_median(), r.median()}, std::tuple{"q1", r.has_q1(), r.q1()},
+            std::tuple{"q3", r.has_q3(), r.q3()}, std::tuple{"change", r.has_change(), r.change()},
+            std::tuple{"completeness", true, r.completeness()}}) {
+        if (set && !std::isfinite(value)) {
+          return absl::InvalidArgumentError(std::string("rollup ") + name + " must be finite");
+        }
+      }
+      // Never more reports than chapters, at any level.
+      if (r.reporting() > r.expected()) {
+        return absl::InvalidArgumentError("rollup reports " + std::to_string(r.reporting()) +
+                                          " chapters of " + std::to_string(r.expected()) +
+                                          " expected");
+      }
+      if (r.has_at_target() && r.at_target() > r.reporting()) {
+        return absl::InvalidArgumentError("rollup has more chapters at target than reporting");
+      }
+      if (r.completeness() < 0 || r.completeness() > 1) {
+        return absl::InvalidArgumentError("rollup completeness must be within 0..1");
+      }
+      if (r.withheld() &&
+          (r.has_value() || r.has_sum() || r.has_mean() || r.has_median() || r.has_q1() ||
+           r.has_q3() || r.has_change() || r.has_at_target() || r.reporting() != 0)) {
+        return absl::InvalidArgumentError("a withheld rollup carries no figure");
       }
       return absl::OkStatus();
+    }
+    case v1::Record::kRevocation: {
+      const v1::Revocation& r = record.revocation();
+      if (!IsNodeId(r.node_id())) {
+        return absl::InvalidArgumentError("revocation node_id is not a node ID");
+      }
+      return CheckText("revocation reason", r.reason(), limits.max_short_text_bytes);
     }
     case v1::Record::BODY_NOT_SET:
       break;
@@ -178,6 +266,16 @@ absl::Status ValidateRecord(const v1::Record& record, const RecordLimits& limits
   }
   if (KindOfBody(record) != record.kind()) {
     return absl::InvalidArgumentError("record kind does not match its body");
+  }
+  // Fields this build does not know would be signed, stored and relayed unchecked.
+  if (HasUnknownFields(record)) {
+    return absl::InvalidArgumentError("record carries fields this node does not know");
+  }
+  if (std::optional<std::string> required = RequiredRecordId(record);
+      required && *required != record.id()) {
+    return absl::InvalidArgumentError("a " + std::string(KindName(record.kind())) +
+                                      " record's id must be " + required->substr(0, 120) +
+                                      ", not " + record.id());
   }
   return ValidateBody(record, limits);
 }

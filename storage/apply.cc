@@ -43,7 +43,7 @@ Decision Decide(const std::optional<StoredEntry>& held, const IncomingRecord& in
 }  // namespace
 
 absl::StatusOr<ApplyResult> RecordStore::Apply(const std::vector<IncomingRecord>& records,
-                                               const StateChange& also) {
+                                               const StateChange& also, WriteClass write_class) {
   std::unique_lock<std::mutex> lock = db_->LockWrites();
   rocksdb::ColumnFamilyHandle* const changes = db_->cf(ColumnFamily::kChanges);
   rocksdb::ColumnFamilyHandle* const index = db_->cf(ColumnFamily::kIndex);
@@ -118,7 +118,7 @@ absl::StatusOr<ApplyResult> RecordStore::Apply(const std::vector<IncomingRecord>
   }
   if (seq != first_seq) batch.Put(db_->cf(ColumnFamily::kMeta), kLastSeqKey, EncodeU64(seq));
   also.AddTo(*db_, &batch);
-  LDGS_RETURN_IF_ERROR(db_->Commit(lock, &batch));
+  LDGS_RETURN_IF_ERROR(db_->Commit(lock, &batch, write_class));
   if (seq == first_seq) return result;
   {
     std::lock_guard<std::mutex> seq_lock(seq_mu_);

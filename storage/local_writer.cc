@@ -35,23 +35,9 @@ v1::Visibility ReachOf(const StoredEntry& held) {
 }  // namespace
 
 std::string DefaultRecordId(const v1::Record& body) {
-  switch (body.body_case()) {
-    case v1::Record::kMetricDefinition:
-      return "metric:" + body.metric_definition().code();
-    case v1::Record::kMetricObservation:
-      return "obs:" + body.metric_observation().metric() + ":" + body.metric_observation().period();
-    case v1::Record::kNodeProfile:
-      return "profile";
-    case v1::Record::kRollup:  // hub-made; the aggregator names them
-      break;
-    case v1::Record::kPractice:
-      return "practice-" + Lowercase(Base32Encode(record::RandomBytes(5)));
-    case v1::Record::kStory:
-      return "story-" + Lowercase(Base32Encode(record::RandomBytes(5)));
-    case v1::Record::BODY_NOT_SET:
-      break;
-  }
-  return "record-" + Lowercase(Base32Encode(record::RandomBytes(5)));
+  if (std::optional<std::string> required = record::RequiredRecordId(body)) return *required;
+  const char* prefix = body.has_practice() ? "practice-" : body.has_story() ? "story-" : "record-";
+  return prefix + Lowercase(Base32Encode(record::RandomBytes(5)));
 }
 
 LocalWriter::LocalWriter(RecordStore* store, const record::NodeKey* key,
@@ -80,13 +66,20 @@ absl::StatusOr<v1::Record> LocalWriter::Put(std::string id, v1::Visibility visib
 }
 
 absl::StatusOr<std::vector<v1::Record>> LocalWriter::PutMany(std::vector<PutItem> items,
-                                                             const StateChange& also) {
+                                                             const StateChange& also,
+                                                             WriteClass write_class) {
   for (PutItem& item : items) {
     LDGS_RETURN_IF_ERROR(record::ValidateBody(item.body, limits_));
     if (!v1::Visibility_IsValid(item.visibility)) {
       return absl::InvalidArgumentError("unknown visibility");
     }
     if (item.id.empty()) item.id = DefaultRecordId(item.body);
+    if (std::optional<std::string> required = record::RequiredRecordId(item.body);
+        required && *required != item.id) {
+      return absl::InvalidArgumentError(
+          "a " + std::string(record::KindName(record::KindOfBody(item.body))) +
+          " record's id is always " + *required + "; leave the id out");
+    }
     if (!record::IsValidRecordId(item.id, limits_.max_id_bytes)) {
       return absl::InvalidArgumentError("record id must be 1-" +
                                         std::to_string(limits_.max_id_bytes) +
@@ -133,7 +126,7 @@ absl::StatusOr<std::vector<v1::Record>> LocalWriter::PutMany(std::vector<PutItem
     written.push_back(sealed.record);
     incoming.push_back(std::move(sealed));
   }
-  LDGS_ASSIGN_OR_RETURN(ApplyResult result, store_->Apply(incoming, also));
+  LDGS_ASSIGN_OR_RETURN(ApplyResult result, store_->Apply(incoming, also, write_class));
   LDGS_CHECK(result.applied == static_cast<int>(incoming.size()));  // versions grow under mu_
   return written;
 }

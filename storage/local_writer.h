@@ -39,8 +39,11 @@ class LocalWriter {
   // Put for every item, and `also`, in one synced batch: all are written or none. Items are
   // checked before anything is signed; a later item may write a new version of an earlier
   // one. Returns the written records in item order.
+  // `write_class` kNodeState lets a small administrative write (a revocation notice) use
+  // half of the disk reserve, as node state does.
   absl::StatusOr<std::vector<v1::Record>> PutMany(std::vector<PutItem> items,
-                                                  const StateChange& also = StateChange());
+                                                  const StateChange& also = StateChange(),
+                                                  WriteClass write_class = WriteClass::kRecords);
 
   // A new version of record `id` with `visibility`. NOT_FOUND if absent or deleted.
   absl::StatusOr<v1::Record> Share(const std::string& id, v1::Visibility visibility);

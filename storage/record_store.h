@@ -64,8 +64,10 @@ class RecordStore {
   // different payload at the held version is a fork: refused and counted, the held version
   // kept. Records are applied in order, so a batch may carry several versions of one record.
   // RESOURCE_EXHAUSTED on a full disk, nothing written.
+  // `write_class` says how much of the disk reserve it may use (storage/db.h).
   absl::StatusOr<ApplyResult> Apply(const std::vector<IncomingRecord>& records,
-                                    const StateChange& also = StateChange());
+                                    const StateChange& also = StateChange(),
+                                    WriteClass write_class = WriteClass::kRecords);
 
   // NOT_FOUND when absent.
   absl::StatusOr<StoredEntry> Get(std::string_view origin, std::string_view id) const;

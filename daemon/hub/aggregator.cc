@@ -1,40 +1,61 @@
 #include "daemon/hub/aggregator.h"
 
 #include <map>
+#include <sstream>
 
 #include "common/status_macros.h"
+#include "record/record_validation.h"
 
 namespace ldgs::daemon::hub {
 namespace {
 
 constexpr size_t kFeedChunk = 1000;
-constexpr char kNetworkScope[] = "network";
-constexpr char kNoRegion[] = "unassigned";
+constexpr char kPendingMarker[] = "aggregator/pending";
+constexpr char kEnrollmentsMarker[] = "aggregator/enrollments";
 
-// Region names are free text; record ids are not.
-std::string IdPart(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '.' || c == '_' || c == '-';
-    out.push_back(ok ? c : '-');
+// Who counts here, from this hub's enrollments.
+struct Members {
+  std::map<std::string, std::string> chapters;  // node -> region
+  std::map<std::string, std::string> hubs;      // member hub -> region
+  std::string Fingerprint() const {
+    std::string out;
+    for (const auto& [node, region] : chapters) out += "c" + node + "=" + region + "\n";
+    for (const auto& [node, region] : hubs) out += "h" + node + "=" + region + "\n";
+    return out;
   }
-  return out.substr(0, 64);
-}
-
-// What one period of one metric looks like from this hub: values by region, and how many
-// chapters each region expects.
-struct PeriodInputs {
-  std::map<std::string, std::vector<ChapterValue>> values;
-  std::map<std::string, uint32_t> expected;
 };
 
-std::vector<ChapterValue> Flatten(
-    const std::map<std::string, std::vector<ChapterValue>>& by_region) {
-  std::vector<ChapterValue> all;
-  for (const auto& [region, values] : by_region)
-    all.insert(all.end(), values.begin(), values.end());
-  return all;
+absl::StatusOr<Members> LoadMembers(const storage::NodeState& state) {
+  LDGS_ASSIGN_OR_RETURN(std::vector<v1::Enrollment> enrollments, state.ListEnrollments());
+  Members members;
+  for (const v1::Enrollment& e : enrollments) {
+    if (e.revoked()) continue;
+    const std::string region = e.region().empty() ? "unassigned" : e.region();
+    if (e.relation() == v1::RELATION_MEMBER) members.chapters[e.node_id()] = region;
+    if (e.relation() == v1::RELATION_MEMBER_HUB) members.hubs[e.node_id()] = region;
+  }
+  return members;
+}
+
+std::string JoinGroups(const std::map<std::pair<std::string, std::string>, int64_t>& groups) {
+  std::string out;
+  for (const auto& [group, first_seen] : groups) {
+    out += group.first + "\t" + group.second + "\t" + std::to_string(first_seen) + "\n";
+  }
+  return out;
+}
+
+std::map<std::pair<std::string, std::string>, int64_t> SplitGroups(const std::string& text) {
+  std::map<std::pair<std::string, std::string>, int64_t> groups;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    const size_t tab = line.find('\t');
+    const size_t second = tab == std::string::npos ? tab : line.find('\t', tab + 1);
+    if (second == std::string::npos) continue;
+    groups[{line.substr(0, tab), line.substr(tab + 1, second - tab - 1)}] =
+        std::atoll(line.substr(second + 1).c_str());
+  }
+  return groups;
 }
 
 bool SameRollup(v1::Rollup a, v1::Rollup b) {
@@ -43,197 +64,253 @@ bool SameRollup(v1::Rollup a, v1::Rollup b) {
   return a.SerializeAsString() == b.SerializeAsString();
 }
 
+bool WithinBounds(const v1::MetricDefinition& d, double value, double chapters) {
+  return (!d.has_min_value() || value >= d.min_value() * chapters) &&
+         (!d.has_max_value() || value <= d.max_value() * chapters);
+}
+
 }  // namespace
 
-Aggregator::Aggregator(storage::RecordStore* records, const storage::NodeState* state,
+std::string Aggregator::PublicationMarker(const std::string& metric, const std::string& period) {
+  return "pub/" + metric + "/" + period;
+}
+
+Aggregator::Aggregator(storage::RecordStore* records, storage::NodeState* state,
                        storage::LocalWriter* writer, std::string self_id, RollupSettings settings,
-                       bool has_hub_above)
+                       bool has_hub_above, std::function<std::set<std::string>()> hub_chain)
     : store_(records),
       state_(state),
       writer_(writer),
       self_id_(std::move(self_id)),
       settings_(settings),
-      has_hub_above_(has_hub_above) {}
+      has_hub_above_(has_hub_above),
+      hub_chain_(std::move(hub_chain)) {}
 
-absl::Status Aggregator::MarkDirty(const storage::StoredEntry& entry, std::set<Cell>* dirty) {
-  const v1::Record& r = entry.record;
-  const bool own = r.origin() == self_id_;
-  bool everything = false;
-  switch (r.kind()) {
-    case v1::KIND_METRIC_OBSERVATION:
-      if (r.deleted()) {
-        everything = true;  // a tombstone does not say which cell it left
-      } else {
-        dirty->emplace(r.metric_observation().metric(), r.metric_observation().period());
+absl::Status Aggregator::MarkAll(std::set<Group>* dirty) {
+  for (v1::Kind kind : {v1::KIND_METRIC_OBSERVATION, v1::KIND_ROLLUP}) {
+    storage::ListFilter filter;
+    filter.kind = kind;
+    filter.limit = SIZE_MAX;
+    bool truncated = false;
+    LDGS_ASSIGN_OR_RETURN(std::vector<storage::StoredEntry> all, store_->List(filter, &truncated));
+    for (const storage::StoredEntry& e : all) {
+      if (e.record.has_metric_observation()) {
+        dirty->emplace(e.record.metric_observation().metric(),
+                       e.record.metric_observation().period());
+      } else if (e.record.has_rollup() && e.record.rollup().contribution()) {
+        dirty->emplace(e.record.rollup().metric(), e.record.rollup().period());
       }
-      break;
-    case v1::KIND_ROLLUP:
-      if (own) break;  // our own output
-      if (r.deleted()) {
-        everything = true;
-      } else if (r.rollup().contribution()) {
-        dirty->emplace(r.rollup().metric(), r.rollup().period());
-      }
-      break;
-    case v1::KIND_METRIC_DEFINITION:
-    case v1::KIND_NODE_PROFILE:  // a region change moves a chapter between cells
-      everything = true;
-      break;
-    default:
-      break;
-  }
-  if (!everything) return absl::OkStatus();
-  storage::ListFilter observations;
-  observations.kind = v1::KIND_METRIC_OBSERVATION;
-  observations.limit = SIZE_MAX;
-  bool truncated = false;
-  LDGS_ASSIGN_OR_RETURN(std::vector<storage::StoredEntry> all,
-                        store_->List(observations, &truncated));
-  for (const storage::StoredEntry& o : all) {
-    dirty->emplace(o.record.metric_observation().metric(), o.record.metric_observation().period());
+    }
   }
   return absl::OkStatus();
 }
 
+absl::Status Aggregator::MarkDirty(const storage::StoredEntry& entry, std::set<Group>* dirty) {
+  const v1::Record& r = entry.record;
+  switch (r.kind()) {
+    case v1::KIND_METRIC_OBSERVATION:
+      if (r.deleted()) return MarkAll(dirty);  // a tombstone does not say which group it left
+      dirty->emplace(r.metric_observation().metric(), r.metric_observation().period());
+      return absl::OkStatus();
+    case v1::KIND_ROLLUP:
+      if (r.origin() == self_id_) return absl::OkStatus();  // our own output
+      if (r.deleted()) return MarkAll(dirty);
+      if (r.rollup().contribution()) dirty->emplace(r.rollup().metric(), r.rollup().period());
+      return absl::OkStatus();
+    case v1::KIND_METRIC_DEFINITION:  // a rule or a bound changed
+    case v1::KIND_REVOCATION:         // a member's figures no longer count
+      return MarkAll(dirty);
+    default:
+      return absl::OkStatus();
+  }
+}
+
 absl::StatusOr<int> Aggregator::RunOnce(int64_t now_us) {
   LDGS_ASSIGN_OR_RETURN(uint64_t cursor, store_->FeedCursor(kCursorName));
-  std::set<Cell> dirty;
+  std::set<Group> dirty;
   while (true) {
     LDGS_ASSIGN_OR_RETURN(std::vector<storage::StoredEntry> entries,
                           store_->ReadSince(cursor, kFeedChunk));
     if (entries.empty()) break;
-    for (const storage::StoredEntry& entry : entries)
+    for (const storage::StoredEntry& entry : entries) {
       LDGS_RETURN_IF_ERROR(MarkDirty(entry, &dirty));
+    }
     cursor = entries.back().seq;
   }
-  // A period's change depends on the one before: a touched cell touches the next one.
-  std::set<Cell> with_next = dirty;
-  for (const Cell& cell : dirty) with_next.emplace(cell.first, NextPeriod(cell.second));
+  // Enrollments live in node state, not the feed: a change of region or a revocation here
+  // makes every group decide again.
+  LDGS_ASSIGN_OR_RETURN(Members members, LoadMembers(*state_));
+  absl::StatusOr<std::string> seen = state_->GetMarker(kEnrollmentsMarker);
+  const bool enrollments_changed = !seen.ok() || *seen != members.Fingerprint();
+  if (enrollments_changed) LDGS_RETURN_IF_ERROR(MarkAll(&dirty));
+  // Groups waiting for their first publication, whose period may have closed since.
+  PendingGroups pending;
+  if (absl::StatusOr<std::string> saved = state_->GetMarker(kPendingMarker); saved.ok()) {
+    pending = SplitGroups(*saved);
+  }
+  const std::string pending_before = JoinGroups(pending);
+  for (const auto& [group, first_seen] : pending) {
+    if (now_us >= ClosesAt(group.second, first_seen)) dirty.insert(group);
+  }
+  // A period's change depends on the one before: a touched group touches the next one.
+  std::set<Group> with_next = dirty;
+  for (const Group& group : dirty) with_next.emplace(group.first, NextPeriod(group.second));
   int written = 0;
-  for (const Cell& cell : with_next) {
-    LDGS_ASSIGN_OR_RETURN(int n, Recompute(cell, now_us));
+  for (const Group& group : with_next) {
+    LDGS_ASSIGN_OR_RETURN(int n, Publish(group, now_us, &pending));
     written += n;
   }
-  // The cursor moves only after the cells are written: a crash in between recomputes them.
-  LDGS_RETURN_IF_ERROR(
-      store_->Apply({}, storage::StateChange().SetFeedCursor(kCursorName, cursor)).status());
+  // The cursor moves only after the groups are written: a crash in between decides them
+  // again (deciding is idempotent).
+  storage::StateChange done;
+  done.SetFeedCursor(kCursorName, cursor);
+  if (JoinGroups(pending) != pending_before) done.SetMarker(kPendingMarker, JoinGroups(pending));
+  if (enrollments_changed) done.SetMarker(kEnrollmentsMarker, members.Fingerprint());
+  LDGS_RETURN_IF_ERROR(store_->Apply({}, done).status());
   return written;
 }
 
-absl::StatusOr<int> Aggregator::Recompute(const Cell& cell, int64_t now_us) {
-  const auto& [metric, period] = cell;
+int64_t Aggregator::ClosesAt(const std::string& period, int64_t first_seen_us) const {
+  return std::max(PeriodEndMicros(period), first_seen_us) + settings_.publish_delay_us;
+}
+
+absl::StatusOr<int> Aggregator::Publish(const Group& group, int64_t now_us,
+                                        PendingGroups* pending) {
+  const auto& [metric, period] = group;
+  GroupInputs inputs;
+  inputs.period = period;
+  const int64_t first_seen = pending->count(group) ? pending->at(group) : now_us;
+  inputs.period_closed = now_us >= ClosesAt(period, first_seen);
+
+  // The rule comes from this hub's definition, else its hub chain's; sum without one.
+  inputs.definition.set_code(metric);
+  inputs.definition.set_aggregation(v1::AGGREGATION_SUM);
+  v1::Visibility published_as = v1::VISIBILITY_NETWORK;
+  std::vector<std::string> authorities = {self_id_};
+  for (const std::string& hub : hub_chain_()) authorities.push_back(hub);
+  for (const std::string& origin : authorities) {
+    absl::StatusOr<storage::StoredEntry> d = store_->Get(origin, "metric:" + metric);
+    if (d.ok() && d->record.has_metric_definition()) {
+      inputs.definition = d->record.metric_definition();
+      // The published figures of a public metric are public too (the open-data view).
+      if (d->record.visibility() == v1::VISIBILITY_PUBLIC) published_as = v1::VISIBILITY_PUBLIC;
+      break;
+    }
+  }
+
+  LDGS_ASSIGN_OR_RETURN(Members members, LoadMembers(*state_));
+  for (const auto& [node, region] : members.chapters) ++inputs.expected_direct[region];
+  storage::ListFilter filter;
+  filter.metric = metric;
+  filter.period = period;
+  filter.limit = SIZE_MAX;
   bool truncated = false;
-
-  // The rule comes from the metric's definition, wherever it was defined; sum without one.
-  v1::MetricDefinition definition;
-  definition.set_code(metric);
-  definition.set_aggregation(v1::AGGREGATION_SUM);
-  storage::ListFilter definitions;
-  definitions.kind = v1::KIND_METRIC_DEFINITION;
-  definitions.limit = SIZE_MAX;
-  LDGS_ASSIGN_OR_RETURN(std::vector<storage::StoredEntry> defs,
-                        store_->List(definitions, &truncated));
-  for (const storage::StoredEntry& d : defs) {
-    if (d.record.metric_definition().code() == metric) {
-      definition = d.record.metric_definition();
-      if (d.record.origin() == self_id_) break;  // our own catalogue wins
-    }
-  }
-
-  // Only direct members count: observations of our chapters, contributions of our hubs.
-  LDGS_ASSIGN_OR_RETURN(std::vector<v1::Enrollment> enrollments, state_->ListEnrollments());
-  std::map<std::string, std::string> member_region;  // chapter members -> region
-  std::set<std::string> members;
-  for (const v1::Enrollment& e : enrollments) {
-    if (e.revoked() || e.relation() != v1::RELATION_MEMBER) continue;
-    members.insert(e.node_id());
-    absl::StatusOr<storage::StoredEntry> profile = store_->Get(e.node_id(), "profile");
-    if (profile.ok() && profile->record.has_node_profile() &&
-        profile->record.node_profile().role() != v1::ROLE_HUB) {
-      const std::string& region = profile->record.node_profile().region();
-      member_region[e.node_id()] = region.empty() ? kNoRegion : region;
-    }
-  }
-
-  auto gather = [&](const std::string& p) -> absl::StatusOr<PeriodInputs> {
-    PeriodInputs in;
-    for (const auto& [node, region] : member_region) ++in.expected[region];
-    storage::ListFilter filter;
-    filter.metric = metric;
-    filter.period = p;
-    filter.limit = SIZE_MAX;
-    LDGS_ASSIGN_OR_RETURN(std::vector<storage::StoredEntry> entries,
-                          store_->List(filter, &truncated));
-    for (const storage::StoredEntry& e : entries) {
-      const v1::Record& r = e.record;
-      if (r.has_metric_observation() && member_region.count(r.origin())) {
-        const std::string& own_region = r.metric_observation().region();
-        const std::string region = own_region.empty() ? member_region[r.origin()] : own_region;
-        const double value = r.metric_observation().value();
-        in.values[region].push_back({value, r.updated_us(), MeetsTarget(definition, value)});
-      } else if (r.has_rollup() && r.rollup().contribution() && members.count(r.origin()) &&
-                 r.rollup().scope().rfind("region:", 0) == 0) {
-        const std::string region = r.rollup().scope().substr(7);
-        in.expected[region] += r.rollup().expected();
-        for (double value : r.rollup().values()) {
-          in.values[region].push_back({value, r.updated_us(), MeetsTarget(definition, value)});
-        }
+  LDGS_ASSIGN_OR_RETURN(std::vector<storage::StoredEntry> entries,
+                        store_->List(filter, &truncated));
+  const std::string observation_id = "obs:" + metric + ":" + period;
+  std::set<std::string> withheld_subtrees;
+  const std::string contribution_id = "contrib:" + metric + ":" + period;
+  for (const storage::StoredEntry& e : entries) {
+    const v1::Record& r = e.record;
+    if (r.has_metric_observation() && r.id() == observation_id &&
+        members.chapters.count(r.origin()) &&
+        WithinBounds(inputs.definition, r.metric_observation().value(), 1)) {
+      Contributor c;
+      c.set_node_id(r.origin());
+      c.set_block(members.chapters.at(r.origin()));
+      c.set_value(r.metric_observation().value());
+      c.set_chapters(1);
+      c.set_at_target(MeetsTarget(inputs.definition, r.metric_observation().value()) ? 1 : 0);
+      c.set_version(r.version());
+      inputs.contributors.push_back(c);
+    } else if (r.has_rollup() && r.rollup().contribution() && r.id() == contribution_id &&
+               members.hubs.count(r.origin())) {
+      const v1::Rollup& sub = r.rollup();
+      const std::string& region = members.hubs.at(r.origin());
+      if (sub.withheld() || sub.reporting() == 0) {
+        inputs.expected_withheld_subtrees[region] += sub.expected();
+        withheld_subtrees.insert(r.origin());
+        continue;
       }
+      if (!WithinBounds(inputs.definition, sub.sum(), sub.reporting())) continue;
+      Contributor c;
+      c.set_node_id(r.origin());
+      c.set_block(region);
+      c.set_subtree(true);
+      c.set_value(sub.sum());
+      c.set_chapters(sub.reporting());
+      c.set_at_target(sub.at_target());
+      c.set_version(r.version());
+      c.set_expected(sub.expected());
+      inputs.contributors.push_back(c);
     }
-    return in;
-  };
-  LDGS_ASSIGN_OR_RETURN(PeriodInputs current, gather(period));
-  const std::string previous_period = PreviousPeriod(period);
-  LDGS_ASSIGN_OR_RETURN(PeriodInputs previous, gather(previous_period));
-  if (current.values.empty()) return 0;  // nothing reported for this period (yet)
+  }
 
-  int written = 0;
-  auto write = [&](v1::Rollup rollup, v1::Visibility visibility) -> absl::Status {
-    v1::Record body;
-    *body.mutable_rollup() = std::move(rollup);
-    const std::string id = std::string(body.rollup().contribution() ? "contrib:" : "rollup:") +
-                           metric + ":" + period + ":" + IdPart(body.rollup().scope());
-    absl::StatusOr<storage::StoredEntry> held = store_->Get(self_id_, id);
+  v1::PublishedGroup previous;
+  bool has_previous = false;
+  if (absl::StatusOr<std::string> saved = state_->GetMarker(PublicationMarker(metric, period));
+      saved.ok()) {
+    if (!previous.ParseFromString(*saved)) return absl::DataLossError("corrupt publication state");
+    has_previous = true;
+  }
+  // The previous period's published values, for `change`.
+  PreviousValues previous_period;
+  storage::ListFilter before = filter;
+  before.period = PreviousPeriod(period);
+  LDGS_ASSIGN_OR_RETURN(std::vector<storage::StoredEntry> earlier,
+                        store_->List(before, &truncated));
+  for (const storage::StoredEntry& e : earlier) {
+    const v1::Record& r = e.record;
+    if (r.origin() == self_id_ && r.has_rollup() && !r.rollup().contribution() &&
+        !r.rollup().withheld() && r.rollup().has_value()) {
+      previous_period[r.rollup().scope()] = r.rollup().value();
+    }
+  }
+
+  std::set<std::string> reported;
+  for (const Contributor& c : inputs.contributors) reported.insert(c.node_id());
+  reported.insert(withheld_subtrees.begin(), withheld_subtrees.end());
+  inputs.all_reported = true;
+  for (const auto* nodes : {&members.chapters, &members.hubs}) {
+    for (const auto& [node, region] : *nodes) {
+      inputs.all_reported = inputs.all_reported && reported.count(node) > 0;
+    }
+  }
+  std::optional<GroupPublication> publication =
+      Decide(inputs, has_previous ? &previous : nullptr, previous_period, settings_, has_hub_above_,
+             now_us);
+  if (!publication) {
+    if (!inputs.contributors.empty() || !withheld_subtrees.empty()) {
+      pending->emplace(group, first_seen);
+    }
+    return 0;
+  }
+  pending->erase(group);
+  std::vector<storage::PutItem> items;
+  auto add = [&](const v1::Rollup& rollup, v1::Visibility visibility) -> absl::Status {
+    storage::PutItem item;
+    item.visibility = visibility;
+    *item.body.mutable_rollup() = rollup;
+    item.id = *record::RequiredRecordId(item.body);
+    absl::StatusOr<storage::StoredEntry> held = store_->Get(self_id_, item.id);
     if (held.ok() && !held->record.deleted() && held->record.visibility() == visibility &&
-        SameRollup(held->record.rollup(), body.rollup())) {
+        SameRollup(held->record.rollup(), rollup)) {
       return absl::OkStatus();
     }
-    LDGS_RETURN_IF_ERROR(writer_->Put(id, visibility, body).status());
-    ++written;
+    items.push_back(std::move(item));
     return absl::OkStatus();
   };
-  auto publish = [&](const std::string& scope, const std::vector<ChapterValue>& now_values,
-                     const std::vector<ChapterValue>& before_values, uint32_t expected) {
-    RawStats stats = ComputeRawStats(now_values, definition.aggregation());
-    std::optional<RawStats> before;
-    if (!before_values.empty()) before = ComputeRawStats(before_values, definition.aggregation());
-    v1::Rollup rollup = MakeRollup(definition, period, scope, stats, expected, previous_period,
-                                   before, settings_, now_us);
-    const v1::Visibility visibility =
-        rollup.below_min_reporting() ? v1::VISIBILITY_HUB : v1::VISIBILITY_NETWORK;
-    return write(std::move(rollup), visibility);
-  };
-
-  uint32_t expected_total = 0;
-  for (const auto& [region, n] : current.expected) expected_total += n;
+  for (const v1::Rollup& cell : publication->cells) LDGS_RETURN_IF_ERROR(add(cell, published_as));
+  if (publication->subtree) LDGS_RETURN_IF_ERROR(add(*publication->subtree, v1::VISIBILITY_HUB));
+  const std::string state = publication->state.SerializeAsString();
+  if (items.empty() && has_previous && previous.SerializeAsString() == state) return 0;
+  const int written = static_cast<int>(items.size());
+  // The whole group in one batch, with the state it was decided from.
   LDGS_RETURN_IF_ERROR(
-      publish(kNetworkScope, Flatten(current.values), Flatten(previous.values), expected_total));
-  for (const auto& [region, values] : current.values) {
-    LDGS_RETURN_IF_ERROR(
-        publish("region:" + region, values, previous.values[region], current.expected[region]));
-    if (has_hub_above_) {
-      v1::Rollup contribution;
-      contribution.set_metric(metric);
-      contribution.set_period(period);
-      contribution.set_scope("region:" + region);
-      contribution.set_contribution(true);
-      contribution.set_reporting(static_cast<uint32_t>(values.size()));
-      contribution.set_expected(current.expected[region]);
-      for (const ChapterValue& v : values) contribution.add_values(v.value);
-      contribution.set_computed_us(now_us);
-      LDGS_RETURN_IF_ERROR(write(std::move(contribution), v1::VISIBILITY_HUB));
-    }
-  }
+      writer_
+          ->PutMany(std::move(items),
+                    storage::StateChange().SetMarker(PublicationMarker(metric, period), state))
+          .status());
   return written;
 }
 

@@ -1,11 +1,14 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <set>
 #include <string>
 #include <utility>
 
 #include "absl/status/statusor.h"
+#include "daemon/hub/disclosure.h"
 #include "daemon/hub/rollup.h"
 #include "storage/local_writer.h"
 #include "storage/node_state.h"
@@ -13,43 +16,53 @@
 
 namespace ldgs::daemon::hub {
 
-// Keeps a hub's rollups current. Follows the hub's own change feed from a stored cursor;
-// each observation, contribution, metric definition or profile that arrives marks the
-// (metric, period) cells it touches, and only those cells are recomputed, from the
-// observations of that metric and period (an index prefix read), not from a rescan. A
-// corrected observation is a new version of the same record, so the recomputed cell is
-// exact. Rollups are written as hub records through LocalWriter: visibility network, or hub
-// when fewer than min_reporting chapters reported; unchanged cells are not rewritten.
-// When the hub has a hub of its own, it also writes per-region contributions (the values
-// without identities, visibility hub) so the hub above combines regions exactly: only
-// direct members' observations and direct member hubs' contributions are counted, never a
-// record that reached this hub any other way, so nothing is counted twice.
+// Keeps a hub's rollups current. Follows the hub's own change feed from its cursor; each
+// observation, contribution, definition or revocation that arrives marks the (metric,
+// period) groups it touches, and only those are decided again (disclosure.h), from the
+// observations of that metric and period (an index read), not from a rescan.
+//
+// What counts: one observation per member chapter enrolled here (id obs:METRIC:PERIOD, in
+// the region its enrollment names, within the definition's bounds), and one contribution
+// per member hub enrolled here (id contrib:METRIC:PERIOD). Nothing that reached this hub by
+// relay counts, so nothing is counted twice. The definition is this hub's own or its hub
+// chain's. Each group's cells (network and every region) and its contribution to the hub
+// above are written in one batch together with the group's private publication state.
 // Not thread-safe: one aggregator per hub, driven by one thread.
 class Aggregator {
  public:
-  // `records`, `state` and `writer` must outlive the aggregator.
-  Aggregator(storage::RecordStore* records, const storage::NodeState* state,
-             storage::LocalWriter* writer, std::string self_id, RollupSettings settings,
-             bool has_hub_above);
+  // `records`, `state` and `writer` must outlive the aggregator. `hub_chain` gives the hubs
+  // above this one (whose metric definitions count here).
+  Aggregator(storage::RecordStore* records, storage::NodeState* state, storage::LocalWriter* writer,
+             std::string self_id, RollupSettings settings, bool has_hub_above,
+             std::function<std::set<std::string>()> hub_chain);
 
-  // Processes every feed entry after the cursor and rewrites the affected cells. Returns
-  // the number of rollup records written.
+  // Processes every feed entry after the cursor, decides the touched groups (and groups
+  // whose period has closed since), and writes what changed. Returns the number of rollup
+  // records written.
   absl::StatusOr<int> RunOnce(int64_t now_us);
 
   // Its position in the hub's change feed (storage/schema.h names it too).
   static constexpr char kCursorName[] = "aggregator";
+  // The node-state marker holding a group's publication state (v1::PublishedGroup).
+  static std::string PublicationMarker(const std::string& metric, const std::string& period);
 
  private:
-  using Cell = std::pair<std::string, std::string>;  // (metric, period)
-  absl::Status MarkDirty(const storage::StoredEntry& entry, std::set<Cell>* dirty);
-  absl::StatusOr<int> Recompute(const Cell& cell, int64_t now_us);
+  using Group = std::pair<std::string, std::string>;  // (metric, period)
+  absl::Status MarkDirty(const storage::StoredEntry& entry, std::set<Group>* dirty);
+  absl::Status MarkAll(std::set<Group>* dirty);
+  // Groups waiting for their first publication, and when this hub first saw each.
+  using PendingGroups = std::map<Group, int64_t>;
+  absl::StatusOr<int> Publish(const Group& group, int64_t now_us, PendingGroups* pending);
+  // When a group of `period` first seen at `first_seen_us` closes for publication.
+  int64_t ClosesAt(const std::string& period, int64_t first_seen_us) const;
 
   storage::RecordStore* store_;
-  const storage::NodeState* state_;
+  storage::NodeState* state_;
   storage::LocalWriter* writer_;
   const std::string self_id_;
   const RollupSettings settings_;
   const bool has_hub_above_;
+  const std::function<std::set<std::string>()> hub_chain_;
 };
 
 }  // namespace ldgs::daemon::hub

@@ -7,8 +7,14 @@
 namespace ldgs::daemon::hub {
 namespace {
 
-bool IsSmallCount(double value, const RollupSettings& settings) {
-  return value > 0 && value < settings.suppress_below;
+// Days from 1970-01-01 to the civil date (proleptic Gregorian; H. Hinnant's algorithm).
+int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
 }
 
 // ISO 8601: a year has 53 weeks when it starts on a Thursday, or ends on one.
@@ -69,52 +75,6 @@ bool MeetsTarget(const v1::MetricDefinition& definition, double value) {
                                                             : value <= definition.target();
 }
 
-v1::Rollup MakeRollup(const v1::MetricDefinition& definition, const std::string& period,
-                      const std::string& scope, const RawStats& stats, uint32_t expected,
-                      const std::string& previous_period, const std::optional<RawStats>& previous,
-                      const RollupSettings& settings, int64_t now_us) {
-  v1::Rollup r;
-  r.set_metric(definition.code());
-  r.set_period(period);
-  r.set_scope(scope);
-  r.set_reporting(stats.count);
-  r.set_expected(expected);
-  r.set_completeness(expected == 0 ? 0
-                                   : std::min(1.0, stats.count / static_cast<double>(expected)));
-  r.set_aggregation(definition.aggregation());
-  r.set_at_target(stats.at_target);
-  r.set_previous_period(previous_period);
-  r.set_below_min_reporting(stats.count < settings.min_reporting);
-  r.set_computed_us(now_us);
-  if (stats.count == 0) return r;
-
-  // Each value is either written or named as withheld; never both, never neither.
-  auto put = [&](const char* name, double value, auto setter) {
-    if (IsSmallCount(value, settings)) {
-      r.add_suppressed(name);
-    } else {
-      (r.*setter)(value);
-    }
-  };
-  put("value", stats.value, &v1::Rollup::set_value);
-  put("sum", stats.sum, &v1::Rollup::set_sum);
-  put("mean", stats.mean, &v1::Rollup::set_mean);
-  put("min", stats.min, &v1::Rollup::set_min);
-  put("max", stats.max, &v1::Rollup::set_max);
-  put("median", stats.median, &v1::Rollup::set_median);
-  put("q1", stats.q1, &v1::Rollup::set_q1);
-  put("q3", stats.q3, &v1::Rollup::set_q3);
-  if (previous && previous->count > 0) {
-    // A difference with a withheld side would give the withheld value away.
-    if (IsSmallCount(stats.value, settings) || IsSmallCount(previous->value, settings)) {
-      r.add_suppressed("change");
-    } else {
-      r.set_change(stats.value - previous->value);
-    }
-  }
-  return r;
-}
-
 std::string NextPeriod(const std::string& period) {
   char buffer[32];
   const int year = std::atoi(period.substr(0, 4).c_str());
@@ -128,6 +88,21 @@ std::string NextPeriod(const std::string& period) {
   const bool last = week >= IsoWeeksInYear(year);
   std::snprintf(buffer, sizeof(buffer), "%04d-W%02d", last ? year + 1 : year, last ? 1 : week + 1);
   return buffer;
+}
+
+int64_t PeriodEndMicros(const std::string& period) {
+  constexpr int64_t kDay = 86400LL * 1000000;
+  const std::string next = NextPeriod(period);
+  const int year = std::atoi(next.substr(0, 4).c_str());
+  if (next.size() == 7) {
+    return DaysFromCivil(year, static_cast<unsigned>(std::atoi(next.substr(5, 2).c_str())), 1) *
+           kDay;
+  }
+  // ISO week 1 holds January 4th; weeks start on Monday.
+  const int week = std::atoi(next.substr(6, 2).c_str());
+  const int64_t jan4 = DaysFromCivil(year, 1, 4);
+  const int64_t weekday = ((jan4 + 3) % 7 + 7) % 7;  // 0 = Monday (1970-01-01 was a Thursday)
+  return (jan4 - weekday + 7 * (week - 1)) * kDay;
 }
 
 std::string PreviousPeriod(const std::string& period) {

@@ -10,9 +10,13 @@
 // Metric rollups: pure and deterministic (time is passed in), no storage or gRPC.
 namespace ldgs::daemon::hub {
 
+// What a hub publishes, and when ([hub] of the config; docs/decisions.md).
 struct RollupSettings {
-  uint32_t min_reporting = 3;  // fewer reporting chapters: the rollup is not published
-  double suppress_below = 11;  // values in (0, suppress_below) are withheld
+  uint32_t min_reporting = 3;  // fewer chapters in a figure: withheld (3 is the floor)
+  double suppress_below = 11;  // sums in (0, suppress_below) are withheld as small counts
+  // A period is first published once every member reported, or this long after the later
+  // of its end and the hub's first report for it.
+  int64_t publish_delay_us = 72LL * 3600 * 1000000;
 };
 
 // One chapter's value of a metric for a period.
@@ -40,17 +44,11 @@ RawStats ComputeRawStats(const std::vector<ChapterValue>& values, v1::Aggregatio
 // Whether `value` meets `definition`'s target (direction-aware); false without a target.
 bool MeetsTarget(const v1::MetricDefinition& definition, double value);
 
-// The publishable rollup for one (metric, period, scope): statistics with every value in
-// (0, suppress_below) withheld, change from the previous period's rule value (withheld when
-// either side is withheld), and below_min_reporting set when fewer than min_reporting
-// chapters reported.
-v1::Rollup MakeRollup(const v1::MetricDefinition& definition, const std::string& period,
-                      const std::string& scope, const RawStats& stats, uint32_t expected,
-                      const std::string& previous_period, const std::optional<RawStats>& previous,
-                      const RollupSettings& settings, int64_t now_us);
-
 // The period before `period` ("2026-01" -> "2025-12", "2026-W01" -> "2025-W52" or W53).
 std::string PreviousPeriod(const std::string& period);
 std::string NextPeriod(const std::string& period);
+
+// When `period` ends: the first microsecond of the next month or ISO week, UTC.
+int64_t PeriodEndMicros(const std::string& period);
 
 }  // namespace ldgs::daemon::hub

@@ -38,7 +38,7 @@ absl::StatusOr<DialPeer> RedeemInviteCode(const ReplicationContext& context,
   v1::JoinRequest request;
   request.set_protocol_version(kProtocolVersion);
   request.set_node_id(context.key->node_id());
-  request.set_role(context.self.is_hub ? v1::ROLE_HUB : v1::ROLE_CHAPTER);
+  request.set_role(context.is_hub ? v1::ROLE_HUB : v1::ROLE_CHAPTER);
   request.set_invite_secret(*secret);
   request.set_signature(
       context.key->Sign(JoinTranscript(*secret, context.key->node_id(), hub.node_id)));

@@ -11,7 +11,7 @@ constexpr size_t kMaxScanMultiple = 8;
 
 absl::StatusOr<v1::Batch> BuildOutboundBatch(const storage::RecordStore& store, uint64_t after,
                                              const SelfView& self, const PeerView& peer,
-                                             const BatchLimits& limits) {
+                                             const BatchLimits& limits, bool peer_revoked) {
   v1::Batch batch;
   batch.set_head(store.LastSequence());
   batch.set_up_to(after);
@@ -22,7 +22,7 @@ absl::StatusOr<v1::Batch> BuildOutboundBatch(const storage::RecordStore& store, 
                           store.ReadSince(batch.up_to(), limits.max_records));
     if (entries.empty()) break;
     for (const storage::StoredEntry& entry : entries) {
-      std::vector<std::string> payloads = OutboundPayloads(entry, self, peer);
+      std::vector<std::string> payloads = OutboundPayloads(entry, self, peer, peer_revoked);
       size_t entry_bytes = 0;
       for (const std::string& p : payloads) entry_bytes += p.size();
       const bool full =

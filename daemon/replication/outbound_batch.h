@@ -13,9 +13,9 @@ namespace ldgs::daemon::replication {
 // The next batch of this node's feed after `after` for `peer`: the payloads the visibility
 // filter lets through, within `limits`. `up_to` is the last feed sequence examined (entries
 // the filter holds back advance it too), so `up_to == after` means nothing new. `head` is
-// the store's last sequence.
+// the store's last sequence. A revoked peer is sent no records (the batch still moves on).
 absl::StatusOr<v1::Batch> BuildOutboundBatch(const storage::RecordStore& store, uint64_t after,
                                              const SelfView& self, const PeerView& peer,
-                                             const BatchLimits& limits);
+                                             const BatchLimits& limits, bool peer_revoked);
 
 }  // namespace ldgs::daemon::replication

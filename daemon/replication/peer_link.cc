@@ -5,8 +5,10 @@
 
 #include "boost/asio/post.hpp"
 #include "common/base32.h"
+#include "common/status_macros.h"
 #include "daemon/replication/channel.h"
 #include "daemon/replication/inbound_batch.h"
+#include "daemon/replication/inbound_outcome.h"
 #include "daemon/replication/outbound_batch.h"
 #include "daemon/replication/restore_recovery.h"
 #include "grpcpp/grpcpp.h"
@@ -85,7 +87,7 @@ absl::Status PeerLink::RunSession(bool* made_progress) {
   v1::HelloRequest hello;
   hello.set_protocol_version(kProtocolVersion);
   hello.set_node_id(context_->key->node_id());
-  hello.set_role(context_->self.is_hub ? v1::ROLE_HUB : v1::ROLE_CHAPTER);
+  hello.set_role(context_->is_hub ? v1::ROLE_HUB : v1::ROLE_CHAPTER);
   hello.set_nonce(record::RandomBytes(kNonceBytes));
   v1::HelloResponse welcome;
   grpc::ClientContext hello_call;
@@ -101,7 +103,18 @@ absl::Status PeerLink::RunSession(bool* made_progress) {
                                welcome.signature())) {
     return absl::PermissionDeniedError("hello signature of " + peer_.node_id + " does not verify");
   }
-  const PeerView peer{peer_.node_id, peer_.relation, welcome.role() == v1::ROLE_HUB};
+  // The peer's rights come from this node's config (it is our hub, or a sister), never
+  // from the role it answered with.
+  const PeerView peer{peer_.node_id, peer_.relation};
+  if (peer_.relation == v1::RELATION_HUB) {
+    // Our hub tells us who is above it: rollups and revocations count only from them.
+    std::vector<std::string> chain(welcome.hub_chain().begin(), welcome.hub_chain().end());
+    absl::StatusOr<bool> changed = context_->hub_chain->Learn(peer_.node_id, chain);
+    if (!changed.ok()) return changed.status();
+    if (*changed) LDGS_RETURN_IF_ERROR(context_->ReloadRevocations());
+    LDGS_RETURN_IF_ERROR(context_->state->Commit(storage::StateChange().SetMarker(
+        "enrolled_region/" + peer_.node_id, welcome.your_region())));
+  }
   BatchLimits limits = context_->batch_limits;
   if (welcome.max_batch_records() > 0) {
     limits.max_records = std::min<size_t>(limits.max_records, welcome.max_batch_records());
@@ -159,14 +172,17 @@ absl::Status PeerLink::RunSession(bool* made_progress) {
   absl::Status ended = absl::OkStatus();
   v1::Batch batch;
   while (pull->Read(&batch)) {
-    absl::StatusOr<storage::ApplyResult> applied = ApplyInboundBatch(
-        context_->records, batch, context_->self, peer, context_->record_limits, limits);
+    absl::StatusOr<InboundResult> applied =
+        ApplyInboundBatch(context_->records, batch, context_->Self(), peer, *context_->revocations,
+                          context_->record_limits, limits);
     if (!applied.ok()) {
       ended = applied.status();
       break;
     }
-    context_->registry->RecordReceived(peer_.node_id, batch.up_to(), batch.head(),
-                                       static_cast<uint64_t>(applied->forks));
+    if (absl::Status cut = RecordInbound(*context_, peer, batch, *applied); !cut.ok()) {
+      ended = cut;
+      break;
+    }
     *made_progress = true;
   }
   session_over_ = true;  // either direction ending ends the session
@@ -193,8 +209,9 @@ void PeerLink::PushLoop(grpc::ClientReaderWriter<v1::Batch, v1::PushAck>* stream
   v1::PushAck ack;
   bool marked = !recovering;
   while (!stopping_ && !session_over_) {
-    absl::StatusOr<v1::Batch> batch = BuildOutboundBatch(*context_->records, cursor, context_->self,
-                                                         peer, context_->batch_limits);
+    absl::StatusOr<v1::Batch> batch =
+        BuildOutboundBatch(*context_->records, cursor, context_->Self(), peer,
+                           context_->batch_limits, context_->revocations->Contains(peer_.node_id));
     if (!batch.ok()) {
       spdlog::error("push to {}: {}", peer_.node_id, batch.status().ToString());
       break;

@@ -44,6 +44,14 @@ void PeerRegistry::RecordReceived(const std::string& peer, uint64_t up_to, uint6
   state.last_sync_us = NowMicros();
 }
 
+void PeerRegistry::RecordRefused(const std::string& peer, uint64_t count,
+                                 const std::string& reason) {
+  std::lock_guard<std::mutex> lock(mu_);
+  State& state = states_[peer];
+  state.refused += count;
+  state.last_refusal = reason;
+}
+
 void PeerRegistry::RecordError(const std::string& peer, const std::string& error) {
   std::lock_guard<std::mutex> lock(mu_);
   states_[peer].last_error = error;

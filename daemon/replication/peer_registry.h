@@ -25,6 +25,8 @@ class PeerRegistry {
     uint64_t peer_head = 0;       // the peer's last sequence, as of its last batch
     bool received_known = false;
     uint64_t forks = 0;
+    uint64_t refused = 0;  // records skipped: the peer may not send them
+    std::string last_refusal;
     std::string last_error;
   };
 
@@ -37,6 +39,8 @@ class PeerRegistry {
   void RecordSent(const std::string& peer, uint64_t up_to);
   void RecordReceived(const std::string& peer, uint64_t up_to, uint64_t head, uint64_t forks);
   void RecordError(const std::string& peer, const std::string& error);
+  // `count` records from `peer` skipped, the last for `reason`.
+  void RecordRefused(const std::string& peer, uint64_t count, const std::string& reason);
 
   // Open streams of `peer` right now.
   int OpenStreams(const std::string& peer) const;

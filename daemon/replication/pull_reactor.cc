@@ -18,8 +18,9 @@ PullReactor::PullReactor(ReplicationContext* context, PeerView peer, uint64_t si
 
 void PullReactor::SendNext() {
   if (guard_.finished()) return;
-  absl::StatusOr<v1::Batch> batch = BuildOutboundBatch(*context_->records, cursor_, context_->self,
-                                                       peer_, context_->batch_limits);
+  absl::StatusOr<v1::Batch> batch =
+      BuildOutboundBatch(*context_->records, cursor_, context_->Self(), peer_,
+                         context_->batch_limits, context_->revocations->Contains(peer_.node_id));
   if (!batch.ok()) {
     spdlog::error("pull for {}: {}", peer_.node_id, batch.status().ToString());
     guard_.FinishOnce(ToGrpcStatus(batch.status()));

@@ -1,6 +1,7 @@
 #include "daemon/replication/push_reactor.h"
 
 #include "daemon/replication/inbound_batch.h"
+#include "daemon/replication/inbound_outcome.h"
 #include "proto/grpc_status.h"
 #include "spdlog/spdlog.h"
 
@@ -34,20 +35,19 @@ void PushReactor::ApplyBatch() {
     guard_.FinishOnce(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, message));
     return;
   }
-  absl::StatusOr<storage::ApplyResult> applied =
-      ApplyInboundBatch(context_->records, batch_, context_->self, peer_, context_->record_limits,
-                        context_->batch_limits);
+  absl::StatusOr<InboundResult> applied =
+      ApplyInboundBatch(context_->records, batch_, context_->Self(), peer_, *context_->revocations,
+                        context_->record_limits, context_->batch_limits);
   if (!applied.ok()) {
     spdlog::warn("push from {}: {}", peer_.node_id, applied.status().ToString());
     context_->registry->RecordError(peer_.node_id, std::string(applied.status().message()));
     guard_.FinishOnce(ToGrpcStatus(applied.status()));
     return;
   }
-  if (applied->forks > 0) {
-    spdlog::warn("push from {}: refused {} forked record(s)", peer_.node_id, applied->forks);
+  if (absl::Status cut = RecordInbound(*context_, peer_, batch_, *applied); !cut.ok()) {
+    guard_.FinishOnce(ToGrpcStatus(cut));
+    return;
   }
-  context_->registry->RecordReceived(peer_.node_id, batch_.up_to(), batch_.head(),
-                                     static_cast<uint64_t>(applied->forks));
   ack_.set_up_to(batch_.up_to());
   guard_.StartUnlessFinished([this] { StartWrite(&ack_); });
 }

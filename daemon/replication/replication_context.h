@@ -5,7 +5,9 @@
 
 #include "daemon/replication/batch_limits.h"
 #include "daemon/replication/change_notifier.h"
+#include "daemon/replication/hub_chain.h"
 #include "daemon/replication/peer_registry.h"
+#include "daemon/replication/revocations.h"
 #include "daemon/replication/session_table.h"
 #include "daemon/replication/visibility_filter.h"
 #include "grpcpp/security/credentials.h"
@@ -24,7 +26,9 @@ struct ReplicationContext {
   storage::RecordStore* records = nullptr;
   storage::NodeState* state = nullptr;
   const record::NodeKey* key = nullptr;
-  SelfView self;
+  bool is_hub = false;            // this node's own role, from its own config
+  HubChain* hub_chain = nullptr;  // who may send this node rollups and revocations
+  Revocations* revocations = nullptr;
   record::RecordLimits record_limits;
   BatchLimits batch_limits;
   ChangeNotifier* notifier = nullptr;
@@ -35,6 +39,13 @@ struct ReplicationContext {
   // peer's certificate to name its node ID; the service checks the caller's certificate.
   bool tls = false;
   std::shared_ptr<grpc::ChannelCredentials> dial_credentials;
+
+  // This node as the visibility rule sees it, now.
+  SelfView Self() const { return {key->node_id(), is_hub, hub_chain->Members()}; }
+  // Rebuilds the revoked set after the hub chain or a revocation record changed.
+  absl::Status ReloadRevocations() const {
+    return revocations->Reload(*records, key->node_id(), hub_chain->Members());
+  }
 };
 
 }  // namespace ldgs::daemon::replication

@@ -59,7 +59,7 @@ absl::StatusOr<v1::Enrollment> ReplicationService::ActiveEnrollment(
     return absl::PermissionDeniedError("node " + std::string(node_id) + " is not enrolled here");
   }
   if (!enrollment.ok()) return enrollment.status();
-  if (enrollment->revoked()) {
+  if (enrollment->revoked() || context_->revocations->Contains(std::string(node_id))) {
     return absl::PermissionDeniedError("node " + std::string(node_id) + " was revoked");
   }
   return enrollment;
@@ -100,7 +100,11 @@ grpc::ServerUnaryReactor* ReplicationService::Hello(grpc::CallbackServerContext*
   const std::string challenge = context_->sessions->Open(request->node_id(), request->role());
   response->set_protocol_version(kProtocolVersion);
   response->set_node_id(context_->key->node_id());
-  response->set_role(context_->self.is_hub ? v1::ROLE_HUB : v1::ROLE_CHAPTER);
+  response->set_role(context_->is_hub ? v1::ROLE_HUB : v1::ROLE_CHAPTER);
+  for (const std::string& id : context_->hub_chain->Announcement(context_->key->node_id())) {
+    response->add_hub_chain(id);
+  }
+  response->set_your_region(enrollment->region());
   response->set_challenge(challenge);
   response->set_signature(
       context_->key->Sign(HelloTranscript(request->nonce(), request->node_id(), challenge)));
@@ -123,8 +127,7 @@ absl::StatusOr<PeerView> ReplicationService::Authenticate(
     return absl::UnauthenticatedError("missing session proof; call Hello first");
   }
   if (context_->tls) LDGS_RETURN_IF_ERROR(CheckTlsIdentity(call, node_id));
-  LDGS_ASSIGN_OR_RETURN(SessionTable::Session session,
-                        context_->sessions->Check(node_id, *challenge, *proof));
+  LDGS_RETURN_IF_ERROR(context_->sessions->Check(node_id, *challenge, *proof).status());
   LDGS_ASSIGN_OR_RETURN(v1::Enrollment enrollment, ActiveEnrollment(node_id));
   const size_t limit = context_->batch_limits.max_streams_per_peer;
   if (static_cast<size_t>(context_->registry->OpenStreams(node_id)) >= limit) {
@@ -133,7 +136,8 @@ absl::StatusOr<PeerView> ReplicationService::Authenticate(
     context_->registry->RecordError(node_id, message);
     return absl::ResourceExhaustedError(message);
   }
-  return PeerView{node_id, enrollment.relation(), session.role == v1::ROLE_HUB};
+  // Rights from the enrollment only; the role the peer claimed in Hello grants nothing.
+  return PeerView{node_id, enrollment.relation()};
 }
 
 grpc::ServerBidiReactor<v1::Batch, v1::PushAck>* ReplicationService::Push(
@@ -187,6 +191,7 @@ absl::StatusOr<v1::Relation> ReplicationService::RedeemInvite(const v1::JoinRequ
   v1::Enrollment enrollment;
   enrollment.set_node_id(request.node_id());
   enrollment.set_relation(invite->relation());
+  enrollment.set_region(invite->region());
   enrollment.set_enrolled_us(NowMicros());
   enrollment.set_note(invite->note());
   invite->set_used(true);

@@ -12,7 +12,8 @@
 
 namespace ldgs::daemon::replication {
 
-inline constexpr uint32_t kProtocolVersion = 1;
+// 2: relations from enrollment (member hub), hub chains, revocations, derived ids.
+inline constexpr uint32_t kProtocolVersion = 2;
 inline constexpr size_t kNonceBytes = 32;
 
 // What the dialed node signs in Hello: proves it holds its key, bound to this dialer's

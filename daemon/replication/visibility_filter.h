@@ -1,5 +1,6 @@
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -8,41 +9,65 @@
 #include "ldgs/v1/record.pb.h"
 #include "storage/record_store.h"
 
-// The single place where visibility is enforced, for every sender and every receiver.
-// Pure functions of (record, this node, peer): no gRPC, no storage access.
+// The one rule of what passes between this node and a peer, for every sender and every
+// receiver: the sender filters with it, the receiver checks with it. Pure functions of
+// (record, this node, peer, facts): no gRPC, no storage access.
 namespace ldgs::daemon::replication {
 
+// This node as the rule sees it: its own role (its own config) and its hub chain (its hub
+// and the hubs above, as its hub announced them in Hello).
 struct SelfView {
   std::string node_id;
   bool is_hub = false;
+  std::set<std::string> hub_chain;
 };
 
+// A peer as the rule sees it. `relation` comes from this node's config for peers it dials
+// (hub, sister) and from the enrollment its operator made for peers that dial it (member,
+// member hub, sister): never from anything the peer claims.
 struct PeerView {
   std::string node_id;
-  v1::Relation relation = v1::RELATION_UNSPECIFIED;  // how the peer stands to this node
-  bool is_hub = false;                               // the role the peer proved in Hello
+  v1::Relation relation = v1::RELATION_UNSPECIFIED;
   bool wants_own = false;  // recovering from a restore: send its own records back too
 };
 
-// Whether this node may send `record` (a current version or a retraction tombstone) to
-// `peer`:
-//   private      never, in any message;
-//   hub          the origin's own record, to the origin's direct hubs only;
-//   network,     the origin's own record to any peer; another origin's record only when
-//   public       this node is a hub relaying it to its hub or its members.
-// A record goes back to its origin only when the origin asked (wants_own, after a restore
-// from backup), and an unknown relation gets nothing.
-bool MaySend(const v1::Record& record, const SelfView& self, const PeerView& peer);
+// What the rule needs to know of this node's store about one record.
+struct RecordFacts {
+  bool origin_revoked = false;  // a hub of this node's chain (or this node) revoked it
+  bool already_held = false;    // this node holds (origin, id) already
+};
 
-// The receiver's re-check: whether `peer` may have sent `record`. Its own records as
-// above, network/public records relayed by a hub, or this node's own non-private records
-// handed back (signed by this node, so nothing can be forged that way). PERMISSION_DENIED
-// (naming the record and the rule) otherwise.
-absl::Status CheckMayReceive(const v1::Record& record, const SelfView& self, const PeerView& peer);
+enum class Flow { kSend, kReceive };
+
+// Whether `record` may pass from this node to `peer` (kSend) or from `peer` to this node
+// (kReceive). The rule, with "up" a member towards its hub, "down" a hub towards a member:
+//   private      never, in any message;
+//   hub          up only, and only by its origin (a hub never relays it);
+//   network,     by its origin on any link; relayed up only by a member hub, down only by
+//   public       the hub (a sister or a member chapter relays nothing);
+//   rollups,     down only, and only when the origin is in the receiver's hub chain (or is
+//   revocations  the sending hub itself); a contribution goes up only, from a member hub
+//                that made it;
+//   any record   of a revoked origin that the receiver does not hold yet is refused, and a
+//                revoked peer is sent nothing; a node's own records go back to it only
+//                when it asked (recovery), and it takes them back.
+// OK, or PERMISSION_DENIED naming the record and the rule.
+absl::Status MayPass(const v1::Record& record, const SelfView& self, const PeerView& peer,
+                     Flow flow, const RecordFacts& facts = RecordFacts());
+
+inline bool MaySend(const v1::Record& record, const SelfView& self, const PeerView& peer,
+                    const RecordFacts& facts = RecordFacts()) {
+  return MayPass(record, self, peer, Flow::kSend, facts).ok();
+}
+inline absl::Status CheckMayReceive(const v1::Record& record, const SelfView& self,
+                                    const PeerView& peer,
+                                    const RecordFacts& facts = RecordFacts()) {
+  return MayPass(record, self, peer, Flow::kReceive, facts);
+}
 
 // The signed payloads of a stored record that go to `peer`: the current version and/or
-// its retraction tombstone, each when MaySend allows it. Empty when nothing may go.
+// its retraction tombstone, each when the rule allows it. Empty when nothing may go.
 std::vector<std::string> OutboundPayloads(const storage::StoredEntry& entry, const SelfView& self,
-                                          const PeerView& peer);
+                                          const PeerView& peer, bool peer_revoked = false);
 
 }  // namespace ldgs::daemon::replication

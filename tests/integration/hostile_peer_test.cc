@@ -1,9 +1,11 @@
-// What a node does with replication input no honest ldgsd sends: every refusal has the
-// right status and writes nothing.
+// What a node does with replication input no honest ldgsd sends: a refused call has the
+// right status and writes nothing; a refused record in a batch is skipped and counted, and
+// the rest of the batch applies.
 #include <fstream>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "tests/support/node_process.h"
 #include "tests/support/raw_peer.h"
 #include "tests/support/temp_dir.h"
@@ -33,9 +35,39 @@ class HostilePeerTest : public ::testing::Test {
   }
 
   void EnrollPeer() {
-    ASSERT_EQ(hub_.Ctl({"enroll", peer_->node_id()}).exit_code, 0);
+    ASSERT_EQ(hub_.Ctl({"enroll", peer_->node_id(), "--region", "midwest"}).exit_code, 0);
     ASSERT_TRUE(peer_->Hello().ok());
   }
+
+  // Pushes `records` as one batch; expects it acknowledged, and the hub to have skipped
+  // exactly `refused` of them (counted in `ldgsctl peers`), naming `reason`.
+  void ExpectSkipped(const std::vector<std::string>& records, int refused,
+                     const std::string& reason) {
+    const uint64_t refused_before = RefusedCount();
+    v1::Batch batch;
+    for (const std::string& r : records) batch.add_records(r);
+    batch.set_up_to(++pushed_);
+    v1::PushAck ack;
+    grpc::Status status = peer_->Push(batch, &ack);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(ack.up_to(), pushed_);
+    EXPECT_EQ(RefusedCount() - refused_before, static_cast<uint64_t>(refused));
+    if (refused > 0) {
+      EXPECT_THAT(hub_.Ctl({"peers"}).out, HasSubstr(reason));
+    }
+  }
+
+  uint64_t RefusedCount() {
+    nlohmann::json peers = nlohmann::json::parse(hub_.Ctl({"-o", "json", "peers"}).out);
+    for (const auto& p : peers["peers"]) {
+      if (p["node_id"] == peer_->node_id() && p.contains("refused")) {
+        return std::stoull(p["refused"].get<std::string>());
+      }
+    }
+    return 0;
+  }
+
+  uint64_t pushed_ = 0;
 
   // Pushes `records` as one batch; expects `code` and that the hub wrote nothing.
   void ExpectRefused(const std::vector<std::string>& records, grpc::StatusCode code,
@@ -76,42 +108,69 @@ TEST_F(HostilePeerTest, UnenrolledNodeIsRefusedAtHello) {
 }
 
 TEST_F(HostilePeerTest, PushWithoutAValidSessionIsUnauthenticated) {
-  ASSERT_EQ(hub_.Ctl({"enroll", peer_->node_id()}).exit_code, 0);
+  ASSERT_EQ(hub_.Ctl({"enroll", peer_->node_id(), "--region", "midwest"}).exit_code, 0);
   // No Hello: the proof is over an empty challenge the hub never issued.
   ExpectRefused({peer_->SealOwn(Story("s1", v1::VISIBILITY_NETWORK))},
                 grpc::StatusCode::UNAUTHENTICATED, "session");
 }
 
-TEST_F(HostilePeerTest, ForgedSignatureIsRefusedAndNothingWritten) {
+TEST_F(HostilePeerTest, AForgedRecordIsSkippedAndTheRestOfTheBatchApplies) {
   EnrollPeer();
   v1::SignedRecord forged;
   ASSERT_TRUE(forged.ParseFromString(peer_->SealOwn(Story("s1", v1::VISIBILITY_NETWORK))));
   (*forged.mutable_signature())[5] ^= 0x40;
-  // A good record first: the whole batch must be refused, not just the bad record.
-  ExpectRefused({peer_->SealOwn(Story("good", v1::VISIBILITY_NETWORK)), forged.SerializeAsString()},
-                grpc::StatusCode::INVALID_ARGUMENT, "does not verify");
+  ExpectSkipped({peer_->SealOwn(Story("good", v1::VISIBILITY_NETWORK)), forged.SerializeAsString()},
+                1, "does not verify");
   v1::Record held;
-  EXPECT_EQ(hub_.Get(peer_->node_id(), "good", &held).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_TRUE(hub_.Get(peer_->node_id(), "good", &held).ok());
+  EXPECT_EQ(hub_.Get(peer_->node_id(), "s1", &held).error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
-TEST_F(HostilePeerTest, AnotherNodesRecordFromAChapterIsPermissionDenied) {
+TEST_F(HostilePeerTest, AnotherNodesRecordFromAChapterIsSkipped) {
   EnrollPeer();
   RawPeer other(hub_.listen_address());  // a node the hub has never heard of
-  ExpectRefused({other.SealOwn(Story("theirs", v1::VISIBILITY_NETWORK))},
-                grpc::StatusCode::PERMISSION_DENIED, "only hubs relay");
+  ExpectSkipped({other.SealOwn(Story("theirs", v1::VISIBILITY_NETWORK))}, 1, "only a hub relays");
+  v1::Record held;
+  EXPECT_EQ(hub_.Get(other.node_id(), "theirs", &held).error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
-TEST_F(HostilePeerTest, PrivateRecordIsPermissionDenied) {
+TEST_F(HostilePeerTest, PrivateRecordIsSkipped) {
   EnrollPeer();
-  ExpectRefused({peer_->SealOwn(Story("secret", v1::VISIBILITY_PRIVATE))},
-                grpc::StatusCode::PERMISSION_DENIED, "VISIBILITY_PRIVATE");
+  ExpectSkipped({peer_->SealOwn(Story("secret", v1::VISIBILITY_PRIVATE))}, 1, "private");
+  v1::Record held;
+  EXPECT_EQ(hub_.Get(peer_->node_id(), "secret", &held).error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
-TEST_F(HostilePeerTest, GarbageAndOversizedBatchesAreRefused) {
+TEST_F(HostilePeerTest, GarbageIsSkippedAndAnOversizedBatchIsRefused) {
   EnrollPeer();
-  ExpectRefused({"\x0a\xff\xff garbage"}, grpc::StatusCode::INVALID_ARGUMENT, "parse");
+  ExpectSkipped({"\x0a\xff\xff garbage"}, 1, "parse");
   std::vector<std::string> too_many(501, peer_->SealOwn(Story("x", v1::VISIBILITY_NETWORK)));
   ExpectRefused(too_many, grpc::StatusCode::RESOURCE_EXHAUSTED, "limit");
+}
+
+TEST_F(HostilePeerTest, APeerSendingMostlyRefusedRecordsIsCutOff) {
+  EnrollPeer();
+  RawPeer other(hub_.listen_address());
+  std::vector<std::string> records = {peer_->SealOwn(Story("own", v1::VISIBILITY_NETWORK))};
+  for (int i = 0; i < 10; ++i) {
+    records.push_back(other.SealOwn(Story("t" + std::to_string(i), v1::VISIBILITY_NETWORK)));
+  }
+  v1::Batch batch;
+  for (const std::string& r : records) batch.add_records(r);
+  batch.set_up_to(1);
+  v1::PushAck ack;
+  grpc::Status status = peer_->Push(batch, &ack);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(status.error_message(), HasSubstr("cut off"));
+  v1::Record held;
+  EXPECT_EQ(hub_.Get(other.node_id(), "t0", &held).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(HostilePeerTest, AnOlderProtocolGetsAClearFailedPrecondition) {
+  EnrollPeer();
+  grpc::Status status = peer_->Hello(v1::ROLE_CHAPTER, /*protocol_version=*/1);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(status.error_message(), HasSubstr("protocol version 1 is not supported"));
 }
 
 TEST_F(HostilePeerTest, StreamsPerPeerAreBounded) {
@@ -130,7 +189,7 @@ TEST(HostilePeerRateTest, RecordsPerMinuteAreBoundedAndTheExcessWritesNothing) {
       << "\n[replication]\nmax_records_per_minute = 5\n";
   ASSERT_TRUE(hub.Start());
   RawPeer peer(hub.listen_address());
-  ASSERT_EQ(hub.Ctl({"enroll", peer.node_id()}).exit_code, 0);
+  ASSERT_EQ(hub.Ctl({"enroll", peer.node_id(), "--region", "midwest"}).exit_code, 0);
   ASSERT_TRUE(peer.Hello().ok());
   v1::Batch batch;
   for (int i = 0; i < 3; ++i)

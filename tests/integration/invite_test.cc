@@ -24,7 +24,7 @@ class InviteTest : public ::testing::Test {
   }
 
   std::string Invite() {
-    CommandResult code = hub_.Ctl({"invite", "--note", "a new chapter"});
+    CommandResult code = hub_.Ctl({"invite", "--region", "midwest", "--note", "a new chapter"});
     EXPECT_EQ(code.exit_code, 0) << code.err;
     return code.out.substr(0, code.out.find('\n'));
   }

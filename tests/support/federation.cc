@@ -36,6 +36,7 @@ NodeProcess& Federation::Add(const std::string& name, const std::string& role,
   owned_.push_back(std::make_unique<NodeProcess>(
       dir_.Sub(DirName(name) + "-" + std::to_string(owned_.size())), name, role, region));
   NodeProcess& node = *owned_.back();
+  node_roles_[&node] = role;
   if (options_.tls) {
     EXPECT_TRUE(node.UseTls(ca_dir()));
   }
@@ -84,7 +85,11 @@ void Federation::DialThrough(NodeProcess& node, const NodeProcess& peer,
         return ::testing::AssertionFailure()
                << node.data_dir() << " dials " << link.dialed->data_dir() << ", not started yet";
       }
-      ::testing::AssertionResult enrolled = link.dialed->Enroll(node, link.relation == "sister");
+      const NodeProcess::EnrollAs as = link.relation == "sister" ? NodeProcess::EnrollAs::kSister
+                                       : node_roles_.at(&node) == "hub"
+                                           ? NodeProcess::EnrollAs::kHub
+                                           : NodeProcess::EnrollAs::kChapter;
+      ::testing::AssertionResult enrolled = link.dialed->Enroll(node, as);
       if (!enrolled) return enrolled;
       node.Dial(*link.dialed, link.relation, link.address);
     }

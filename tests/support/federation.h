@@ -1,5 +1,6 @@
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -67,6 +68,7 @@ class Federation {
   std::vector<NodeProcess*> order_;
   std::vector<Link> links_;
   std::vector<NodeProcess*> configured_;  // started once: links written to their configs
+  std::map<const NodeProcess*, std::string> node_roles_;  // "hub" or "chapter"
 };
 
 }  // namespace ldgs::testing

@@ -30,7 +30,7 @@ std::string LdgsctlPath() { return LDGS_LDGSCTL_PATH; }
 
 NodeProcess::NodeProcess(std::string data_dir, std::string name, std::string role,
                          std::string region)
-    : data_dir_(std::move(data_dir)) {
+    : data_dir_(std::move(data_dir)), region_(region) {
   CommandResult init = RunCommand({LdgsdPath(), "init", "--data", data_dir_, "--name", name,
                                    "--role", role, "--region", region});
   if (init.exit_code != 0) {
@@ -134,9 +134,14 @@ void NodeProcess::Dial(const NodeProcess& other, const std::string& relation,
   return ::testing::AssertionSuccess();
 }
 
-::testing::AssertionResult NodeProcess::Enroll(const NodeProcess& member, bool sister) const {
+::testing::AssertionResult NodeProcess::Enroll(const NodeProcess& member, EnrollAs as) const {
   std::vector<std::string> args = {"enroll", member.node_id()};
-  if (sister) args.push_back("--sister");
+  if (as == EnrollAs::kSister) {
+    args.push_back("--sister");
+  } else {
+    args.insert(args.end(), {"--region", member.region()});
+    if (as == EnrollAs::kHub) args.push_back("--hub");
+  }
   CommandResult result = Ctl(args);
   if (result.exit_code == 0) return ::testing::AssertionSuccess();
   return ::testing::AssertionFailure() << "enroll failed: " << result.err;
@@ -178,6 +183,22 @@ uint64_t NodeProcess::LastSequence() const {
   v1::NodeStatus status;
   EXPECT_TRUE(AdminStub()->GetStatus(&context, v1::GetStatusRequest(), &status).ok());
   return status.last_sequence();
+}
+
+bool NodeProcess::WaitAggregated() const {
+  const uint64_t target = LastSequence();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    grpc::ClientContext context;
+    Authorize(&context);
+    v1::NodeStatus status;
+    if (AdminStub()->GetStatus(&context, v1::GetStatusRequest(), &status).ok() &&
+        status.aggregated_through() >= target) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // poll interval, not a wait
+  }
+  return false;
 }
 
 ::testing::AssertionResult NodeProcess::SyncWait(int timeout_s) const {

@@ -60,8 +60,13 @@ class NodeProcess {
   ::testing::AssertionResult UseTls(const std::string& ca_dir,
                                     const std::string& cert_node_id = "");
 
-  // Enrolls `member` on this (running) node, as a member or a sister.
-  ::testing::AssertionResult Enroll(const NodeProcess& member, bool sister = false) const;
+  // How a node is enrolled: a member chapter (in the region it was made with), a member
+  // hub (idem), or a sister chapter.
+  enum class EnrollAs { kChapter, kHub, kSister };
+  // Enrolls `member` on this (running) node.
+  ::testing::AssertionResult Enroll(const NodeProcess& member,
+                                    EnrollAs as = EnrollAs::kChapter) const;
+  const std::string& region() const { return region_; }
 
   // Admin calls, for tests to read like a script.
   grpc::Status Put(const v1::PutRecordRequest& request, v1::Record* written) const;
@@ -71,6 +76,9 @@ class NodeProcess {
   // Every record held, deleted ones included.
   std::vector<v1::Record> ListAll() const;
   uint64_t LastSequence() const;
+  // Hubs: waits (polling, up to 60 s) until the aggregator has decided everything the node
+  // held when called; false on the deadline.
+  bool WaitAggregated() const;
   // `ldgsctl sync --wait`; true when caught up within the deadline.
   ::testing::AssertionResult SyncWait(int timeout_s = 60) const;
 
@@ -80,6 +88,7 @@ class NodeProcess {
  private:
   std::string data_dir_;
   std::string node_id_;
+  std::string region_ = "test-region";
   std::string admin_address_;
   std::string listen_address_;
   std::string http_address_;

@@ -14,9 +14,10 @@ RawPeer::RawPeer(const std::string& address)
       stub_(v1::Replication::NewStub(
           grpc::CreateChannel(address, grpc::InsecureChannelCredentials()))) {}
 
-grpc::Status RawPeer::Hello(v1::Role role) {
+grpc::Status RawPeer::Hello(v1::Role role, uint32_t protocol_version) {
   v1::HelloRequest request;
-  request.set_protocol_version(daemon::replication::kProtocolVersion);
+  request.set_protocol_version(protocol_version ? protocol_version
+                                                : daemon::replication::kProtocolVersion);
   request.set_node_id(node_id());
   request.set_role(role);
   request.set_nonce(record::RandomBytes(32));
@@ -32,7 +33,24 @@ grpc::Status RawPeer::Hello(v1::Role role) {
   }
   server_id_ = response.node_id();
   challenge_ = response.challenge();
+  last_hello_ = response;
   return status;
+}
+
+grpc::Status RawPeer::PullAll(std::vector<std::string>* records) {
+  grpc::ClientContext context;
+  Prepare(&context);
+  auto reader = stub_->Pull(&context, v1::PullRequest());
+  v1::Batch batch;
+  while (reader->Read(&batch)) {
+    records->insert(records->end(), batch.records().begin(), batch.records().end());
+    if (batch.up_to() >= batch.head()) {
+      context.TryCancel();
+      break;
+    }
+  }
+  grpc::Status status = reader->Finish();
+  return status.error_code() == grpc::StatusCode::CANCELLED ? grpc::Status::OK : status;
 }
 
 void RawPeer::Prepare(grpc::ClientContext* context) const {

@@ -18,8 +18,14 @@ class RawPeer {
   const record::NodeKey& key() const { return key_; }
   const std::string& node_id() const { return key_.node_id(); }
 
-  // Hello as `role`; keeps the session for Push. Verifies the node's signature.
-  grpc::Status Hello(v1::Role role = v1::ROLE_CHAPTER);
+  // Hello as `role` (a claim, which grants nothing); keeps the session for Push and Pull.
+  // Verifies the node's signature.
+  grpc::Status Hello(v1::Role role = v1::ROLE_CHAPTER, uint32_t protocol_version = 0);
+  const v1::HelloResponse& last_hello() const { return last_hello_; }
+
+  // Pulls the node's feed from the start until it reports it is caught up, collecting
+  // every record it sent this peer (SignedRecord bytes).
+  grpc::Status PullAll(std::vector<std::string>* records);
 
   // Pushes one batch and returns how the node answered: OK with the ack, or the status it
   // ended the stream with.
@@ -39,6 +45,7 @@ class RawPeer {
   std::unique_ptr<v1::Replication::Stub> stub_;
   std::string server_id_;
   std::string challenge_;
+  v1::HelloResponse last_hello_;
   struct OpenStream {
     std::unique_ptr<grpc::ClientContext> context;
     std::unique_ptr<grpc::ClientReader<v1::Batch>> reader;

@@ -21,6 +21,7 @@ const Expected kExpected[] = {
     {v1::KIND_STORY, "story", v1::Story::descriptor()},
     {v1::KIND_NODE_PROFILE, "profile", v1::NodeProfile::descriptor()},
     {v1::KIND_ROLLUP, "rollup", v1::Rollup::descriptor()},
+    {v1::KIND_REVOCATION, "revocation", v1::Revocation::descriptor()},
 };
 
 TEST(KindTest, EachKindMapsToItsNameAndBodyMessage) {

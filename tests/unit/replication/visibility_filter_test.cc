@@ -11,30 +11,53 @@ constexpr v1::Visibility kVisibilities[] = {v1::VISIBILITY_UNSPECIFIED, v1::VISI
                                             v1::VISIBILITY_HUB, v1::VISIBILITY_NETWORK,
                                             v1::VISIBILITY_PUBLIC};
 constexpr v1::Relation kRelations[] = {v1::RELATION_UNSPECIFIED, v1::RELATION_HUB,
-                                       v1::RELATION_MEMBER, v1::RELATION_SISTER};
+                                       v1::RELATION_MEMBER, v1::RELATION_MEMBER_HUB,
+                                       v1::RELATION_SISTER};
 
-v1::Record RecordOf(const std::string& origin, v1::Visibility visibility, bool deleted = false) {
+enum class Body { kStory, kRollup, kContribution, kRevocation };
+constexpr Body kBodies[] = {Body::kStory, Body::kRollup, Body::kContribution, Body::kRevocation};
+
+v1::Record RecordOf(const std::string& origin, v1::Visibility visibility, Body body = Body::kStory,
+                    bool deleted = false) {
   v1::Record r;
   r.set_origin(origin);
   r.set_id("r");
   r.set_visibility(visibility);
   r.set_deleted(deleted);
+  switch (body) {
+    case Body::kStory:
+      r.set_kind(v1::KIND_STORY);
+      break;
+    case Body::kRollup:
+      r.set_kind(v1::KIND_ROLLUP);
+      break;
+    case Body::kContribution:
+      r.set_kind(v1::KIND_ROLLUP);
+      r.mutable_rollup()->set_contribution(true);
+      break;
+    case Body::kRevocation:
+      r.set_kind(v1::KIND_REVOCATION);
+      break;
+  }
   return r;
 }
 
-const SelfView kChapter{"SELF", false};
-const SelfView kHub{"SELF", true};
+const SelfView kChapter{"SELF", false, {"HUB"}};
+const SelfView kHub{"SELF", true, {"TOP"}};
 
 TEST(VisibilityFilterTest, PrivateNeverLeavesWhateverThePeer) {
   for (const SelfView& self : {kChapter, kHub}) {
     for (v1::Relation relation : kRelations) {
-      for (bool peer_is_hub : {false, true}) {
-        for (const std::string& origin : {std::string("SELF"), std::string("OTHER")}) {
+      for (const std::string& origin : {std::string("SELF"), std::string("OTHER")}) {
+        for (Body body : kBodies) {
           for (bool deleted : {false, true}) {
-            PeerView peer{"PEER", relation, peer_is_hub};
-            EXPECT_FALSE(MaySend(RecordOf(origin, v1::VISIBILITY_PRIVATE, deleted), self, peer));
+            PeerView peer{"PEER", relation};
             EXPECT_FALSE(
-                MaySend(RecordOf(origin, v1::VISIBILITY_UNSPECIFIED, deleted), self, peer));
+                MaySend(RecordOf(origin, v1::VISIBILITY_PRIVATE, body, deleted), self, peer));
+            EXPECT_FALSE(
+                MaySend(RecordOf(origin, v1::VISIBILITY_UNSPECIFIED, body, deleted), self, peer));
+            EXPECT_FALSE(
+                CheckMayReceive(RecordOf(origin, v1::VISIBILITY_PRIVATE, body), self, peer).ok());
           }
         }
       }
@@ -45,49 +68,137 @@ TEST(VisibilityFilterTest, PrivateNeverLeavesWhateverThePeer) {
 TEST(VisibilityFilterTest, HubRecordsGoOnlyFromTheirOriginToItsHub) {
   for (const SelfView& self : {kChapter, kHub}) {
     for (v1::Relation relation : kRelations) {
-      PeerView peer{"PEER", relation, true};
+      PeerView peer{"PEER", relation};
       EXPECT_EQ(MaySend(RecordOf("SELF", v1::VISIBILITY_HUB), self, peer),
                 relation == v1::RELATION_HUB);
-      // A hub never relays a member's hub-only record.
+      // A hub never relays a member's hub-only record, up or down.
       EXPECT_FALSE(MaySend(RecordOf("OTHER", v1::VISIBILITY_HUB), self, peer));
+      EXPECT_EQ(CheckMayReceive(RecordOf("PEER", v1::VISIBILITY_HUB), self, peer).ok(),
+                relation == v1::RELATION_MEMBER || relation == v1::RELATION_MEMBER_HUB);
     }
   }
 }
 
 TEST(VisibilityFilterTest, NetworkRecordsAreRelayedOnlyByHubsAlongTheTree) {
   for (v1::Visibility visibility : {v1::VISIBILITY_NETWORK, v1::VISIBILITY_PUBLIC}) {
-    for (v1::Relation relation : {v1::RELATION_HUB, v1::RELATION_MEMBER, v1::RELATION_SISTER}) {
-      PeerView peer{"PEER", relation, false};
+    for (v1::Relation relation :
+         {v1::RELATION_HUB, v1::RELATION_MEMBER, v1::RELATION_MEMBER_HUB, v1::RELATION_SISTER}) {
+      PeerView peer{"PEER", relation};
       EXPECT_TRUE(MaySend(RecordOf("SELF", visibility), kChapter, peer));
       EXPECT_TRUE(MaySend(RecordOf("SELF", visibility), kHub, peer));
       EXPECT_FALSE(MaySend(RecordOf("OTHER", visibility), kChapter, peer));
       EXPECT_EQ(MaySend(RecordOf("OTHER", visibility), kHub, peer),
                 relation != v1::RELATION_SISTER);
       EXPECT_FALSE(MaySend(RecordOf("PEER", visibility), kHub, peer)) << "never back to origin";
+      EXPECT_TRUE(MaySend(RecordOf("PEER", visibility), kHub, {"PEER", relation, true}))
+          << "unless it asked, after a restore";
     }
     EXPECT_FALSE(MaySend(RecordOf("SELF", visibility), kHub, {"PEER", v1::RELATION_UNSPECIFIED}));
   }
 }
 
+TEST(VisibilityFilterTest, RightsComeFromTheEnrollmentNotFromWhatAPeerSaysItIs) {
+  // A chapter that set role = hub in its own config relays: its hub refuses it, because it
+  // enrolled that node as a member chapter.
+  const SelfView self_claimed_hub{"CHAPTER", true, {"HUB"}};
+  const v1::Record relayed = RecordOf("THIRD", v1::VISIBILITY_NETWORK);
+  EXPECT_TRUE(MaySend(relayed, self_claimed_hub, {"HUB", v1::RELATION_HUB}));  // it tries
+  EXPECT_FALSE(CheckMayReceive(relayed, kHub, {"CHAPTER", v1::RELATION_MEMBER}).ok());
+  EXPECT_TRUE(CheckMayReceive(relayed, kHub, {"REGIONAL", v1::RELATION_MEMBER_HUB}).ok());
+  // A sister relays nothing, and a chapter takes relayed records only from its own hub.
+  EXPECT_FALSE(CheckMayReceive(relayed, kChapter, {"SISTER", v1::RELATION_SISTER}).ok());
+  EXPECT_TRUE(CheckMayReceive(relayed, kChapter, {"HUB", v1::RELATION_HUB}).ok());
+}
+
+TEST(VisibilityFilterTest, RollupsAndRevocationsCountOnlyFromTheHubChain) {
+  for (Body body : {Body::kRollup, Body::kRevocation}) {
+    // From its hub, or the hub's hub relayed by it: accepted. From anyone else: refused.
+    EXPECT_TRUE(CheckMayReceive(RecordOf("HUB", v1::VISIBILITY_NETWORK, body), kChapter,
+                                {"HUB", v1::RELATION_HUB})
+                    .ok());
+    const SelfView deeper{"SELF", false, {"HUB", "TOP"}};
+    EXPECT_TRUE(CheckMayReceive(RecordOf("TOP", v1::VISIBILITY_NETWORK, body), deeper,
+                                {"HUB", v1::RELATION_HUB})
+                    .ok());
+    EXPECT_FALSE(CheckMayReceive(RecordOf("ELSEWHERE", v1::VISIBILITY_NETWORK, body), deeper,
+                                 {"HUB", v1::RELATION_HUB})
+                     .ok());
+    // A member's own "rollup" is no rollup here, and a sister's neither.
+    EXPECT_FALSE(CheckMayReceive(RecordOf("PEER", v1::VISIBILITY_NETWORK, body), kHub,
+                                 {"PEER", v1::RELATION_MEMBER})
+                     .ok());
+    EXPECT_FALSE(CheckMayReceive(RecordOf("PEER", v1::VISIBILITY_NETWORK, body), kChapter,
+                                 {"PEER", v1::RELATION_SISTER})
+                     .ok());
+    // A hub sends its own and its chain's down, never up.
+    EXPECT_TRUE(MaySend(RecordOf("SELF", v1::VISIBILITY_NETWORK, body), kHub,
+                        {"MEMBER", v1::RELATION_MEMBER}));
+    EXPECT_TRUE(MaySend(RecordOf("TOP", v1::VISIBILITY_NETWORK, body), kHub,
+                        {"MEMBER", v1::RELATION_MEMBER}));
+    EXPECT_FALSE(
+        MaySend(RecordOf("SELF", v1::VISIBILITY_NETWORK, body), kHub, {"TOP", v1::RELATION_HUB}));
+  }
+}
+
+TEST(VisibilityFilterTest, ContributionsGoOnlyFromAMemberHubToItsHub) {
+  const v1::Record own = RecordOf("PEER", v1::VISIBILITY_HUB, Body::kContribution);
+  EXPECT_TRUE(CheckMayReceive(own, kHub, {"PEER", v1::RELATION_MEMBER_HUB}).ok());
+  EXPECT_FALSE(CheckMayReceive(own, kHub, {"PEER", v1::RELATION_MEMBER}).ok());  // a chapter
+  EXPECT_FALSE(CheckMayReceive(RecordOf("THIRD", v1::VISIBILITY_HUB, Body::kContribution), kHub,
+                               {"PEER", v1::RELATION_MEMBER_HUB})
+                   .ok());
+  EXPECT_FALSE(CheckMayReceive(RecordOf("PEER", v1::VISIBILITY_NETWORK, Body::kContribution), kHub,
+                               {"PEER", v1::RELATION_MEMBER_HUB})
+                   .ok());
+  EXPECT_TRUE(MaySend(RecordOf("SELF", v1::VISIBILITY_HUB, Body::kContribution), kHub,
+                      {"TOP", v1::RELATION_HUB}));
+  EXPECT_FALSE(MaySend(RecordOf("SELF", v1::VISIBILITY_HUB, Body::kContribution), kChapter,
+                       {"HUB", v1::RELATION_HUB}));
+}
+
+TEST(VisibilityFilterTest, ARevokedOriginsNewRecordsAreRefusedFromAnyRelay) {
+  const v1::Record record = RecordOf("REVOKED", v1::VISIBILITY_NETWORK);
+  const PeerView hub{"HUB", v1::RELATION_HUB};
+  EXPECT_FALSE(CheckMayReceive(record, kChapter, hub, {.origin_revoked = true}).ok());
+  // What it already holds (a newer version, a tombstone) still arrives.
+  EXPECT_TRUE(
+      CheckMayReceive(record, kChapter, hub, {.origin_revoked = true, .already_held = true}).ok());
+  EXPECT_TRUE(CheckMayReceive(record, kChapter, hub).ok());
+}
+
 TEST(VisibilityFilterTest, ReceiverAcceptsExactlyWhatAnHonestSenderSends) {
-  // For every combination, what one side may send the other may receive: the two rules
-  // are one policy seen from both ends.
-  const std::map<v1::Relation, v1::Relation> mirror = {{v1::RELATION_HUB, v1::RELATION_MEMBER},
-                                                       {v1::RELATION_MEMBER, v1::RELATION_HUB},
-                                                       {v1::RELATION_SISTER, v1::RELATION_SISTER}};
-  for (const auto& [sender_sees, receiver_sees] : mirror) {
-    for (bool sender_is_hub : {false, true}) {
-      if (sender_sees == v1::RELATION_SISTER && sender_is_hub) continue;
-      for (v1::Visibility visibility : kVisibilities) {
-        for (const std::string& origin : {std::string("SENDER"), std::string("THIRD")}) {
-          v1::Record r = RecordOf(origin, visibility);
-          const bool sent = MaySend(r, {"SENDER", sender_is_hub}, {"RECEIVER", sender_sees, true});
-          const bool accepted =
-              CheckMayReceive(r, {"RECEIVER", false}, {"SENDER", receiver_sees, sender_is_hub})
-                  .ok();
-          EXPECT_EQ(sent, accepted) << v1::Visibility_Name(visibility) << " from " << origin
-                                    << " sender_is_hub=" << sender_is_hub
-                                    << " relation=" << v1::Relation_Name(sender_sees);
+  // For every combination of an honest setup (each side's view of the other matches its
+  // config and enrollment, and chains follow the tree), what one side may send the other
+  // may receive: one rule seen from both ends.
+  struct Link {
+    v1::Relation sender_sees, receiver_sees;
+    bool sender_is_hub, receiver_is_hub;
+  };
+  const Link kLinks[] = {
+      {v1::RELATION_HUB, v1::RELATION_MEMBER, false, true},      // chapter -> its hub
+      {v1::RELATION_HUB, v1::RELATION_MEMBER_HUB, true, true},   // regional -> its hub
+      {v1::RELATION_MEMBER, v1::RELATION_HUB, true, false},      // hub -> chapter
+      {v1::RELATION_MEMBER_HUB, v1::RELATION_HUB, true, true},   // hub -> regional
+      {v1::RELATION_SISTER, v1::RELATION_SISTER, false, false},  // sisters
+  };
+  for (const Link& link : kLinks) {
+    const bool down = link.receiver_sees == v1::RELATION_HUB;
+    const bool up = link.sender_sees == v1::RELATION_HUB;
+    SelfView sender{"SENDER", link.sender_is_hub, {"CHAIN"}};
+    SelfView receiver{"RECEIVER", link.receiver_is_hub, {"CHAIN"}};
+    if (down) receiver.hub_chain = {"SENDER", "CHAIN"};
+    if (up) sender.hub_chain = {"RECEIVER", "CHAIN"};
+    for (v1::Visibility visibility : kVisibilities) {
+      for (Body body : kBodies) {
+        for (const std::string& origin :
+             {std::string("SENDER"), std::string("CHAIN"), std::string("THIRD")}) {
+          const v1::Record r = RecordOf(origin, visibility, body);
+          const bool sent = MaySend(r, sender, {"RECEIVER", link.sender_sees});
+          const bool accepted = CheckMayReceive(r, receiver, {"SENDER", link.receiver_sees}).ok();
+          EXPECT_EQ(sent, accepted)
+              << v1::Visibility_Name(visibility) << " body " << static_cast<int>(body) << " from "
+              << origin << " over " << v1::Relation_Name(link.sender_sees) << "/"
+              << v1::Relation_Name(link.receiver_sees);
         }
       }
     }
@@ -105,13 +216,15 @@ TEST(VisibilityFilterTest, NarrowedRecordSendsItsTombstoneToTheWiderAudience) {
   entry.record = full;
   entry.stored.set_signed_bytes(record::SealRecord(full, key));
   entry.stored.set_retraction(record::SealRecord(tomb, key));
-  const SelfView self{key.node_id(), false};
+  const SelfView self{key.node_id(), false, {}};
 
-  auto to_hub = OutboundPayloads(entry, self, {"HUB", v1::RELATION_HUB, true});
+  auto to_hub = OutboundPayloads(entry, self, {"HUB", v1::RELATION_HUB});
   ASSERT_EQ(to_hub.size(), 2u);  // the body for aggregation, the tombstone to relay
-  auto to_sister = OutboundPayloads(entry, self, {"SIS", v1::RELATION_SISTER, false});
+  auto to_sister = OutboundPayloads(entry, self, {"SIS", v1::RELATION_SISTER});
   ASSERT_EQ(to_sister.size(), 1u);
   EXPECT_EQ(to_sister[0], entry.stored.retraction());
+  EXPECT_TRUE(
+      OutboundPayloads(entry, self, {"HUB", v1::RELATION_HUB}, /*peer_revoked=*/true).empty());
 }
 
 }  // namespace

@@ -1,0 +1,37 @@
+#include "daemon/replication/inbound_outcome.h"
+
+#include "spdlog/spdlog.h"
+
+namespace ldgs::daemon::replication {
+
+absl::Status RecordInbound(const ReplicationContext& context, const PeerView& peer,
+                           const v1::Batch& batch, const InboundResult& result) {
+  if (result.applied.forks > 0) {
+    spdlog::warn("from {}: refused {} forked record(s)", peer.node_id, result.applied.forks);
+  }
+  if (result.refused > 0) {
+    // One line per batch, not per record: a hostile peer cannot flood the log.
+    spdlog::warn("from {}: skipped {} of {} record(s); last: {}", peer.node_id, result.refused,
+                 batch.records_size(), result.last_refusal);
+    context.registry->RecordRefused(peer.node_id, static_cast<uint64_t>(result.refused),
+                                    result.last_refusal);
+  }
+  context.registry->RecordReceived(peer.node_id, batch.up_to(), batch.head(),
+                                   static_cast<uint64_t>(result.applied.forks));
+  if (result.revocations_changed) {
+    if (absl::Status reloaded = context.ReloadRevocations(); !reloaded.ok()) {
+      spdlog::error("reloading revocations: {}", reloaded.ToString());
+    }
+  }
+  if (MostlyRefused(result, batch.records_size())) {
+    const std::string message = "node " + peer.node_id + " sent " + std::to_string(result.refused) +
+                                " records of " + std::to_string(batch.records_size()) +
+                                " that it may not send; cut off (last: " + result.last_refusal +
+                                ")";
+    context.registry->RecordError(peer.node_id, message);
+    return absl::PermissionDeniedError(message);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace ldgs::daemon::replication
