@@ -97,7 +97,19 @@ int Compare(AdminClient& c, const std::string& output, const std::string& metric
     const std::string& period = o.metric_observation().period();
     const double value = o.metric_observation().value();
     const v1::Rollup* in_region = FromChain(*rollups, status->hub_chain(), region_scope, period);
-    const v1::Rollup* network = FromChain(*rollups, status->hub_chain(), "network", period);
+    // The network as wide as the chain goes while its figures still hold quantiles (above the
+    // hub that holds the chapters' values, quantiles are not published).
+    const v1::Rollup* network = nullptr;
+    for (auto hub = status->hub_chain().rbegin(); hub != status->hub_chain().rend(); ++hub) {
+      google::protobuf::RepeatedPtrField<std::string> one;
+      *one.Add() = *hub;
+      const v1::Rollup* candidate = FromChain(*rollups, one, "network", period);
+      if (candidate && !network) network = candidate;
+      if (candidate && candidate->has_median()) {
+        network = candidate;
+        break;
+      }
+    }
     char number[32];
     std::snprintf(number, sizeof(number), "%.6g", value);
     table.push_back(

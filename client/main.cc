@@ -126,6 +126,8 @@ int main(int argc, char** argv) {
   list_cmd->add_option("--kind", list_kind, "practice, metric, observation, story, profile");
   list_cmd->add_option("--tag", *list.mutable_tag(), "only records with this tag");
   list_cmd->add_option("--origin", *list.mutable_origin(), "only records of this node ID");
+  list_cmd->add_option("--metric", *list.mutable_metric(), "observations and rollups of a metric");
+  list_cmd->add_option("--period", *list.mutable_period(), "with --metric: of one period");
   bool list_deleted = false;
   list_cmd->add_flag("--deleted", list_deleted, "include deleted records");
   list_cmd->add_option("--limit", list_limit, "at most this many (default 1000)");

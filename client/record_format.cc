@@ -34,7 +34,7 @@ std::string TitleOf(const v1::Record& r) {
       return r.node_profile().name();
     case v1::Record::kRollup:
       return r.rollup().metric() + " " + r.rollup().period() + " " + r.rollup().scope() + " (" +
-             (r.rollup().withheld() ? "withheld"
+             (r.rollup().withheld() ? "withheld: " + r.rollup().withheld_reason()
                                     : std::to_string(r.rollup().reporting()) + " reporting") +
              ")";
     case v1::Record::kRevocation:

@@ -205,6 +205,10 @@ NetworkReport BuildReport(const v1::NodeStatus& status, const std::vector<v1::Re
     for (auto& [region, list] : section.regions) std::sort(list.begin(), list.end(), by_period);
     if (!section.network.empty()) report.metrics.push_back(section);
   }
+  // Chapters below member hubs count too: the widest figure says how many are expected.
+  for (const MetricSection& s : report.metrics) {
+    report.chapters = std::max(report.chapters, static_cast<int>(s.network.back().expected()));
+  }
   v1::MetricDefinition ranking_metric;
   ranking_metric.set_code("actively_homeless");
   ranking_metric.set_direction(v1::DIRECTION_DOWN_IS_GOOD);

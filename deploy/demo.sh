@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job: builds ldgs, then runs a federation on loopback with the demo data set, a
 # homelessness-reduction network shaped like Built for Zero (see docs/demo.md):
-#   a national hub, three regional hubs and the 33 communities of deploy/demo/chapters.tsv,
+#   a national hub, three regional hubs and the 35 communities of deploy/demo/chapters.tsv,
 #   two of them also sister chapters peering directly. Chapters record practices, stories,
 #   adaptations of each other's practices and 12 months of four metrics; hubs roll the
 #   metrics up with small-number suppression; the demo shows where records went, that
@@ -43,10 +43,13 @@ init() {
   printf '\n[tls]\nca = "%s"\ncert = "%s"\nkey = "%s"\n' "$demo/$1/tls/ca.crt" \
     "$demo/$1/tls/node.crt" "$demo/$1/tls/node.key" >>"$demo/$1/ldgsd.toml"
 }
-# dial NODE PEER RELATION: NODE dials PEER (its hub, or a sister); PEER enrolls NODE.
+# dial NODE PEER RELATION [ENROLL FLAGS]: NODE dials PEER (its hub, or a sister); PEER
+# enrolls NODE with the rights the flags give: --region R for a member chapter, --hub
+# --region R for a member (regional) hub, --sister. Rights come from here, never from NODE.
 dial() {
-  local flag=; [ "$3" = sister ] && flag=--sister
-  ctl "$2" enroll "$(id_of "$1")" $flag --note "$1" >/dev/null
+  local node=$1 peer=$2 relation=$3; shift 3
+  ctl "$peer" enroll "$(id_of "$node")" "$@" --note "$node" >/dev/null
+  set -- "$node" "$peer" "$relation"
   printf '\n[[peers]]\nnode_id = "%s"\naddress = "%s"\nrelation = "%s"\n' \
     "$(id_of "$2")" "$(cat "$demo/$2/listen.addr")" "$3" >>"$demo/$1/ldgsd.toml"
 }
@@ -58,11 +61,11 @@ start() {
 
 echo "== a federation CA (ldgsctl ca init); every node gets a certificate for its node ID"
 $ldgsctl ca init "$demo/ca" >/dev/null
-echo "== starting a national hub, 3 regional hubs and 33 chapters on 127.0.0.1 (mutual TLS)"
+echo "== starting a national hub, 3 regional hubs and 35 chapters on 127.0.0.1 (mutual TLS)"
 init national "National hub" national hub; start national; wait_for "$demo/national/listen.addr"
 for region in midwest south west; do
   init "$region" "${region^} hub" "$region" hub
-  dial "$region" national hub
+  dial "$region" national hub --hub --region "$region"
   start "$region"
 done
 for region in midwest south west; do wait_for "$demo/$region/listen.addr"; done
@@ -73,12 +76,14 @@ while IFS=$'\t' read -r name region size; do
   node=$(echo "$name" | tr 'A-Z' 'a-z' | sed 's/[^a-z0-9]\+/-/g; s/-$//')
   chapters+=("$node"); region_of[$node]=$region; size_of[$node]=$size; name_of[$node]=$name
   init "$node" "$name" "$region" chapter
-  dial "$node" "$region" hub
+  # A small region of its own under the midwest hub: too few chapters to publish alone.
+  hub=$region; [ "$region" = upper-peninsula ] && hub=midwest
+  dial "$node" "$hub" hub --region "$region"
 done <"$data/chapters.tsv"
 # Two communities in different regions also peer directly as sister chapters.
 sister_a=${chapters[0]}; sister_b=$(for c in "${chapters[@]}"; do [ "${region_of[$c]}" = south ] && echo "$c" && break; done)
 start "$sister_b"; wait_for "$demo/$sister_b/listen.addr"
-dial "$sister_a" "$sister_b" sister
+dial "$sister_a" "$sister_b" sister --sister
 for c in "${chapters[@]}"; do [ "$c" != "$sister_b" ] && start "$c"; done
 for c in "${chapters[@]}"; do wait_for "$demo/$c/admin.addr"; done
 echo "   sister chapters: ${name_of[$sister_a]} <-> ${name_of[$sister_b]}"
@@ -138,6 +143,16 @@ for k in 0 1 2 3 4 5; do
 done
 echo "   $adoptions adaptations"
 for c in "${chapters[@]}" midwest south west; do ctl "$c" sync --wait --timeout 120 >/dev/null; done
+# Every hub decides its figures once every member reported (aggregated_through catches up).
+for h in midwest south west national; do
+  for _ in $(seq 600); do
+    status=$(ctl "$h" -o json status)
+    last=$(grep -o '"last_sequence":"[0-9]*"' <<<"$status" | cut -d'"' -f4)
+    done_=$(grep -o '"aggregated_through":"[0-9]*"' <<<"$status" | cut -d'"' -f4)
+    [ "${done_:-0}" -ge "${last:-1}" ] && break
+    sleep 0.1
+  done
+done
 # A network record from the last chapter, awaited at the far side of the tree, is a barrier:
 # feeds are ordered, so everything written before it that may travel has travelled.
 last=${chapters[-1]}
@@ -167,7 +182,7 @@ for node in national midwest south west "${chapters[@]}"; do
     ctl "$node" get by-name-list --origin "$(id_of "$c")" >/dev/null 2>&1 && holders=$((holders + 1))
   done
 done
-echo "   foreign copies found: $holders (checked 3 chapters' lists on all 37 nodes)"
+echo "   foreign copies found: $holders (checked 3 chapters' lists on all 39 nodes)"
 
 echo
 echo "== ${name_of[$sister_b]} narrows a practice to hub-only: the network gets a tombstone"
@@ -190,6 +205,13 @@ echo
 echo "== how ${name_of[$sister_a]} compares on actively homeless (its region, the network)"
 ctl national sync >/dev/null
 ctl "$sister_a" compare actively_homeless | tail -4
+
+echo
+echo "== what the midwest hub withheld for June, and why (no figure may give a chapter away)"
+ctl midwest list --kind rollup --metric actively_homeless --period 2026-06 --origin "$(id_of midwest)" \
+  | grep -o 'region:[a-z-]* (withheld[^)]*)' | sed 's/^/   /'
+echo "   (upper-peninsula has 2 chapters, under the minimum of 3; the midwest is withheld too,"
+echo "    or the midwest hub's total minus it would be upper-peninsula's)"
 
 echo
 echo "== the national hub's peers"
