@@ -195,8 +195,8 @@ int Top(AdminClient& c, const std::string& output, const std::string& metric, si
                     r.adopters_with_data);
     }
     std::printf("%-4d %-52s %-8d %-7d %-9d %s\n", ++rank,
-                r.practice.practice().title().substr(0, 52).c_str(), r.adoptions, r.worked,
-                r.did_not_work, improvement);
+                EscapeForTerminal(r.practice.practice().title()).substr(0, 52).c_str(), r.adoptions,
+                r.worked, r.did_not_work, improvement);
   }
   return 0;
 }

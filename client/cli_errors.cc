@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <string>
 
+#include "common/text.h"
+
 namespace ldgs::client {
 namespace {
 int ExitCodeFor(const absl::Status& status) {
@@ -26,8 +28,11 @@ int ExitCodeFor(const absl::Status& status) {
 }  // namespace
 
 int Fail(const absl::Status& status, int exit_code) {
+  // One line, and no control character of a peer's reaches the terminal.
   std::string message(status.message());
   std::replace(message.begin(), message.end(), '\n', ' ');
+  message = EscapeForTerminal(message);
+  if (message.empty()) message = "failed (" + absl::StatusCodeToString(status.code()) + ")";
   std::fprintf(stderr, "ldgsctl: %s\n", message.c_str());
   return exit_code >= 0 ? exit_code : ExitCodeFor(status);
 }

@@ -259,8 +259,12 @@ int main(int argc, char** argv) {
   join_cmd->add_option("code", *join.mutable_code(), "invite code from the hub operator")
       ->required();
   join_cmd->add_option("address", *join.mutable_address(), "the hub's host:port")->required();
+  bool join_sister = false;
+  join_cmd->add_flag("--sister", join_sister,
+                     "joining a sister chapter (the invite must be for one), not a hub");
   join_cmd->callback([&] {
     action = [&](AdminClient& c) {
+      join.set_sister(join_sister);
       auto joined = c.JoinHub(join);
       if (!joined.ok()) return Fail(joined.status());
       std::cout << (g.json() ? ldgs::client::ToJson(*joined)

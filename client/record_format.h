@@ -4,6 +4,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/text.h"
 #include "google/protobuf/message.h"
 #include "ldgs/v1/admin.pb.h"
 
@@ -25,9 +26,6 @@ bool IsCaughtUp(const v1::ListPeersResponse& peers, std::string* summary);
 // "practice", "metric", "observation", "story", "profile", "rollup".
 std::string KindName(v1::Kind kind);
 
-// `text` with control characters (C0, DEL and UTF-8 C1) written as \xNN or \u00NN, for
-// terminal output of text that came from peers.
-std::string EscapeForTerminal(std::string_view text);
 // "private", "hub", "network", "public".
 std::string VisibilityName(v1::Visibility visibility);
 

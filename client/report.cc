@@ -46,7 +46,9 @@ std::string Reporting(const v1::Rollup& r) {
   return std::to_string(r.reporting()) + "/" + std::to_string(r.expected());
 }
 
-std::string HtmlEscape(const std::string& text) {
+// Control characters from peers are shown as escapes, then the text is HTML-escaped.
+std::string HtmlEscape(const std::string& raw) {
+  const std::string text = EscapeForTerminal(raw);
   std::string out;
   for (char c : text) {
     switch (c) {

@@ -14,7 +14,10 @@ int64_t NowMicros() {
 
 uint64_t NextVersion(uint64_t last_issued, int64_t now_micros) {
   uint64_t now = now_micros > 0 ? static_cast<uint64_t>(now_micros) : 0;
-  return std::max(last_issued + 1, now);
+  // Saturates: a clock pushed to the end (it never is by an honest peer; see
+  // restore_recovery.cc) must not wrap back to small versions.
+  const uint64_t next = last_issued == UINT64_MAX ? UINT64_MAX : last_issued + 1;
+  return std::max(next, now);
 }
 
 std::string FormatUtc(int64_t micros, const char* format) {

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "common/clock.h"
+#include "common/status_macros.h"
 #include "daemon/data_dir.h"
 #include "daemon/replication/join_client.h"
 #include "daemon/replication/session_table.h"
@@ -46,6 +47,29 @@ absl::Status CheckEnrollmentTerms(v1::Relation relation, const std::string& regi
 }  // namespace
 
 AdminService::AdminService(Deps deps) : deps_(std::move(deps)) {}
+
+absl::Status AdminService::CheckRegionIsOfOneKind(v1::Relation relation, const std::string& region,
+                                                  const std::string& node_id) const {
+  if (relation != v1::RELATION_MEMBER && relation != v1::RELATION_MEMBER_HUB) {
+    return absl::OkStatus();
+  }
+  LDGS_ASSIGN_OR_RETURN(std::vector<v1::Enrollment> enrollments,
+                        deps_.storage->state().ListEnrollments());
+  for (const v1::Enrollment& e : enrollments) {
+    if (e.revoked() || e.node_id() == node_id || e.region() != region) continue;
+    const bool hub = e.relation() == v1::RELATION_MEMBER_HUB;
+    const bool chapter = e.relation() == v1::RELATION_MEMBER;
+    if ((relation == v1::RELATION_MEMBER && hub) ||
+        (relation == v1::RELATION_MEMBER_HUB && (chapter || hub))) {
+      // A subtree's figure is public below: a chapter in the same region would be that
+      // region's figure minus it, and two subtrees in one region could not be told apart.
+      return absl::FailedPreconditionError("region " + region + " already holds " +
+                                           (hub ? "a member hub" : "member chapters") +
+                                           "; a member hub's region is its own");
+    }
+  }
+  return absl::OkStatus();
+}
 
 absl::Status AdminService::CheckObservationBounds(const v1::Record& body) const {
   if (!body.has_metric_observation()) return absl::OkStatus();
@@ -302,6 +326,11 @@ grpc::Status AdminService::Enroll(grpc::ServerContext* context, const v1::Enroll
       !valid.ok()) {
     return ToGrpcStatus(valid);
   }
+  if (absl::Status separate =
+          CheckRegionIsOfOneKind(relation, request->region(), request->node_id());
+      !separate.ok()) {
+    return ToGrpcStatus(separate);
+  }
   absl::StatusOr<v1::Enrollment> existing =
       deps_.storage->state().GetEnrollment(request->node_id());
   if (!existing.ok() && !absl::IsNotFound(existing.status())) {
@@ -395,6 +424,10 @@ grpc::Status AdminService::CreateInvite(grpc::ServerContext* context,
   if (request->ttl_hours() > 24 * 365) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "ttl is over a year");
   }
+  if (absl::Status separate = CheckRegionIsOfOneKind(relation, request->region(), "");
+      !separate.ok()) {
+    return ToGrpcStatus(separate);
+  }
   const std::string secret = record::RandomBytes(replication::kInviteSecretBytes);
   v1::Invite invite;
   invite.set_secret_hash(record::HashSecret(secret));
@@ -415,8 +448,8 @@ grpc::Status AdminService::CreateInvite(grpc::ServerContext* context,
 grpc::Status AdminService::JoinHub(grpc::ServerContext* context, const v1::JoinHubRequest* request,
                                    v1::JoinHubResponse* response) {
   if (grpc::Status s = CheckToken(*context); !s.ok()) return s;
-  absl::StatusOr<replication::DialPeer> hub =
-      replication::RedeemInviteCode(*deps_.replication, request->code(), request->address());
+  absl::StatusOr<replication::DialPeer> hub = replication::RedeemInviteCode(
+      *deps_.replication, request->code(), request->address(), request->sister());
   if (!hub.ok()) return ToGrpcStatus(hub.status());
   if (absl::Status s = deps_.add_dial_peer(*hub); !s.ok()) return ToGrpcStatus(s);
   response->set_hub_node_id(hub->node_id);

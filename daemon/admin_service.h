@@ -63,6 +63,10 @@ class AdminService final : public v1::Admin::Service {
 
  private:
   grpc::Status CheckToken(const grpc::ServerContext& context) const;
+  // FAILED_PRECONDITION when `region` would mix member chapters and a member hub (or hold
+  // two member hubs) here; `node_id` is the node being (re-)enrolled, if any.
+  absl::Status CheckRegionIsOfOneKind(v1::Relation relation, const std::string& region,
+                                      const std::string& node_id) const;
   // INVALID_ARGUMENT for an observation outside its metric definition's bounds.
   absl::Status CheckObservationBounds(const v1::Record& body) const;
 

@@ -72,11 +72,27 @@ absl::Status CheckPractice(const v1::Practice& p, const RecordLimits& limits) {
   return absl::OkStatus();
 }
 
-absl::Status CheckMetricCode(std::string_view field, const std::string& code,
-                             const RecordLimits& limits) {
-  if (!IsValidRecordId(code, limits.max_short_text_bytes)) {
+// Metric codes are short enough that every rollup id of the metric fits an id
+// ("rollup:" CODE ":" PERIOD ":region:" REGION, with 64-character regions).
+constexpr size_t kMaxMetricCodeBytes = 40;
+// Values are counts and amounts: this bound keeps every sum over a network finite.
+constexpr double kMaxMagnitude = 1e12;
+// Chapters behind one figure (a contribution's claim is bounded too).
+constexpr uint32_t kMaxChapters = 1000000;
+
+absl::Status CheckMetricCode(std::string_view field, const std::string& code, const RecordLimits&) {
+  if (!IsValidRecordId(code, kMaxMetricCodeBytes)) {
+    return absl::InvalidArgumentError(std::string(field) + " must be 1-" +
+                                      std::to_string(kMaxMetricCodeBytes) +
+                                      " letters, digits, '.', '_', ':' or '-'");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckMagnitude(std::string_view field, double value) {
+  if (!std::isfinite(value) || std::fabs(value) > kMaxMagnitude) {
     return absl::InvalidArgumentError(std::string(field) +
-                                      " must be letters, digits, '.', '_', ':' or '-'");
+                                      " must be a finite number of at most 1e12");
   }
   return absl::OkStatus();
 }
@@ -162,9 +178,7 @@ absl::Status ValidateBody(const v1::Record& record, const RecordLimits& limits) 
            {std::tuple{"target", d.has_target(), d.target()},
             std::tuple{"min_value", d.has_min_value(), d.min_value()},
             std::tuple{"max_value", d.has_max_value(), d.max_value()}}) {
-        if (set && !std::isfinite(value)) {
-          return absl::InvalidArgumentError(std::string("metric ") + name + " must be finite");
-        }
+        if (set) LDGS_RETURN_IF_ERROR(CheckMagnitude(std::string("metric ") + name, value));
       }
       if (d.has_min_value() && d.has_max_value() && d.min_value() > d.max_value()) {
         return absl::InvalidArgumentError("metric min_value is above max_value");
@@ -178,9 +192,7 @@ absl::Status ValidateBody(const v1::Record& record, const RecordLimits& limits) 
         return absl::InvalidArgumentError("observation period '" + o.period().substr(0, 40) +
                                           "' must be YYYY-MM or YYYY-Www");
       }
-      if (!std::isfinite(o.value())) {
-        return absl::InvalidArgumentError("observation value must be a finite number");
-      }
+      LDGS_RETURN_IF_ERROR(CheckMagnitude("observation value", o.value()));
       return CheckText("observation note", o.note(), limits.max_long_text_bytes);
     }
     case v1::Record::kStory: {
@@ -211,6 +223,9 @@ absl::Status ValidateBody(const v1::Record& record, const RecordLimits& limits) 
         if (set && !std::isfinite(value)) {
           return absl::InvalidArgumentError(std::string("rollup ") + name + " must be finite");
         }
+      }
+      if (r.expected() > kMaxChapters) {
+        return absl::InvalidArgumentError("rollup expects more than a million chapters");
       }
       // Never more reports than chapters, at any level.
       if (r.reporting() > r.expected()) {
@@ -258,6 +273,10 @@ absl::Status ValidateRecord(const v1::Record& record, const RecordLimits& limits
   if (!v1::Kind_IsValid(record.kind()) || record.kind() == v1::KIND_UNSPECIFIED) {
     return absl::InvalidArgumentError("record kind is not set");
   }
+  // Fields this build does not know would be signed, stored and relayed unchecked.
+  if (HasUnknownFields(record)) {
+    return absl::InvalidArgumentError("record carries fields this node does not know");
+  }
   if (record.deleted()) {
     if (record.body_case() != v1::Record::BODY_NOT_SET) {
       return absl::InvalidArgumentError("a deleted record carries no body");
@@ -266,10 +285,6 @@ absl::Status ValidateRecord(const v1::Record& record, const RecordLimits& limits
   }
   if (KindOfBody(record) != record.kind()) {
     return absl::InvalidArgumentError("record kind does not match its body");
-  }
-  // Fields this build does not know would be signed, stored and relayed unchecked.
-  if (HasUnknownFields(record)) {
-    return absl::InvalidArgumentError("record carries fields this node does not know");
   }
   if (std::optional<std::string> required = RequiredRecordId(record);
       required && *required != record.id()) {

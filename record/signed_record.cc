@@ -41,6 +41,11 @@ absl::StatusOr<OpenedRecord> OpenSignedRecord(std::string_view signed_bytes,
                                       std::to_string(limits.max_record_bytes));
   }
   LDGS_ASSIGN_OR_RETURN(v1::SignedRecord signed_record, ParseSigned(signed_bytes));
+  // The envelope is unsigned: only its canonical form is taken, so no relay can pad a
+  // record or make an honest copy look like a fork.
+  if (signed_record.SerializeAsString() != signed_bytes) {
+    return absl::InvalidArgumentError("signed record envelope is not in canonical form");
+  }
   OpenedRecord opened;
   if (!opened.record.ParseFromString(signed_record.payload())) {
     return absl::InvalidArgumentError("record payload does not parse");

@@ -25,14 +25,26 @@ struct Members {
   }
 };
 
-absl::StatusOr<Members> LoadMembers(const storage::NodeState& state) {
+absl::StatusOr<Members> LoadMembers(const storage::NodeState& state,
+                                    const std::function<bool(const std::string&)>& is_revoked) {
   LDGS_ASSIGN_OR_RETURN(std::vector<v1::Enrollment> enrollments, state.ListEnrollments());
   Members members;
   for (const v1::Enrollment& e : enrollments) {
-    if (e.revoked()) continue;
+    if (e.revoked() || is_revoked(e.node_id())) continue;
     const std::string region = e.region().empty() ? "unassigned" : e.region();
     if (e.relation() == v1::RELATION_MEMBER) members.chapters[e.node_id()] = region;
     if (e.relation() == v1::RELATION_MEMBER_HUB) members.hubs[e.node_id()] = region;
+  }
+  // A member hub's region is its own (enrollment refuses mixing): should an older store
+  // hold a mix, the member hub does not count, rather than make a chapter's value the
+  // region's figure minus a public subtree.
+  std::map<std::string, int> hubs_in;
+  for (const auto& [hub, region] : members.hubs) ++hubs_in[region];
+  std::set<std::string> chapter_regions;
+  for (const auto& [node, region] : members.chapters) chapter_regions.insert(region);
+  for (auto it = members.hubs.begin(); it != members.hubs.end();) {
+    const bool mixed = chapter_regions.count(it->second) || hubs_in[it->second] > 1;
+    it = mixed ? members.hubs.erase(it) : std::next(it);
   }
   return members;
 }
@@ -77,14 +89,26 @@ std::string Aggregator::PublicationMarker(const std::string& metric, const std::
 
 Aggregator::Aggregator(storage::RecordStore* records, storage::NodeState* state,
                        storage::LocalWriter* writer, std::string self_id, RollupSettings settings,
-                       bool has_hub_above, std::function<std::set<std::string>()> hub_chain)
+                       bool has_hub_above, std::function<std::set<std::string>()> hub_chain,
+                       std::function<bool(const std::string&)> is_revoked)
     : store_(records),
       state_(state),
       writer_(writer),
       self_id_(std::move(self_id)),
       settings_(settings),
       has_hub_above_(has_hub_above),
-      hub_chain_(std::move(hub_chain)) {}
+      hub_chain_(std::move(hub_chain)),
+      is_revoked_(std::move(is_revoked)) {}
+
+std::optional<storage::StoredEntry> Aggregator::Definition(const std::string& metric) const {
+  std::vector<std::string> authorities = {self_id_};
+  for (const std::string& hub : hub_chain_()) authorities.push_back(hub);
+  for (const std::string& origin : authorities) {
+    absl::StatusOr<storage::StoredEntry> d = store_->Get(origin, "metric:" + metric);
+    if (d.ok() && d->record.has_metric_definition()) return std::move(*d);
+  }
+  return std::nullopt;
+}
 
 absl::Status Aggregator::MarkAll(std::set<Group>* dirty) {
   for (v1::Kind kind : {v1::KIND_METRIC_OBSERVATION, v1::KIND_ROLLUP}) {
@@ -107,19 +131,35 @@ absl::Status Aggregator::MarkAll(std::set<Group>* dirty) {
 
 absl::Status Aggregator::MarkDirty(const storage::StoredEntry& entry, std::set<Group>* dirty) {
   const v1::Record& r = entry.record;
+  // A tombstone has no body, but its id names its group: obs:M:P, contrib:M:P.
+  auto group_of_id = [&](const std::string& prefix) {
+    if (r.id().rfind(prefix, 0) != 0) return;
+    const std::string rest = r.id().substr(prefix.size());
+    const size_t colon = rest.rfind(':');
+    if (colon != std::string::npos) dirty->emplace(rest.substr(0, colon), rest.substr(colon + 1));
+  };
+  const bool authority = r.origin() == self_id_ || hub_chain_().count(r.origin()) > 0;
   switch (r.kind()) {
     case v1::KIND_METRIC_OBSERVATION:
-      if (r.deleted()) return MarkAll(dirty);  // a tombstone does not say which group it left
-      dirty->emplace(r.metric_observation().metric(), r.metric_observation().period());
+      if (r.deleted()) {
+        group_of_id("obs:");
+      } else {
+        dirty->emplace(r.metric_observation().metric(), r.metric_observation().period());
+      }
       return absl::OkStatus();
     case v1::KIND_ROLLUP:
       if (r.origin() == self_id_) return absl::OkStatus();  // our own output
-      if (r.deleted()) return MarkAll(dirty);
-      if (r.rollup().contribution()) dirty->emplace(r.rollup().metric(), r.rollup().period());
+      if (r.deleted()) {
+        group_of_id("contrib:");
+      } else if (r.rollup().contribution()) {
+        dirty->emplace(r.rollup().metric(), r.rollup().period());
+      }
       return absl::OkStatus();
-    case v1::KIND_METRIC_DEFINITION:  // a rule or a bound changed
-    case v1::KIND_REVOCATION:         // a member's figures no longer count
-      return MarkAll(dirty);
+    // A rule or bound of a metric that counts here changed, or a member no longer counts:
+    // everything is decided again. A definition from anyone else changes nothing here.
+    case v1::KIND_METRIC_DEFINITION:
+    case v1::KIND_REVOCATION:
+      return authority ? MarkAll(dirty) : absl::OkStatus();
     default:
       return absl::OkStatus();
   }
@@ -139,7 +179,7 @@ absl::StatusOr<int> Aggregator::RunOnce(int64_t now_us) {
   }
   // Enrollments live in node state, not the feed: a change of region or a revocation here
   // makes every group decide again.
-  LDGS_ASSIGN_OR_RETURN(Members members, LoadMembers(*state_));
+  LDGS_ASSIGN_OR_RETURN(Members members, LoadMembers(*state_, is_revoked_));
   absl::StatusOr<std::string> seen = state_->GetMarker(kEnrollmentsMarker);
   const bool enrollments_changed = !seen.ok() || *seen != members.Fingerprint();
   if (enrollments_changed) LDGS_RETURN_IF_ERROR(MarkAll(&dirty));
@@ -182,23 +222,17 @@ absl::StatusOr<int> Aggregator::Publish(const Group& group, int64_t now_us,
   const int64_t first_seen = pending->count(group) ? pending->at(group) : now_us;
   inputs.period_closed = now_us >= ClosesAt(period, first_seen);
 
-  // The rule comes from this hub's definition, else its hub chain's; sum without one.
-  inputs.definition.set_code(metric);
-  inputs.definition.set_aggregation(v1::AGGREGATION_SUM);
-  v1::Visibility published_as = v1::VISIBILITY_NETWORK;
-  std::vector<std::string> authorities = {self_id_};
-  for (const std::string& hub : hub_chain_()) authorities.push_back(hub);
-  for (const std::string& origin : authorities) {
-    absl::StatusOr<storage::StoredEntry> d = store_->Get(origin, "metric:" + metric);
-    if (d.ok() && d->record.has_metric_definition()) {
-      inputs.definition = d->record.metric_definition();
-      // The published figures of a public metric are public too (the open-data view).
-      if (d->record.visibility() == v1::VISIBILITY_PUBLIC) published_as = v1::VISIBILITY_PUBLIC;
-      break;
-    }
-  }
+  // Only metrics of the catalogue count here (this hub's, else its chain's): a member's
+  // made-up codes are not aggregated.
+  std::optional<storage::StoredEntry> definition = Definition(metric);
+  if (!definition) return 0;
+  inputs.definition = definition->record.metric_definition();
+  // The published figures of a public metric are public too (the open-data view).
+  const v1::Visibility published_as = definition->record.visibility() == v1::VISIBILITY_PUBLIC
+                                          ? v1::VISIBILITY_PUBLIC
+                                          : v1::VISIBILITY_NETWORK;
 
-  LDGS_ASSIGN_OR_RETURN(Members members, LoadMembers(*state_));
+  LDGS_ASSIGN_OR_RETURN(Members members, LoadMembers(*state_, is_revoked_));
   for (const auto& [node, region] : members.chapters) ++inputs.expected_direct[region];
   storage::ListFilter filter;
   filter.metric = metric;
@@ -240,6 +274,7 @@ absl::StatusOr<int> Aggregator::Publish(const Group& group, int64_t now_us,
       c.set_value(sub.sum());
       c.set_chapters(sub.reporting());
       c.set_at_target(sub.at_target());
+      c.set_at_target_unknown(!sub.has_at_target());
       c.set_version(r.version());
       c.set_expected(sub.expected());
       inputs.contributors.push_back(c);

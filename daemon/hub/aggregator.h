@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -31,10 +32,12 @@ namespace ldgs::daemon::hub {
 class Aggregator {
  public:
   // `records`, `state` and `writer` must outlive the aggregator. `hub_chain` gives the hubs
-  // above this one (whose metric definitions count here).
+  // above this one (whose metric definitions count here); `is_revoked` says whether a member's
+  // enrollment has been revoked (its figures stop counting).
   Aggregator(storage::RecordStore* records, storage::NodeState* state, storage::LocalWriter* writer,
              std::string self_id, RollupSettings settings, bool has_hub_above,
-             std::function<std::set<std::string>()> hub_chain);
+             std::function<std::set<std::string>()> hub_chain,
+             std::function<bool(const std::string&)> is_revoked);
 
   // Processes every feed entry after the cursor, decides the touched groups (and groups
   // whose period has closed since), and writes what changed. Returns the number of rollup
@@ -63,6 +66,9 @@ class Aggregator {
   const RollupSettings settings_;
   const bool has_hub_above_;
   const std::function<std::set<std::string>()> hub_chain_;
+  const std::function<bool(const std::string&)> is_revoked_;
+  // The definition that counts here (own, else the chain's); nullopt: not aggregated.
+  std::optional<storage::StoredEntry> Definition(const std::string& metric) const;
 };
 
 }  // namespace ldgs::daemon::hub

@@ -1,6 +1,7 @@
 #include "daemon/hub/disclosure.h"
 
 #include <algorithm>
+#include <functional>
 #include <set>
 
 #include "common/status_macros.h"
@@ -13,6 +14,7 @@ struct Block {
   bool subtree = false;
   uint32_t chapters = 0;
   uint32_t at_target = 0;
+  bool at_target_unknown = false;  // a subtree that did not say
   uint32_t expected = 0;
   double sum = 0;
   std::vector<double> values;  // direct chapters only
@@ -42,6 +44,7 @@ std::map<std::string, Block> BlocksOf(const Snapshot& snapshot, const GroupInput
     b.subtree = c.subtree();
     b.chapters += c.chapters();
     b.at_target += c.at_target();
+    b.at_target_unknown = b.at_target_unknown || c.at_target_unknown();
     b.sum += c.value();
     if (c.subtree()) {
       b.expected += c.expected();
@@ -62,6 +65,7 @@ Block Total(const std::map<std::string, Block>& blocks) {
     total.subtree = total.subtree || b.subtree;
     total.chapters += b.chapters;
     total.at_target += b.at_target;
+    total.at_target_unknown = total.at_target_unknown || b.at_target_unknown;
     total.expected += b.expected;
     total.sum += b.sum;
     total.values.insert(total.values.end(), b.values.begin(), b.values.end());
@@ -90,8 +94,30 @@ std::string PrimaryReason(const Block& b, const v1::MetricDefinition& d,
   return "";
 }
 
-constexpr char kComplementary[] = "withheld so that no other figure gives a withheld one away";
-constexpr char kLate[] = "reported after the period was first published";
+// The reason a withheld record gives: only whether too few chapters reported (which the
+// enrolled chapters tell anyway), else one generic text. Saying "a small count" or "all at
+// the bound" would itself give values away.
+constexpr char kProtected[] = "withheld so that no figure gives a chapter's value away";
+
+std::string PublicReason(const Block& b, const RollupSettings& settings) {
+  if (b.chapters < settings.min_reporting) {
+    return "fewer than " + std::to_string(settings.min_reporting) + " chapters reporting";
+  }
+  return kProtected;
+}
+
+// The withheld direct regions taken together (what the network minus the published
+// regions gives), by their blocks.
+Block Complement(const std::map<std::string, Block>& blocks,
+                 const std::function<bool(const std::string&, const Block&)>& withheld) {
+  Block out;
+  for (const auto& [name, b] : blocks) {
+    if (b.subtree || b.chapters == 0 || !withheld(name, b)) continue;
+    out.chapters += b.chapters;
+    out.sum += b.sum;
+  }
+  return out;
+}
 
 // The first publication's pattern: which regions are published, and the network.
 void ChoosePattern(const std::map<std::string, Block>& blocks, const GroupInputs& inputs,
@@ -134,6 +160,13 @@ void ChoosePattern(const std::map<std::string, Block>& blocks, const GroupInputs
     }
     network =
         withheld.empty() || (withheld.size() >= 2 && withheld_chapters() >= settings.min_reporting);
+    // And their total must itself be publishable: not a small count, not every chapter at
+    // a bound.
+    const Block rest = Complement(
+        blocks, [&](const std::string& name, const Block&) { return withheld.count(name) > 0; });
+    if (network && !withheld.empty() && !PrimaryReason(rest, inputs.definition, settings).empty()) {
+      network = false;
+    }
   }
   if (!network && withheld.empty()) {
     // A withheld network must not be the sum of published regions.
@@ -219,9 +252,14 @@ Snapshot NextSnapshot(const Snapshot& before, const Snapshot& now, const v1::Pub
     }
   }
   Snapshot next = apply(before, admissible);
-  if (state.network_published() &&
-      !PrimaryReason(Total(BlocksOf(next, inputs)), inputs.definition, settings).empty()) {
-    return before;
+  if (state.network_published()) {
+    const std::map<std::string, Block> blocks = BlocksOf(next, inputs);
+    const Block rest = Complement(
+        blocks, [&](const std::string& name, const Block&) { return !IsPublished(state, name); });
+    if (!PrimaryReason(Total(blocks), inputs.definition, settings).empty() ||
+        (rest.chapters > 0 && !PrimaryReason(rest, inputs.definition, settings).empty())) {
+      return before;
+    }
   }
   return next;
 }
@@ -263,17 +301,19 @@ v1::Rollup Cell(const std::string& scope, const Block& b, bool published, const 
   if (!b.subtree && b.values.size() == b.chapters && b.chapters >= 2 * settings.min_reporting) {
     std::vector<double> sorted = b.values;
     std::sort(sorted.begin(), sorted.end());
-    r.set_median(Quantile(sorted, 0.5));
-    r.set_q1(Quantile(sorted, 0.25));
-    r.set_q3(Quantile(sorted, 0.75));
+    r.set_median(NearestRankQuantile(sorted, 0.5));
+    r.set_q1(NearestRankQuantile(sorted, 0.25));
+    r.set_q3(NearestRankQuantile(sorted, 0.75));
   } else {
     r.add_suppressed("median");
     r.add_suppressed("q1");
     r.add_suppressed("q3");
   }
-  // "k at target" reveals nothing when at least min_reporting are at it and as many not.
-  if (d.has_target() && b.at_target >= settings.min_reporting &&
-      b.chapters - b.at_target >= settings.min_reporting) {
+  // "k at target" reveals nothing when at least min_reporting are at it and as many not. It
+  // is published for the network only: per region, the network minus the regions would
+  // give a withheld one's count away.
+  if (d.has_target() && scope == kNetworkScope && !b.at_target_unknown &&
+      b.at_target >= settings.min_reporting && b.chapters - b.at_target >= settings.min_reporting) {
     r.set_at_target(b.at_target);
   } else if (d.has_target()) {
     r.add_suppressed("at_target");
@@ -324,25 +364,12 @@ std::optional<GroupPublication> Decide(const GroupInputs& inputs,
   const uint32_t revision = out.state.revision();
   for (const auto& [name, b] : blocks) {
     const bool published = (IsPublished(out.state, name) || b.subtree) && b.chapters > 0;
-    std::string reason;
-    if (!published) {
-      reason = PrimaryReason(b, inputs.definition, settings);
-      if (reason.empty()) {
-        const bool late =
-            previous != nullptr &&
-            std::none_of(previous->contributors().begin(), previous->contributors().end(),
-                         [&](const Contributor& c) { return c.block() == name; });
-        reason = late && b.chapters > 0 ? kLate : kComplementary;
-      }
-    }
-    out.cells.push_back(Cell(RegionScope(name), b, published, reason, inputs, previous_period,
+    out.cells.push_back(Cell(RegionScope(name), b, published,
+                             published ? "" : PublicReason(b, settings), inputs, previous_period,
                              settings, revision, now_us));
   }
-  std::string network_reason;
-  if (!out.state.network_published()) {
-    network_reason = PrimaryReason(total, inputs.definition, settings);
-    if (network_reason.empty()) network_reason = kComplementary;
-  }
+  const std::string network_reason =
+      out.state.network_published() ? "" : PublicReason(total, settings);
   v1::Rollup network = Cell(kNetworkScope, total, out.state.network_published(), network_reason,
                             inputs, previous_period, settings, revision, now_us);
   out.cells.insert(out.cells.begin(), network);
@@ -365,7 +392,8 @@ std::optional<GroupPublication> Decide(const GroupInputs& inputs,
       subtree.set_reporting(network.reporting());
       subtree.set_completeness(network.completeness());
       subtree.set_sum(total.sum);
-      subtree.set_at_target(total.at_target);
+      // Its at-target count only under the network's own rule; else the hub above shows none.
+      if (network.has_at_target()) subtree.set_at_target(total.at_target);
     }
     out.subtree = subtree;
   }

@@ -33,6 +33,12 @@ double Quantile(const std::vector<double>& sorted, double q) {
   return sorted[lower] + (sorted[upper] - sorted[lower]) * fraction;
 }
 
+double NearestRankQuantile(const std::vector<double>& sorted, double q) {
+  const double rank = std::ceil(q * static_cast<double>(sorted.size()));
+  const size_t index = rank < 1 ? 0 : std::min(sorted.size(), static_cast<size_t>(rank)) - 1;
+  return sorted[index];
+}
+
 RawStats ComputeRawStats(const std::vector<ChapterValue>& values, v1::Aggregation aggregation) {
   RawStats stats;
   stats.count = static_cast<uint32_t>(values.size());

@@ -37,6 +37,10 @@ struct RawStats {
 // Quantile by linear interpolation between closest ranks (R's type 7). `sorted` non-empty.
 double Quantile(const std::vector<double>& sorted, double q);
 
+// Quantile by nearest rank (R's type 1): always one of the values, never a mix of two that
+// the chapter holding one of them could undo to learn its neighbour's. `sorted` non-empty.
+double NearestRankQuantile(const std::vector<double>& sorted, double q);
+
 // Statistics of `values` under `aggregation` (sum, mean, latest: the most recently updated
 // chapter's value, max). Empty input gives count 0 and zeros.
 RawStats ComputeRawStats(const std::vector<ChapterValue>& values, v1::Aggregation aggregation);

@@ -1,5 +1,6 @@
 #include "daemon/replication/inbound_outcome.h"
 
+#include "common/text.h"
 #include "spdlog/spdlog.h"
 
 namespace ldgs::daemon::replication {
@@ -12,7 +13,7 @@ absl::Status RecordInbound(const ReplicationContext& context, const PeerView& pe
   if (result.refused > 0) {
     // One line per batch, not per record: a hostile peer cannot flood the log.
     spdlog::warn("from {}: skipped {} of {} record(s); last: {}", peer.node_id, result.refused,
-                 batch.records_size(), result.last_refusal);
+                 batch.records_size(), EscapeForTerminal(result.last_refusal));
     context.registry->RecordRefused(peer.node_id, static_cast<uint64_t>(result.refused),
                                     result.last_refusal);
   }
@@ -23,7 +24,9 @@ absl::Status RecordInbound(const ReplicationContext& context, const PeerView& pe
       spdlog::error("reloading revocations: {}", reloaded.ToString());
     }
   }
-  if (MostlyRefused(result, batch.records_size())) {
+  // Our configured hub is never cut off (it is trusted by config, and cutting it off would
+  // stall this node); a member or sister that sends mostly refused records is.
+  if (peer.relation != v1::RELATION_HUB && MostlyRefused(result, batch.records_size())) {
     const std::string message = "node " + peer.node_id + " sent " + std::to_string(result.refused) +
                                 " records of " + std::to_string(batch.records_size()) +
                                 " that it may not send; cut off (last: " + result.last_refusal +

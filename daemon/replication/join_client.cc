@@ -21,7 +21,8 @@ std::string FormatInviteCode(const std::string& node_id, const std::string& secr
 }
 
 absl::StatusOr<DialPeer> RedeemInviteCode(const ReplicationContext& context,
-                                          const std::string& code, const std::string& address) {
+                                          const std::string& code, const std::string& address,
+                                          bool sister) {
   const size_t colon = code.rfind(':');
   if (code.rfind(kPrefix, 0) != 0 || colon == std::string::npos || colon < sizeof(kPrefix)) {
     return absl::InvalidArgumentError("not an ldgs invite code (ldgs1:HUB_NODE_ID:SECRET)");
@@ -53,8 +54,14 @@ absl::StatusOr<DialPeer> RedeemInviteCode(const ReplicationContext& context,
   if (response.node_id() != hub.node_id) {
     return absl::PermissionDeniedError("the node at " + address + " is not the invite's hub");
   }
-  hub.relation =
-      response.relation() == v1::RELATION_SISTER ? v1::RELATION_SISTER : v1::RELATION_HUB;
+  const bool answered_sister = response.relation() == v1::RELATION_SISTER;
+  if (answered_sister != sister) {
+    return absl::PermissionDeniedError(
+        std::string("the node at ") + address + " enrolled this node as " +
+        (answered_sister ? "a sister" : "its member") + ", not as " +
+        (sister ? "a sister (join --sister)" : "its member (join without --sister)"));
+  }
+  hub.relation = sister ? v1::RELATION_SISTER : v1::RELATION_HUB;
   return hub;
 }
 

@@ -6,6 +6,7 @@
 #include "boost/asio/post.hpp"
 #include "common/base32.h"
 #include "common/status_macros.h"
+#include "common/text.h"
 #include "daemon/replication/channel.h"
 #include "daemon/replication/inbound_batch.h"
 #include "daemon/replication/inbound_outcome.h"
@@ -63,8 +64,10 @@ void PeerLink::Dial() {
     absl::Status ended = RunSession(&made_progress);
     if (stopping_) return;
     context_->registry->RecordError(peer_.node_id, ended.ok() ? "" : std::string(ended.message()));
-    if (!ended.ok())
-      spdlog::warn("peer {} at {}: {}", peer_.node_id, peer_.address, ended.ToString());
+    if (!ended.ok()) {
+      spdlog::warn("peer {} at {}: {}", peer_.node_id, peer_.address,
+                   EscapeForTerminal(ended.ToString()));
+    }
     boost::asio::post(*io_, [this, made_progress] {
       // Exponential backoff with jitter, back to the start after a session that worked.
       backoff_ = made_progress ? policy_.initial : std::min(backoff_ * 2, policy_.max);
@@ -112,6 +115,9 @@ absl::Status PeerLink::RunSession(bool* made_progress) {
     absl::StatusOr<bool> changed = context_->hub_chain->Learn(peer_.node_id, chain);
     if (!changed.ok()) return changed.status();
     if (*changed) LDGS_RETURN_IF_ERROR(context_->ReloadRevocations());
+    if (welcome.your_region().size() > 64) {
+      return absl::InvalidArgumentError("hub " + peer_.node_id + " sent a malformed region");
+    }
     LDGS_RETURN_IF_ERROR(context_->state->Commit(storage::StateChange().SetMarker(
         "enrolled_region/" + peer_.node_id, welcome.your_region())));
   }

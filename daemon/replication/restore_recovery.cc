@@ -1,5 +1,6 @@
 #include "daemon/replication/restore_recovery.h"
 
+#include "common/clock.h"
 #include "common/status_macros.h"
 #include "spdlog/spdlog.h"
 
@@ -7,6 +8,7 @@ namespace ldgs::daemon::replication {
 namespace {
 
 constexpr char kRestoredMarker[] = "restored";
+constexpr uint64_t kClockSkewUs = 24ULL * 3600 * 1000000;
 std::string ResyncedMarker(const std::string& peer_id) { return "resynced/" + peer_id; }
 
 }  // namespace
@@ -21,6 +23,13 @@ absl::StatusOr<bool> BeginRecovery(storage::RecordStore* records, const storage:
   bool recover =
       state.GetMarker(kRestoredMarker).ok() && !state.GetMarker(ResyncedMarker(peer_id)).ok();
   LDGS_ASSIGN_OR_RETURN(uint64_t own_clock, records->ClockOf(self_id));
+  // Versions follow the wall clock: a peer claiming we issued versions beyond a day ahead of
+  // now is wrong or hostile, and moving our clock there would make our records uneditable.
+  const uint64_t horizon = static_cast<uint64_t>(NowMicros()) + kClockSkewUs;
+  if (peer_clock > horizon) {
+    spdlog::warn("peer {} claims our versions reach {}, past now: ignored", peer_id, peer_clock);
+    peer_clock = 0;
+  }
   if (peer_clock > own_clock) {
     spdlog::warn(
         "peer {} holds our versions up to {}, ours only reach {}: restored from an old "

@@ -39,9 +39,24 @@ std::string SessionTable::Open(const std::string& node_id, v1::Role role) {
   const auto now = std::chrono::steady_clock::now();
   std::string challenge = record::RandomBytes(kNonceBytes);
   std::lock_guard<std::mutex> lock(mu_);
+  // Expired sessions go, and so does the oldest of this node's when it holds its share: a
+  // member calling Hello in a loop evicts its own sessions, not other members'.
+  auto own_oldest = sessions_.end();
+  size_t own = 0;
   for (auto it = sessions_.begin(); it != sessions_.end();) {
-    it = it->second.expires < now ? sessions_.erase(it) : std::next(it);
+    if (it->second.expires < now) {
+      it = sessions_.erase(it);
+      continue;
+    }
+    if (it->second.node_id == node_id) {
+      ++own;
+      if (own_oldest == sessions_.end() || it->second.expires < own_oldest->second.expires) {
+        own_oldest = it;
+      }
+    }
+    ++it;
   }
+  if (own >= kMaxSessionsPerNode) sessions_.erase(own_oldest);
   // Full of live sessions: drop the one closest to expiry rather than refuse everyone.
   if (sessions_.size() >= max_sessions_) {
     auto oldest = sessions_.begin();

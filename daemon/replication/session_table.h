@@ -24,6 +24,8 @@ std::string HelloTranscript(std::string_view client_nonce, std::string_view clie
 std::string JoinTranscript(std::string_view invite_secret, std::string_view node_id,
                            std::string_view hub_id);
 inline constexpr size_t kInviteSecretBytes = 20;
+// Sessions one node may hold at once (a dialer needs one; reconnects overlap briefly).
+inline constexpr size_t kMaxSessionsPerNode = 8;
 
 // What the dialer signs on every Push and Pull call: proves it holds its key, bound to the
 // dialed node's challenge.

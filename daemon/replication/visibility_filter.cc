@@ -50,7 +50,9 @@ absl::Status MayPass(const v1::Record& record, const SelfView& self, const PeerV
       visibility != v1::VISIBILITY_PUBLIC) {
     return Deny(record, peer, flow, "private records never leave their node");
   }
-  if (facts.origin_revoked && !facts.already_held) {
+  // After a revocation only a retraction of what is held still arrives: no new record, and
+  // no new content in an old one.
+  if (facts.origin_revoked && !(facts.already_held && record.deleted())) {
     return Deny(record, peer, flow, "its origin was revoked");
   }
   // A node's own records, handed back after a restore: only when it asked, and it takes

@@ -48,8 +48,8 @@ enum class Flow { kSend, kReceive };
 //   rollups,     down only, and only when the origin is in the receiver's hub chain (or is
 //   revocations  the sending hub itself); a contribution goes up only, from a member hub
 //                that made it;
-//   any record   of a revoked origin that the receiver does not hold yet is refused, and a
-//                revoked peer is sent nothing; a node's own records go back to it only
+//   any record   of a revoked origin is refused but a tombstone of one the receiver holds,
+//                and a revoked peer is sent nothing; a node's own records go back to it only
 //                when it asked (recovery), and it takes them back.
 // OK, or PERMISSION_DENIED naming the record and the rule.
 absl::Status MayPass(const v1::Record& record, const SelfView& self, const PeerView& peer,

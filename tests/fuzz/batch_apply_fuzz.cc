@@ -39,13 +39,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       *batch.mutable_records(i) = ldgs::record::SealRecord(record, *peer_key);
     }
   }
-  const ldgs::daemon::replication::SelfView self{"SELF", true};
-  const ldgs::daemon::replication::PeerView peer{peer_key->node_id(), ldgs::v1::RELATION_MEMBER,
-                                                 (size & 1) != 0};
+  const ldgs::daemon::replication::SelfView self{"SELF", true, {}};
+  const ldgs::daemon::replication::PeerView peer{
+      peer_key->node_id(),
+      (size & 1) != 0 ? ldgs::v1::RELATION_MEMBER_HUB : ldgs::v1::RELATION_MEMBER};
+  static ldgs::daemon::replication::Revocations revocations;
   const uint64_t before = store->LastSequence();
-  absl::StatusOr<ldgs::storage::ApplyResult> applied = ldgs::daemon::replication::ApplyInboundBatch(
-      store, batch, self, peer, ldgs::record::RecordLimits(),
-      ldgs::daemon::replication::BatchLimits());
-  if (!applied.ok()) LDGS_CHECK(store->LastSequence() == before);  // nothing partial
+  absl::StatusOr<ldgs::daemon::replication::InboundResult> result =
+      ldgs::daemon::replication::ApplyInboundBatch(store, batch, self, peer, revocations,
+                                                   ldgs::record::RecordLimits(),
+                                                   ldgs::daemon::replication::BatchLimits());
+  if (!result.ok()) {
+    LDGS_CHECK(store->LastSequence() == before);  // a refused batch writes nothing
+    return 0;
+  }
+  // Every record is accounted for once, and exactly the applied ones got a feed entry.
+  const ldgs::storage::ApplyResult& a = result->applied;
+  LDGS_CHECK(a.applied + a.unchanged + a.stale + a.forks + result->refused == batch.records_size());
+  LDGS_CHECK(store->LastSequence() - before == static_cast<uint64_t>(a.applied));
   return 0;
 }

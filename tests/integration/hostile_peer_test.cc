@@ -164,6 +164,20 @@ TEST_F(HostilePeerTest, APeerSendingMostlyRefusedRecordsIsCutOff) {
   EXPECT_THAT(status.error_message(), HasSubstr("cut off"));
   v1::Record held;
   EXPECT_EQ(hub_.Get(other.node_id(), "t0", &held).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_TRUE(hub_.Get(peer_->node_id(), "own", &held).ok());  // what it may send still applied
+}
+
+TEST_F(HostilePeerTest, APeerWhoseBatchIsMostlyGoodIsNotCutOff) {
+  EnrollPeer();
+  RawPeer other(hub_.listen_address());
+  std::vector<std::string> records;
+  for (int i = 0; i < 9; ++i) {
+    records.push_back(peer_->SealOwn(Story("own" + std::to_string(i), v1::VISIBILITY_NETWORK)));
+  }
+  for (int i = 0; i < 8; ++i) {
+    records.push_back(other.SealOwn(Story("t" + std::to_string(i), v1::VISIBILITY_NETWORK)));
+  }
+  ExpectSkipped(records, 8, "only a hub relays");  // 8 of 17: not most
 }
 
 TEST_F(HostilePeerTest, AnOlderProtocolGetsAClearFailedPrecondition) {

@@ -86,9 +86,12 @@ TEST_F(HubLearningTest, RollupsFlowDownAndNoFigureRevealsAChaptersValue) {
       [](const v1::Rollup& r) { return r.reporting() == 4; }, &network));
   EXPECT_EQ(network.sum(), 126);
   EXPECT_EQ(network.expected(), 4u);
-  // Four chapters are too few for quantiles (each would be about one chapter's value).
+  // Four chapters are too few for quantiles (each would be about one chapter's value), and
+  // "0 of 4 at target" would tell each chapter's status.
   EXPECT_FALSE(network.has_median());
   EXPECT_THAT(network.suppressed(), ::testing::Contains("median"));
+  EXPECT_FALSE(network.has_at_target());
+  EXPECT_THAT(network.suppressed(), ::testing::Contains("at_target"));
 
   // The south's one chapter is withheld, and so is the midwest: else the network minus the
   // midwest would be the south's value. Both records reach every chapter, with no figure.
@@ -102,13 +105,18 @@ TEST_F(HubLearningTest, RollupsFlowDownAndNoFigureRevealsAChaptersValue) {
   ASSERT_TRUE(RollupBecomes(
       chapter(3), hub_.node_id(), "rollup:actively_homeless:2026-03:region:midwest",
       [](const v1::Rollup& r) { return r.withheld(); }, &midwest));
-  EXPECT_THAT(midwest.withheld_reason(), HasSubstr("no other figure gives a withheld one away"));
+  EXPECT_THAT(midwest.withheld_reason(), HasSubstr("no figure gives a chapter's value away"));
   EXPECT_FALSE(midwest.has_sum());
 
   // CLI table and JSON on a chapter, and the report on the hub, say "withheld".
+  ASSERT_TRUE(RollupBecomes(chapter(2), hub_.node_id(),
+                            "rollup:actively_homeless:2026-03:region:midwest",
+                            [](const v1::Rollup& r) { return r.withheld(); }));
   CommandResult table = chapter(2).Ctl({"compare", "actively_homeless"});
   EXPECT_EQ(table.exit_code, 0) << table.err;
   EXPECT_THAT(table.out, HasSubstr("2026-03"));
+  EXPECT_THAT(table.out, HasSubstr("withheld"));
+  EXPECT_THAT(table.out, Not(HasSubstr("96")));
   CommandResult json = hub_.Ctl({"-o", "json", "report"});
   ASSERT_EQ(json.exit_code, 0) << json.err;
   nlohmann::json report = nlohmann::json::parse(json.out);
@@ -121,6 +129,7 @@ TEST_F(HubLearningTest, RollupsFlowDownAndNoFigureRevealsAChaptersValue) {
   CommandResult text = hub_.Ctl({"report"});
   EXPECT_THAT(text.out, HasSubstr("withheld"));
   CommandResult html = hub_.Ctl({"-o", "html", "report"});
+  EXPECT_THAT(html.out, HasSubstr(">126<"));  // the network is there: the checks below bite
   for (const char* value : {">6<", ">30<", ">96<", ">40<", ">50<"}) {
     EXPECT_THAT(html.out, Not(HasSubstr(value)));
   }
@@ -148,8 +157,16 @@ TEST_F(HubLearningTest, AFigureMovesOnlyWhenEnoughOfItsChaptersChanged) {
   ASSERT_TRUE(hub_.Get(hub_.node_id(), id, &april).ok());
   EXPECT_EQ(april.rollup().sum(), 650);
   EXPECT_EQ(april.rollup().revision(), 1u);
-  // Two more corrections: three chapters changed, and the figure moves by all three at once.
+  // A second correction: two changed, still too few; a third: the figure moves by all three.
   Observe(chapter(0), "2026-04", 110);
+  ASSERT_TRUE(chapter(0).Get(chapter(0).node_id(), "obs:actively_homeless:2026-04", &april).ok());
+  ASSERT_TRUE(hub_.Get(chapter(0).node_id(), "obs:actively_homeless:2026-04", &april, 60000,
+                       april.version())
+                  .ok());
+  ASSERT_TRUE(hub_.WaitAggregated());
+  ASSERT_TRUE(hub_.Get(hub_.node_id(), id, &april).ok());
+  EXPECT_EQ(april.rollup().revision(), 1u);
+  EXPECT_EQ(april.rollup().sum(), 650);
   Observe(chapter(3), "2026-04", 60);
   v1::Rollup revised;
   ASSERT_TRUE(RollupBecomes(
@@ -216,6 +233,10 @@ TEST(HubTreeRollupTest, TopHubCombinesRegionsWithoutDoubleCounting) {
     }
   }
   ASSERT_TRUE(fed.Start());
+  // Defined at the top: the regional hubs aggregate it because it comes from their chain.
+  CommandResult def = top.Ctl({"put", "metric", "--code", "housed", "--name", "Housed",
+                               "--direction", "up", "--visibility", "network"});
+  ASSERT_EQ(def.exit_code, 0) << def.err;
   double total = 0;
   int value = 20;
   for (NodeProcess* chapter : chapters) {
@@ -256,6 +277,10 @@ TEST(ReportRenderingTest, HtmlReportRendersInHeadlessChromium) {
     chapters.push_back(&fed.AddChapter("Chapter " + std::to_string(i), "test-region", &hub));
   }
   ASSERT_TRUE(fed.Start());
+  CommandResult def =
+      hub.Ctl({"put", "metric", "--code", "actively_homeless", "--name", "Actively homeless",
+               "--direction", "down", "--target", "0", "--visibility", "network"});
+  ASSERT_EQ(def.exit_code, 0) << def.err;
   for (int i = 0; i < 3; ++i) {
     for (int month = 1; month <= 6; ++month) {
       Observe(*chapters[i], "2026-0" + std::to_string(month), 100 + 20 * i - 5 * month);

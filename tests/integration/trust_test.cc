@@ -2,6 +2,8 @@
 // ldgsctl: every one refused (with its status where a call is refused, skipped and counted
 // where a batch carries it), nothing written, and the published figures unchanged.
 #include <algorithm>
+#include <cmath>
+#include <limits>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -182,10 +184,17 @@ TEST_F(TrustTest, AChapterCannotForgeContributionsOrRollups) {
   rollup.mutable_rollup()->set_reporting(99);
   rollup.mutable_rollup()->set_expected(99);
   rollup.mutable_rollup()->set_sum(1);
+  ExpectAllSkipped(a, {a.SealOwn(Contribution(1e9, 3, 3)), a.SealOwn(rollup)});
+  EXPECT_EQ(NetworkSum(), 150);
+  // And from a member hub, figures that are not numbers, or more reports than chapters.
+  RawPeer west(hub_.listen_address());
+  ASSERT_EQ(hub_.Ctl({"enroll", west.node_id(), "--hub", "--region", "west"}).exit_code, 0);
+  ASSERT_TRUE(west.Hello().ok());
+  ASSERT_TRUE(hub_.WaitAggregated());
   v1::Record nan = Contribution(std::nan(""), 3, 3);
+  v1::Record infinite = Contribution(std::numeric_limits<double>::infinity(), 3, 3);
   v1::Record inflated = Contribution(5, 4294967295u, 1);
-  ExpectAllSkipped(a, {a.SealOwn(Contribution(1e9, 3, 3)), a.SealOwn(nan), a.SealOwn(inflated),
-                       a.SealOwn(rollup)});
+  ExpectAllSkipped(west, {west.SealOwn(nan), west.SealOwn(infinite), west.SealOwn(inflated)});
   EXPECT_EQ(NetworkSum(), 150);
 }
 
@@ -252,18 +261,23 @@ TEST_F(TrustTest, ARevokedChaptersNewRecordsAreRefusedFromAnyRelay) {
   EXPECT_EQ(notice.revocation().reason(), "left the network");
   EXPECT_EQ(notice.visibility(), v1::VISIBILITY_NETWORK);
   EXPECT_EQ(c.Hello().error_code(), grpc::StatusCode::PERMISSION_DENIED);
-  // A member hub relaying the revoked chapter: its new record is refused, a newer version
-  // of one the hub holds still arrives (so retractions keep working).
+  // A member hub relaying the revoked chapter: its new record and new content in a held one
+  // are refused; a retraction of a held one still arrives.
   RawPeer west(hub_.listen_address());
   ASSERT_EQ(hub_.Ctl({"enroll", west.node_id(), "--hub", "--region", "west"}).exit_code, 0);
   ASSERT_TRUE(west.Hello().ok());
   const uint64_t before = Refused(west.node_id());
-  ASSERT_TRUE(Push(west, {c.SealOwn(Story("new", v1::VISIBILITY_NETWORK)),
-                          c.SealOwn(Story("held", v1::VISIBILITY_NETWORK, 2))})
-                  .ok());
-  EXPECT_EQ(Refused(west.node_id()) - before, 1u);
+  v1::Record retraction = Story("held", v1::VISIBILITY_NETWORK, 3);
+  retraction.clear_story();
+  retraction.set_deleted(true);
+  ASSERT_TRUE(
+      Push(west, {c.SealOwn(Story("new", v1::VISIBILITY_NETWORK)),
+                  c.SealOwn(Story("held", v1::VISIBILITY_NETWORK, 2)), c.SealOwn(retraction)})
+          .ok());
+  EXPECT_EQ(Refused(west.node_id()) - before, 2u);
   EXPECT_EQ(hub_.Get(c.node_id(), "new", &held).error_code(), grpc::StatusCode::NOT_FOUND);
-  ASSERT_TRUE(hub_.Get(c.node_id(), "held", &held, 60000, 2).ok());
+  ASSERT_TRUE(hub_.Get(c.node_id(), "held", &held, 60000, 3).ok());
+  EXPECT_TRUE(held.deleted());
   // Re-enrolling never lifts a revocation by accident.
   CommandResult again = hub_.Ctl({"enroll", c.node_id(), "--region", "midwest"});
   EXPECT_NE(again.exit_code, 0);
@@ -281,6 +295,12 @@ TEST_F(TrustTest, EnrollmentTermsAreCheckedByLdgsctl) {
   EXPECT_EQ(bad_region.exit_code, 2);
   CommandResult sister_region = hub_.Ctl({"enroll", x.node_id(), "--sister", "--region", "x"});
   EXPECT_EQ(sister_region.exit_code, 2);
+  // A member hub's region is its own: not the midwest, which holds chapters.
+  CommandResult mixed = hub_.Ctl({"enroll", x.node_id(), "--hub", "--region", "midwest"});
+  EXPECT_NE(mixed.exit_code, 0);
+  EXPECT_THAT(mixed.err, HasSubstr("a member hub's region is its own"));
+  // None of these enrolled anything.
+  EXPECT_THAT(hub_.Ctl({"peers"}).out, Not(HasSubstr(x.node_id().substr(0, 8))));
 }
 
 TEST_F(TrustTest, ReportsHoldOnlyWhatTheirAudienceMaySeeAndEscapeControlCharacters) {
@@ -305,11 +325,19 @@ TEST_F(TrustTest, ReportsHoldOnlyWhatTheirAudienceMaySeeAndEscapeControlCharacte
   for (const char* audience : {"network", "public", "operator"}) {
     CommandResult report = hub_.Ctl({"-o", "json", "report", "--audience", audience});
     ASSERT_EQ(report.exit_code, 0) << report.err;
-    EXPECT_THAT(report.out, Not(HasSubstr("Hub private")));
-    const bool operator_view = std::string(audience) == "operator";
-    EXPECT_EQ(nlohmann::json::parse(report.out)["practices"],
-              operator_view ? 2 : (audience == std::string("public") ? 0 : 1))
-        << audience;
+    const nlohmann::json j = nlohmann::json::parse(report.out);
+    const std::string view = audience;
+    // The hub's own private practice and story are in none; the member's hub-only practice
+    // in the operator's only.
+    EXPECT_EQ(j["practices"], view == "operator" ? 2 : view == "network" ? 1 : 0) << view;
+    EXPECT_EQ(j["stories"], 0) << view;
+    for (const char* format : {"table", "html"}) {
+      CommandResult rendered = hub_.Ctl({"-o", format, "report", "--audience", audience});
+      ASSERT_EQ(rendered.exit_code, 0) << rendered.err;
+      EXPECT_THAT(rendered.out, Not(HasSubstr("Hub private"))) << view << " " << format;
+      EXPECT_THAT(rendered.out, Not(HasSubstr("\x1b"))) << view << " " << format;
+      EXPECT_THAT(rendered.out, Not(HasSubstr("\xc2\x9b"))) << view << " " << format;
+    }
   }
   CommandResult listed = hub_.Ctl({"list", "--kind", "practice"});
   ASSERT_EQ(listed.exit_code, 0);

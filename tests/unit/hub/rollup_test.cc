@@ -66,6 +66,18 @@ TEST(RollupTest, PeriodsStepAcrossYearsAndIsoWeeks) {
   EXPECT_EQ(NextPeriod("2026-W53"), "2027-W01");
 }
 
+TEST(RollupTest, NearestRankQuantilesAreAlwaysOneOfTheValues) {
+  // Hand-computed: rank ceil(q*n), 1-based.
+  const std::vector<double> six = {10, 20, 30, 40, 50, 60};
+  EXPECT_EQ(NearestRankQuantile(six, 0.25), 20);  // ceil(1.5) = 2
+  EXPECT_EQ(NearestRankQuantile(six, 0.5), 30);   // ceil(3) = 3
+  EXPECT_EQ(NearestRankQuantile(six, 0.75), 50);  // ceil(4.5) = 5
+  const std::vector<double> seven = {1, 2, 3, 4, 5, 6, 7};
+  EXPECT_EQ(NearestRankQuantile(seven, 0.5), 4);
+  EXPECT_EQ(NearestRankQuantile(seven, 0.25), 2);
+  EXPECT_EQ(NearestRankQuantile({5}, 0.5), 5);
+}
+
 TEST(RollupTest, PeriodsEndAtTheStartOfTheNextMonthOrIsoWeekUtc) {
   // Hand-computed with date -u -d ... +%s.
   EXPECT_EQ(PeriodEndMicros("2026-03"), 1775001600LL * 1000000);   // 2026-04-01

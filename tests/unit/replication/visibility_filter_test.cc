@@ -140,6 +140,30 @@ TEST(VisibilityFilterTest, RollupsAndRevocationsCountOnlyFromTheHubChain) {
   }
 }
 
+TEST(VisibilityFilterTest, HubOnlyRollupsOrRevocationsFlowNowhere) {
+  for (Body body : {Body::kRollup, Body::kRevocation}) {
+    EXPECT_FALSE(
+        MaySend(RecordOf("SELF", v1::VISIBILITY_HUB, body), kHub, {"MEMBER", v1::RELATION_MEMBER}));
+    EXPECT_FALSE(CheckMayReceive(RecordOf("HUB", v1::VISIBILITY_HUB, body), kChapter,
+                                 {"HUB", v1::RELATION_HUB})
+                     .ok());
+  }
+}
+
+TEST(VisibilityFilterTest, ContributionsNeverGoDownOrSideways) {
+  const v1::Record mine = RecordOf("SELF", v1::VISIBILITY_HUB, Body::kContribution);
+  EXPECT_FALSE(MaySend(mine, kHub, {"REGIONAL", v1::RELATION_MEMBER_HUB}));
+  EXPECT_FALSE(MaySend(mine, kHub, {"CHAPTER", v1::RELATION_MEMBER}));
+  EXPECT_FALSE(MaySend(mine, kHub, {"SISTER", v1::RELATION_SISTER}));
+  const SelfView regional{"SELF", true, {"HUB"}};
+  EXPECT_FALSE(CheckMayReceive(RecordOf("HUB", v1::VISIBILITY_HUB, Body::kContribution), regional,
+                               {"HUB", v1::RELATION_HUB})
+                   .ok());
+  EXPECT_FALSE(CheckMayReceive(RecordOf("SISTER", v1::VISIBILITY_HUB, Body::kContribution),
+                               kChapter, {"SISTER", v1::RELATION_SISTER})
+                   .ok());
+}
+
 TEST(VisibilityFilterTest, ContributionsGoOnlyFromAMemberHubToItsHub) {
   const v1::Record own = RecordOf("PEER", v1::VISIBILITY_HUB, Body::kContribution);
   EXPECT_TRUE(CheckMayReceive(own, kHub, {"PEER", v1::RELATION_MEMBER_HUB}).ok());
@@ -158,12 +182,20 @@ TEST(VisibilityFilterTest, ContributionsGoOnlyFromAMemberHubToItsHub) {
 
 TEST(VisibilityFilterTest, ARevokedOriginsNewRecordsAreRefusedFromAnyRelay) {
   const v1::Record record = RecordOf("REVOKED", v1::VISIBILITY_NETWORK);
-  const PeerView hub{"HUB", v1::RELATION_HUB};
-  EXPECT_FALSE(CheckMayReceive(record, kChapter, hub, {.origin_revoked = true}).ok());
-  // What it already holds (a newer version, a tombstone) still arrives.
-  EXPECT_TRUE(
-      CheckMayReceive(record, kChapter, hub, {.origin_revoked = true, .already_held = true}).ok());
-  EXPECT_TRUE(CheckMayReceive(record, kChapter, hub).ok());
+  const v1::Record tombstone = RecordOf("REVOKED", v1::VISIBILITY_NETWORK, Body::kStory, true);
+  for (const PeerView& relay :
+       {PeerView{"HUB", v1::RELATION_HUB}, PeerView{"REGIONAL", v1::RELATION_MEMBER_HUB}}) {
+    const SelfView self = relay.relation == v1::RELATION_HUB ? kChapter : kHub;
+    EXPECT_FALSE(CheckMayReceive(record, self, relay, {.origin_revoked = true}).ok());
+    // Of what it holds, only a retraction still arrives: no new content.
+    EXPECT_FALSE(
+        CheckMayReceive(record, self, relay, {.origin_revoked = true, .already_held = true}).ok());
+    EXPECT_TRUE(
+        CheckMayReceive(tombstone, self, relay, {.origin_revoked = true, .already_held = true})
+            .ok());
+    EXPECT_FALSE(CheckMayReceive(tombstone, self, relay, {.origin_revoked = true}).ok());
+    EXPECT_TRUE(CheckMayReceive(record, self, relay).ok());
+  }
 }
 
 TEST(VisibilityFilterTest, ReceiverAcceptsExactlyWhatAnHonestSenderSends) {

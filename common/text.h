@@ -1,0 +1,13 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace ldgs {
+
+// `text` with control characters (C0, DEL and UTF-8 C1) written as \xNN or \u00NN: for
+// terminal output and logs of text that came from peers, so that none of it is taken as a
+// control sequence.
+std::string EscapeForTerminal(std::string_view text);
+
+}  // namespace ldgs
