@@ -5,6 +5,7 @@
 #include <set>
 
 #include "common/status_macros.h"
+#include "daemon/hub/disclosure_audit.h"
 
 namespace ldgs::daemon::hub {
 namespace {
@@ -188,9 +189,10 @@ bool IsPublished(const v1::PublishedGroup& state, const std::string& block) {
 // min_reporting of its chapters changed (a subtree whenever its published figure moved), and
 // the withheld regions move together on the same terms. A chapter that moved between
 // regions moves in both or in neither, so it is never counted twice. A move that would
-// break a rule the pattern relies on waits.
+// break a rule the pattern relies on waits. With `subtrees_only`, only subtrees move.
 Snapshot NextSnapshot(const Snapshot& before, const Snapshot& now, const v1::PublishedGroup& state,
-                      const GroupInputs& inputs, const RollupSettings& settings) {
+                      const GroupInputs& inputs, const RollupSettings& settings,
+                      bool subtrees_only) {
   const std::string kWithheld = "\n(withheld)";
   // A subtree's figure is public below: it is its own unit, whenever it joined.
   auto unit_of = [&](const Contributor& c) {
@@ -199,6 +201,7 @@ Snapshot NextSnapshot(const Snapshot& before, const Snapshot& now, const v1::Pub
   std::map<std::string, std::set<std::pair<std::string, std::string>>> moves;  // unit -> keys
   std::map<std::string, std::set<std::string>> movers;                         // unit -> nodes
   std::map<std::string, std::set<std::string>> units_of_node;
+  std::set<std::string> subtree_units;
   std::set<std::pair<std::string, std::string>> keys;
   for (const auto& [key, c] : before) keys.insert(key);
   for (const auto& [key, c] : now) keys.insert(key);
@@ -206,7 +209,9 @@ Snapshot NextSnapshot(const Snapshot& before, const Snapshot& now, const v1::Pub
     auto b = before.find(key);
     auto n = now.find(key);
     if (b != before.end() && n != now.end() && SameFigures(b->second, n->second)) continue;
-    const std::string unit = unit_of(b != before.end() ? b->second : n->second);
+    const Contributor& c = b != before.end() ? b->second : n->second;
+    const std::string unit = unit_of(c);
+    if (c.subtree()) subtree_units.insert(unit);
     moves[unit].insert(key);
     movers[unit].insert(key.first);
     units_of_node[key.first].insert(unit);
@@ -239,7 +244,7 @@ Snapshot NextSnapshot(const Snapshot& before, const Snapshot& now, const v1::Pub
       ok = movers[unit].size() >= settings.min_reporting && blocks.count(unit) &&
            PrimaryReason(blocks.at(unit), inputs.definition, settings).empty();
     }
-    if (ok) admissible.insert(unit);
+    if (ok && (!subtrees_only || subtree_units.count(unit))) admissible.insert(unit);
   }
   // Coupled units (a chapter moved between them) move together or not at all.
   for (bool changed = true; changed;) {
@@ -262,6 +267,24 @@ Snapshot NextSnapshot(const Snapshot& before, const Snapshot& now, const v1::Pub
     }
   }
   return next;
+}
+
+// The figures of a snapshot as equations over this hub's direct chapters (subtree sums are
+// published below: constants here).
+std::vector<AuditCell> AuditCells(const Snapshot& snapshot, const v1::PublishedGroup& state) {
+  AuditCell network;
+  network.published = state.network_published();
+  std::map<std::string, AuditCell> regions;
+  for (const auto& [key, c] : snapshot) {
+    if (c.subtree()) continue;
+    network.unknowns.emplace_back(c.node_id(), c.version());
+    AuditCell& region = regions[c.block()];
+    region.published = IsPublished(state, c.block());
+    region.unknowns.emplace_back(c.node_id(), c.version());
+  }
+  std::vector<AuditCell> cells = {network};
+  for (auto& [name, cell] : regions) cells.push_back(std::move(cell));
+  return cells;
 }
 
 double RuleValue(const v1::MetricDefinition& d, const Block& b) {
@@ -342,12 +365,30 @@ std::optional<GroupPublication> Decide(const GroupInputs& inputs,
     if (now.empty() || (!inputs.period_closed && !inputs.all_reported)) return std::nullopt;
     snapshot = now;
     ChoosePattern(BlocksOf(now, inputs), inputs, settings, &out.state);
+    // The rules above are a first try; the audit has the last word. Failing it, the direct
+    // regions are withheld, then the network as well.
+    if (!AuditAdmits(out.state, AuditCells(snapshot, out.state))) {
+      const std::map<std::string, Block> blocks = BlocksOf(now, inputs);
+      out.state.clear_published_blocks();
+      for (const auto& [name, b] : blocks) {
+        if (b.subtree && b.chapters > 0) out.state.add_published_blocks(name);
+      }
+      if (!AuditAdmits(out.state, AuditCells(snapshot, out.state))) {
+        out.state.set_network_published(false);
+      }
+    }
     out.state.set_revision(1);
     out.state.set_first_published_us(now_us);
   } else {
     out.state = *previous;
     const Snapshot before = ToSnapshot(previous->contributors());
-    snapshot = NextSnapshot(before, now, *previous, inputs, settings);
+    // A revision the audit refuses waits; the subtrees' moves (figures published below)
+    // may still go ahead alone.
+    snapshot = NextSnapshot(before, now, *previous, inputs, settings, false);
+    if (!AuditAdmits(*previous, AuditCells(snapshot, *previous))) {
+      snapshot = NextSnapshot(before, now, *previous, inputs, settings, true);
+      if (!AuditAdmits(*previous, AuditCells(snapshot, *previous))) snapshot = before;
+    }
     bool moved = snapshot.size() != before.size();
     for (const auto& [key, c] : snapshot) {
       auto b = before.find(key);
@@ -358,6 +399,7 @@ std::optional<GroupPublication> Decide(const GroupInputs& inputs,
   }
   out.state.clear_contributors();
   for (const auto& [key, c] : snapshot) *out.state.add_contributors() = c;
+  AuditRecord(AuditCells(snapshot, out.state), &out.state);
 
   const std::map<std::string, Block> blocks = BlocksOf(snapshot, inputs);
   const Block total = Total(blocks);

@@ -50,7 +50,9 @@ struct GroupPublication {
 // (fewest chapters first) until the withheld ones are at least two holding at least
 // min_reporting chapters, or else the network is withheld too. Later, a region's figure
 // moves only when at least min_reporting of its chapters changed (the withheld regions
-// count as one), so two versions never differ by fewer than min_reporting values.
+// count as one), so two versions never differ by fewer than min_reporting values. Last,
+// every publication passes the audit (disclosure_audit.h) over everything published of the
+// group before, or publishes less: fewer regions, no network, or no new version.
 // nullopt while there is nothing to publish yet. `has_hub_above` adds the contribution.
 std::optional<GroupPublication> Decide(const GroupInputs& inputs,
                                        const v1::PublishedGroup* previous,
