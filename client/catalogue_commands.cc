@@ -7,6 +7,7 @@
 
 #include "client/catalogue.h"
 #include "client/cli_errors.h"
+#include "client/definitions.h"
 #include "client/put_request.h"
 #include "client/record_format.h"
 #include "client/report.h"
@@ -77,12 +78,9 @@ int Compare(AdminClient& c, const std::string& output, const std::string& metric
   if (observations->empty()) {
     return Fail(absl::NotFoundError("this node has no observations of " + metric));
   }
-  bool down_is_good = false;
-  for (const v1::Record& d : *definitions) {
-    if (d.metric_definition().code() == metric) {
-      down_is_good = d.metric_definition().direction() == v1::DIRECTION_DOWN_IS_GOOD;
-    }
-  }
+  const std::optional<v1::MetricDefinition> definition =
+      DefinitionFor(*definitions, metric, *status);
+  const bool down_is_good = definition && definition->direction() == v1::DIRECTION_DOWN_IS_GOOD;
   std::sort(observations->begin(), observations->end(), [](const auto& a, const auto& b) {
     return a.metric_observation().period() < b.metric_observation().period();
   });
@@ -162,11 +160,11 @@ int Top(AdminClient& c, const std::string& output, const std::string& metric, si
   if (!practices.ok()) return Fail(practices.status());
   if (!observations.ok()) return Fail(observations.status());
   if (!definitions.ok()) return Fail(definitions.status());
+  auto status = c.GetStatus();
+  if (!status.ok()) return Fail(status.status());
   v1::MetricDefinition definition;
   definition.set_code(metric);
-  for (const v1::Record& d : *definitions) {
-    if (d.metric_definition().code() == metric) definition = d.metric_definition();
-  }
+  if (auto found = DefinitionFor(*definitions, metric, *status)) definition = *found;
   std::vector<PracticeRank> ranks = RankPractices(*practices, *observations, definition);
   if (ranks.size() > limit) ranks.resize(limit);
   if (output == "json") {

@@ -175,6 +175,13 @@ std::string FormatStatus(const v1::NodeStatus& s) {
       {"version:", s.version()},
       {"started:", FormatTime(s.started_us())},
       {"last sequence:", std::to_string(s.last_sequence())}};
+  if (s.role() == v1::ROLE_HUB) {
+    rows.push_back({"aggregated through:", std::to_string(s.aggregated_through())});
+  }
+  if (!s.enrolled_region().empty()) rows.push_back({"enrolled region:", s.enrolled_region()});
+  std::string chain;
+  for (const std::string& hub : s.hub_chain()) chain += (chain.empty() ? "" : " -> ") + hub;
+  rows.push_back({"hub chain:", chain.empty() ? "(none yet)" : chain});
   for (const v1::KindCount& count : s.records()) {
     rows.push_back({KindName(count.kind()) + " records:", std::to_string(count.count())});
   }

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "client/definitions.h"
 #include "client/record_format.h"
 #include "common/clock.h"
 #include "nlohmann/json.hpp"
@@ -175,7 +176,7 @@ NetworkReport BuildReport(const v1::NodeStatus& status, const std::vector<v1::Re
   }
 
   std::map<std::string, MetricSection> sections;
-  std::vector<v1::Record> practices, observations;
+  std::vector<v1::Record> practices, observations, definitions;
   for (const v1::Record& r : records) {
     if (r.deleted() || !VisibleTo(r, audience)) continue;
     if (r.has_story()) ++report.stories;
@@ -184,12 +185,7 @@ NetworkReport BuildReport(const v1::NodeStatus& status, const std::vector<v1::Re
       if (r.practice().adapted_from().id().empty()) ++report.practices;
     }
     if (r.has_metric_observation()) observations.push_back(r);
-    if (r.has_metric_definition()) {
-      MetricSection& section = sections[r.metric_definition().code()];
-      if (section.definition.code().empty() || r.origin() == status.node_id()) {
-        section.definition = r.metric_definition();
-      }
-    }
+    if (r.has_metric_definition()) definitions.push_back(r);
     // The report shows this hub's own published view, not rollups relayed from elsewhere.
     if (r.has_rollup() && r.origin() == status.node_id() && !r.rollup().contribution()) {
       MetricSection& section = sections[r.rollup().metric()];
@@ -203,6 +199,7 @@ NetworkReport BuildReport(const v1::NodeStatus& status, const std::vector<v1::Re
   }
   auto by_period = [](const v1::Rollup& a, const v1::Rollup& b) { return a.period() < b.period(); };
   for (auto& [code, section] : sections) {
+    if (auto d = DefinitionFor(definitions, code, status)) section.definition = *d;
     std::sort(section.network.begin(), section.network.end(), by_period);
     for (auto& [region, list] : section.regions) std::sort(list.begin(), list.end(), by_period);
     if (!section.network.empty()) report.metrics.push_back(section);

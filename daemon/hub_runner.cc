@@ -16,6 +16,9 @@ void HubRunner::Loop() {
     const uint64_t seen = notifier_->last_seq();
     absl::StatusOr<int> written = aggregator_->RunOnce(NowMicros());
     if (!written.ok()) spdlog::error("aggregator: {}", written.status().ToString());
+    for (const std::string& group : aggregator_->skipped()) {
+      spdlog::error("aggregator: group left as last published: {}", group);
+    }
     notifier_->WaitBeyond(seen, std::chrono::steady_clock::now() + std::chrono::seconds(5));
   }
 }

@@ -196,9 +196,17 @@ absl::StatusOr<int> Aggregator::RunOnce(int64_t now_us) {
   std::set<Group> with_next = dirty;
   for (const Group& group : dirty) with_next.emplace(group.first, NextPeriod(group.second));
   int written = 0;
+  skipped_.clear();
   for (const Group& group : with_next) {
-    LDGS_ASSIGN_OR_RETURN(int n, Publish(group, now_us, &pending));
-    written += n;
+    absl::StatusOr<int> n = Publish(group, now_us, &pending);
+    // A group whose publication state is unreadable stays as last published (starting it
+    // over could contradict what went out); the others go on.
+    if (absl::IsDataLoss(n.status())) {
+      skipped_.push_back(group.first + " " + group.second + ": " + n.status().ToString());
+      continue;
+    }
+    LDGS_RETURN_IF_ERROR(n.status());
+    written += *n;
   }
   // The cursor moves only after the groups are written: a crash in between decides them
   // again (deciding is idempotent).

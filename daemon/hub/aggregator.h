@@ -7,6 +7,7 @@
 #include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "daemon/hub/disclosure.h"
@@ -43,6 +44,9 @@ class Aggregator {
   // whose period has closed since), and writes what changed. Returns the number of rollup
   // records written.
   absl::StatusOr<int> RunOnce(int64_t now_us);
+  // Groups the last RunOnce left alone because their publication state is corrupt (each
+  // "METRIC PERIOD: error"); they keep their last published figures.
+  const std::vector<std::string>& skipped() const { return skipped_; }
 
   // Its position in the hub's change feed (storage/schema.h names it too).
   static constexpr char kCursorName[] = "aggregator";
@@ -67,6 +71,7 @@ class Aggregator {
   const bool has_hub_above_;
   const std::function<std::set<std::string>()> hub_chain_;
   const std::function<bool(const std::string&)> is_revoked_;
+  std::vector<std::string> skipped_;
   // The definition that counts here (own, else the chain's); nullopt: not aggregated.
   std::optional<storage::StoredEntry> Definition(const std::string& metric) const;
 };

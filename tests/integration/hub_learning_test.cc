@@ -226,8 +226,10 @@ TEST(HubTreeRollupTest, TopHubCombinesRegionsWithoutDoubleCounting) {
   ldgs::testing::Federation fed;
   NodeProcess& top = fed.AddHub("National", "national");
   std::vector<NodeProcess*> chapters;
+  NodeProcess* last_regional = nullptr;
   for (const std::string region : {"midwest", "south"}) {
     NodeProcess& regional = fed.AddHub(region + " hub", region, &top);
+    last_regional = &regional;
     for (int i = 0; i < 3; ++i) {
       chapters.push_back(&fed.AddChapter(region + std::to_string(i), region, &regional));
     }
@@ -264,6 +266,19 @@ TEST(HubTreeRollupTest, TopHubCombinesRegionsWithoutDoubleCounting) {
       top, top.node_id(), "rollup:housed:2026-06:region:south",
       [](const v1::Rollup& r) { return r.reporting() == 3; }, &south));
   EXPECT_EQ(south.sum(), 60 + 70 + 80);
+  // A chapter's status names the hubs whose figures count for it, nearest first.
+  const std::string expected_chain = last_regional->node_id() + " -> " + top.node_id();
+  std::string shown;
+  for (auto deadline = std::chrono::steady_clock::now() + kDeadline;
+       std::chrono::steady_clock::now() < deadline;) {
+    shown = chapters.back()->Ctl({"status"}).out;
+    if (shown.find(expected_chain) != std::string::npos) break;
+    v1::Record ignored;  // waits on the chapter's feed for up to 0.5 s: not a sleep
+    chapters.back()->Get(chapters.back()->node_id(), "none", &ignored, 500).ok();
+  }
+  EXPECT_THAT(shown, HasSubstr("hub chain:"));
+  EXPECT_THAT(shown, HasSubstr(expected_chain));
+  EXPECT_THAT(shown, HasSubstr("enrolled region:"));
 }
 
 TEST(ReportRenderingTest, HtmlReportRendersInHeadlessChromium) {
