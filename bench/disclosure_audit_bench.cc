@@ -42,7 +42,7 @@ double MedianMs(int chapters, int revisions) {
     }
     const std::vector<AuditCell> next = Figures(versions);
     const auto start = std::chrono::steady_clock::now();
-    const bool admitted = ldgs::daemon::hub::AuditAdmits(history, next);
+    const bool admitted = ldgs::daemon::hub::AuditAdmits(history, next, {});
     const auto end = std::chrono::steady_clock::now();
     if (run == 0) std::printf("  (admitted: %s)\n", admitted ? "yes" : "no");
     times.push_back(std::chrono::duration<double, std::milli>(end - start).count());

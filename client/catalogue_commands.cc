@@ -48,17 +48,18 @@ const v1::Rollup* FromChain(const std::vector<v1::Record>& rollups,
   return nullptr;
 }
 
-std::string Band(const v1::Rollup* r) {
+// Compared with the mean: quantiles are never published (docs/decisions.md).
+std::string Mean(const v1::Rollup* r) {
   if (!r) return "-";
   if (r->withheld()) return "withheld";
-  return ShowStat(*r, "median") + " (" + ShowStat(*r, "q1") + "-" + ShowStat(*r, "q3") + ")";
+  return ShowStat(*r, "mean");
 }
 
 std::string Position(double mine, const v1::Rollup* r, bool down_is_good) {
-  if (!r || !r->has_median() || r->withheld()) return "-";
-  if (mine == r->median()) return "at median";
-  const bool better = down_is_good ? mine < r->median() : mine > r->median();
-  return better ? "better than median" : "worse than median";
+  if (!r || !r->has_mean() || r->withheld()) return "-";
+  if (mine == r->mean()) return "at the mean";
+  const bool better = down_is_good ? mine < r->mean() : mine > r->mean();
+  return better ? "better than the mean" : "worse than the mean";
 }
 
 int Compare(AdminClient& c, const std::string& output, const std::string& metric) {
@@ -90,20 +91,19 @@ int Compare(AdminClient& c, const std::string& output, const std::string& metric
   const std::string region_scope = "region:" + region;
   nlohmann::json rows = nlohmann::json::array();
   std::vector<std::vector<std::string>> table = {
-      {"PERIOD", "MINE", "REGION MEDIAN (Q1-Q3)", "NETWORK MEDIAN (Q1-Q3)", "POSITION"}};
+      {"PERIOD", "MINE", "REGION MEAN", "NETWORK MEAN", "POSITION"}};
   for (const v1::Record& o : *observations) {
     const std::string& period = o.metric_observation().period();
     const double value = o.metric_observation().value();
     const v1::Rollup* in_region = FromChain(*rollups, status->hub_chain(), region_scope, period);
-    // The network as wide as the chain goes while its figures still hold quantiles (above the
-    // hub that holds the chapters' values, quantiles are not published).
+    // The network as wide as the chain goes: the highest hub whose figure is published.
     const v1::Rollup* network = nullptr;
     for (auto hub = status->hub_chain().rbegin(); hub != status->hub_chain().rend(); ++hub) {
       google::protobuf::RepeatedPtrField<std::string> one;
       *one.Add() = *hub;
       const v1::Rollup* candidate = FromChain(*rollups, one, "network", period);
       if (candidate && !network) network = candidate;
-      if (candidate && candidate->has_median()) {
+      if (candidate && !candidate->withheld()) {
         network = candidate;
         break;
       }
@@ -111,14 +111,11 @@ int Compare(AdminClient& c, const std::string& output, const std::string& metric
     char number[32];
     std::snprintf(number, sizeof(number), "%.6g", value);
     table.push_back(
-        {period, number, Band(in_region), Band(network), Position(value, network, down_is_good)});
+        {period, number, Mean(in_region), Mean(network), Position(value, network, down_is_good)});
     nlohmann::json row = {{"period", period}, {"mine", value}};
     for (auto [name, r] : {std::pair{"region", in_region}, std::pair{"network", network}}) {
       if (!r) continue;
-      row[name] = {{"reporting", r->reporting()},
-                   {"median", ShowStat(*r, "median")},
-                   {"q1", ShowStat(*r, "q1")},
-                   {"q3", ShowStat(*r, "q3")}};
+      row[name] = {{"reporting", r->reporting()}, {"mean", ShowStat(*r, "mean")}};
     }
     row["position"] = table.back().back();
     rows.push_back(row);

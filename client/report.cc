@@ -18,10 +18,8 @@ bool StatOf(const v1::Rollup& r, const std::string& field, double* value) {
       {"value", {r.has_value(), r.value()}},
       {"sum", {r.has_sum(), r.sum()}},
       {"mean", {r.has_mean(), r.mean()}},
-      {"median", {r.has_median(), r.median()}},
-      {"q1", {r.has_q1(), r.q1()}},
-      {"q3", {r.has_q3(), r.q3()}},
-      {"change", {r.has_change(), r.change()}}};
+      {"change", {r.has_change(), r.change()}},
+      {"at_target", {r.has_at_target(), static_cast<double>(r.at_target())}}};
   auto it = fields.find(field);
   if (it == fields.end() || !it->second.first) return false;
   *value = it->second.second;
@@ -72,15 +70,14 @@ std::string HtmlEscape(const std::string& raw) {
   return out;
 }
 
-const char* kStats[] = {"value", "median", "q1", "q3", "change"};
+const char* kStats[] = {"value", "mean", "change", "at_target"};
 
 nlohmann::json RollupJson(const v1::Rollup& r) {
   nlohmann::json j = {{"period", r.period()},
                       {"scope", r.scope()},
                       {"reporting", r.reporting()},
                       {"expected", r.expected()},
-                      {"completeness", r.completeness()},
-                      {"at_target", r.at_target()}};
+                      {"completeness", r.completeness()}};
   for (const char* field : kStats) {
     double value = 0;
     if (r.withheld()) {
@@ -144,8 +141,6 @@ std::string Sparkline(const std::vector<v1::Rollup>& series) {
 std::string ShowStat(const v1::Rollup& rollup, const std::string& field) {
   if (rollup.withheld()) return "withheld";
   if (IsSuppressed(rollup, field)) return "suppressed";
-  if (field == "at_target")
-    return rollup.has_at_target() ? std::to_string(rollup.at_target()) : "-";
   double value = 0;
   return StatOf(rollup, field, &value) ? Number(value) : "-";
 }
@@ -236,14 +231,14 @@ std::string RenderReportTable(const NetworkReport& report) {
         << EscapeForTerminal(s.definition.name().empty() ? s.definition.code()
                                                          : s.definition.name())
         << " (" << s.definition.code() << "), latest " << latest.period() << "\n";
-    out << "  scope               reporting  complete  value       median      change      at "
+    out << "  scope               reporting  complete  value       mean        change      at "
            "target\n";
     auto row = [&](const std::string& scope, const v1::Rollup& r) {
       char line[256];
       std::snprintf(line, sizeof(line), "  %-19s %-10s %-9s %-11s %-11s %-11s %s\n",
                     EscapeForTerminal(scope).c_str(), Reporting(r).c_str(),
                     r.withheld() ? "withheld" : Percent(r.completeness()).c_str(),
-                    ShowStat(r, "value").c_str(), ShowStat(r, "median").c_str(),
+                    ShowStat(r, "value").c_str(), ShowStat(r, "mean").c_str(),
                     ShowStat(r, "change").c_str(), ShowStat(r, "at_target").c_str());
       out << line;
     };
@@ -328,13 +323,13 @@ std::string RenderReportHtml(const NetworkReport& report) {
          << HtmlEscape(s.definition.name().empty() ? s.definition.code() : s.definition.name())
          << "</h2>" << Sparkline(s.network);
     html << "<table><tr><th>" << HtmlEscape(latest.period())
-         << "</th><th>reporting</th><th>completeness</th><th>value</th><th>median</th>"
-            "<th>q1</th><th>q3</th><th>change</th><th>at target</th></tr>";
+         << "</th><th>reporting</th><th>completeness</th><th>value</th><th>mean</th>"
+            "<th>change</th><th>at target</th></tr>";
     auto row = [&](const std::string& scope, const v1::Rollup& r) {
       html << "<tr><td>" << HtmlEscape(scope) << "</td><td>" << HtmlEscape(Reporting(r))
            << "</td><td>" << (r.withheld() ? "withheld" : Percent(r.completeness())) << "</td>"
-           << cell(r, "value") << cell(r, "median") << cell(r, "q1") << cell(r, "q3")
-           << cell(r, "change") << cell(r, "at_target") << "</tr>";
+           << cell(r, "value") << cell(r, "mean") << cell(r, "change") << cell(r, "at_target")
+           << "</tr>";
     };
     row("network", latest);
     for (const auto& [region, list] : s.regions) {

@@ -76,7 +76,9 @@ absl::Status AdminService::CheckObservationBounds(const v1::Record& body) const 
   const v1::MetricObservation& o = body.metric_observation();
   // The definition that counts: this node's own, else its hub chain's.
   std::vector<std::string> authorities = {deps_.node_id};
-  for (const std::string& hub : deps_.replication->hub_chain->Members()) authorities.push_back(hub);
+  for (const std::string& hub : deps_.replication->hub_chain->NearestFirst()) {
+    authorities.push_back(hub);
+  }
   for (const std::string& origin : authorities) {
     absl::StatusOr<storage::StoredEntry> held =
         deps_.storage->records().Get(origin, "metric:" + o.metric());

@@ -164,7 +164,7 @@ absl::Status Node::Init(const NodeConfig& config) {
     st.hub = std::make_unique<HubRunner>(
         std::make_unique<hub::Aggregator>(
             &records, &st.storage->state(), st.writer.get(), st.key->node_id(), config.rollups,
-            has_hub_above, [chain = st.hub_chain.get()] { return chain->Members(); },
+            has_hub_above, [chain = st.hub_chain.get()] { return chain->NearestFirst(); },
             [revocations = &st.revocations](const std::string& node_id) {
               return revocations->Contains(node_id);
             }),

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "common/status_macros.h"
+#include "daemon/hub/disclosure_audit.h"
 #include "record/record_validation.h"
 
 namespace ldgs::daemon::hub {
@@ -89,7 +90,7 @@ std::string Aggregator::PublicationMarker(const std::string& metric, const std::
 
 Aggregator::Aggregator(storage::RecordStore* records, storage::NodeState* state,
                        storage::LocalWriter* writer, std::string self_id, RollupSettings settings,
-                       bool has_hub_above, std::function<std::set<std::string>()> hub_chain,
+                       bool has_hub_above, std::function<std::vector<std::string>()> hub_chain,
                        std::function<bool(const std::string&)> is_revoked)
     : store_(records),
       state_(state),
@@ -138,7 +139,9 @@ absl::Status Aggregator::MarkDirty(const storage::StoredEntry& entry, std::set<G
     const size_t colon = rest.rfind(':');
     if (colon != std::string::npos) dirty->emplace(rest.substr(0, colon), rest.substr(colon + 1));
   };
-  const bool authority = r.origin() == self_id_ || hub_chain_().count(r.origin()) > 0;
+  const std::vector<std::string> chain = hub_chain_();
+  const bool authority =
+      r.origin() == self_id_ || std::find(chain.begin(), chain.end(), r.origin()) != chain.end();
   switch (r.kind()) {
     case v1::KIND_METRIC_OBSERVATION:
       if (r.deleted()) {
@@ -294,7 +297,17 @@ absl::StatusOr<int> Aggregator::Publish(const Group& group, int64_t now_us,
   if (absl::StatusOr<std::string> saved = state_->GetMarker(PublicationMarker(metric, period));
       saved.ok()) {
     if (!previous.ParseFromString(*saved)) return absl::DataLossError("corrupt publication state");
+    LDGS_RETURN_IF_ERROR(ValidateAuditHistory(previous));
     has_previous = true;
+  }
+  // A store restored from a backup may keep publication state older than figures already
+  // out (held again once peers hand them back): deciding from it could contradict them.
+  absl::StatusOr<storage::StoredEntry> out_there =
+      store_->Get(self_id_, "rollup:" + metric + ":" + period + ":" + kNetworkScope);
+  if (out_there.ok() && !out_there->record.deleted() &&
+      out_there->record.rollup().revision() > (has_previous ? previous.revision() : 0)) {
+    return absl::DataLossError(
+        "publication state is older than the figures published (restored from a backup?)");
   }
   // The previous period's published values, for `change`.
   PreviousValues previous_period;

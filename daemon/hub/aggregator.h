@@ -33,11 +33,11 @@ namespace ldgs::daemon::hub {
 class Aggregator {
  public:
   // `records`, `state` and `writer` must outlive the aggregator. `hub_chain` gives the hubs
-  // above this one (whose metric definitions count here); `is_revoked` says whether a member's
-  // enrollment has been revoked (its figures stop counting).
+  // above this one, nearest first (whose metric definitions count here, the nearest's first);
+  // `is_revoked` says whether a member's enrollment has been revoked (its figures stop counting).
   Aggregator(storage::RecordStore* records, storage::NodeState* state, storage::LocalWriter* writer,
              std::string self_id, RollupSettings settings, bool has_hub_above,
-             std::function<std::set<std::string>()> hub_chain,
+             std::function<std::vector<std::string>()> hub_chain,
              std::function<bool(const std::string&)> is_revoked);
 
   // Processes every feed entry after the cursor, decides the touched groups (and groups
@@ -69,7 +69,7 @@ class Aggregator {
   const std::string self_id_;
   const RollupSettings settings_;
   const bool has_hub_above_;
-  const std::function<std::set<std::string>()> hub_chain_;
+  const std::function<std::vector<std::string>()> hub_chain_;
   const std::function<bool(const std::string&)> is_revoked_;
   std::vector<std::string> skipped_;
   // The definition that counts here (own, else the chain's); nullopt: not aggregated.

@@ -1,6 +1,7 @@
 #include "daemon/hub/disclosure.h"
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <set>
 
@@ -16,6 +17,13 @@ struct Block {
   uint32_t chapters = 0;
   uint32_t at_target = 0;
   bool at_target_unknown = false;  // a subtree that did not say
+  // Of the chapters counted here directly (not in a subtree): a reader knows each
+  // subtree's published count, so it can take them away.
+  uint32_t direct_chapters = 0;
+  uint32_t direct_at_target = 0;
+  double direct_sum = 0;
+  // Each contributor's (value, chapters): what a member knows of its own part.
+  std::vector<std::pair<double, uint32_t>> parts;
   uint32_t expected = 0;
   double sum = 0;
   std::vector<double> values;  // direct chapters only
@@ -37,6 +45,17 @@ bool SameFigures(const Contributor& a, const Contributor& b) {
          a.at_target() == b.at_target() && a.expected() == b.expected();
 }
 
+bool Moved(const Snapshot& before, const Snapshot& after) {
+  if (before.size() != after.size()) return true;
+  for (const auto& [key, c] : after) {
+    auto b = before.find(key);
+    if (b == before.end() || !SameFigures(b->second, c) || b->second.version() != c.version()) {
+      return true;
+    }
+  }
+  return false;
+}
+
 std::map<std::string, Block> BlocksOf(const Snapshot& snapshot, const GroupInputs& inputs) {
   std::map<std::string, Block> blocks;
   for (const auto& [region, expected] : inputs.expected_direct) blocks[region].expected = expected;
@@ -51,7 +70,11 @@ std::map<std::string, Block> BlocksOf(const Snapshot& snapshot, const GroupInput
       b.expected += c.expected();
     } else {
       b.values.push_back(c.value());
+      ++b.direct_chapters;
+      b.direct_at_target += c.at_target();
+      b.direct_sum += c.value();
     }
+    b.parts.emplace_back(c.value(), c.chapters());
   }
   for (const auto& [region, expected] : inputs.expected_withheld_subtrees) {
     blocks[region].subtree = true;
@@ -67,6 +90,10 @@ Block Total(const std::map<std::string, Block>& blocks) {
     total.chapters += b.chapters;
     total.at_target += b.at_target;
     total.at_target_unknown = total.at_target_unknown || b.at_target_unknown;
+    total.direct_chapters += b.direct_chapters;
+    total.direct_at_target += b.direct_at_target;
+    total.direct_sum += b.direct_sum;
+    total.parts.insert(total.parts.end(), b.parts.begin(), b.parts.end());
     total.expected += b.expected;
     total.sum += b.sum;
     total.values.insert(total.values.end(), b.values.begin(), b.values.end());
@@ -74,25 +101,50 @@ Block Total(const std::map<std::string, Block>& blocks) {
   return total;
 }
 
-// Why a figure over `b` may not be published on its own; empty when it may.
+// Sums of the same values added in another order: equal within a relative 1e-9.
+bool Near(double a, double b) { return std::abs(a - b) <= 1e-9 * std::max({1.0, std::abs(a)}); }
+
+// Whether `sum` over `n` chapters is a small count or puts every one of them at a bound
+// (a sum of 0 over counts that cannot be negative tells each chapter's value).
+bool SmallOrAtBound(double sum, uint32_t n, const v1::MetricDefinition& d,
+                    const RollupSettings& settings) {
+  const double chapters = static_cast<double>(n);
+  return (sum > 0 && !Near(sum, 0) && sum < settings.suppress_below) ||
+         (d.has_min_value() && Near(sum, chapters * d.min_value())) ||
+         (d.has_max_value() && Near(sum, chapters * d.max_value()));
+}
+
+// Why a figure over `b` may not be published on its own; empty when it may. Also what a
+// member learns taking its own part away: the rest must not be small or at a bound either.
 std::string PrimaryReason(const Block& b, const v1::MetricDefinition& d,
                           const RollupSettings& settings) {
   if (b.chapters < settings.min_reporting) {
     return "fewer than " + std::to_string(settings.min_reporting) + " chapters reporting";
   }
-  if (b.sum > 0 && b.sum < settings.suppress_below) {
-    char text[64];
-    std::snprintf(text, sizeof(text), "a small count (under %g)", settings.suppress_below);
-    return text;
-  }
-  // Every chapter at a bound (a sum of 0 over counts that cannot be negative) tells each
-  // chapter's value.
-  const double n = static_cast<double>(b.chapters);
-  if ((d.has_min_value() && b.sum == n * d.min_value()) ||
-      (d.has_max_value() && b.sum == n * d.max_value())) {
-    return "every chapter at the metric's bound";
+  if (SmallOrAtBound(b.sum, b.chapters, d, settings)) return "a small count or at a bound";
+  for (const auto& [value, chapters] : b.parts) {
+    if (chapters < b.chapters &&
+        SmallOrAtBound(b.sum - value, b.chapters - chapters, d, settings)) {
+      return "a member's part taken away leaves a small count or a bound";
+    }
   }
   return "";
+}
+
+// The network's rules apply to its direct chapters: each subtree's figure is published
+// below, so a reader takes it away (and a member hub chooses what it sends, so a rule over
+// the total would answer its questions about the direct part).
+std::string NetworkReason(const Block& total, const v1::MetricDefinition& d,
+                          const RollupSettings& settings) {
+  if (total.chapters < settings.min_reporting) {
+    return "fewer than " + std::to_string(settings.min_reporting) + " chapters reporting";
+  }
+  if (total.direct_chapters == 0) return "";
+  Block direct;
+  direct.chapters = total.direct_chapters;
+  direct.sum = total.direct_sum;
+  for (double v : total.values) direct.parts.emplace_back(v, 1);
+  return PrimaryReason(direct, d, settings);
 }
 
 // The reason a withheld record gives: only whether too few chapters reported (which the
@@ -116,6 +168,7 @@ Block Complement(const std::map<std::string, Block>& blocks,
     if (b.subtree || b.chapters == 0 || !withheld(name, b)) continue;
     out.chapters += b.chapters;
     out.sum += b.sum;
+    out.parts.insert(out.parts.end(), b.parts.begin(), b.parts.end());
   }
   return out;
 }
@@ -135,7 +188,7 @@ void ChoosePattern(const std::map<std::string, Block>& blocks, const GroupInputs
     }
   }
   const Block total = Total(blocks);
-  bool network = PrimaryReason(total, inputs.definition, settings).empty();
+  bool network = NetworkReason(total, inputs.definition, settings).empty();
   auto withheld_chapters = [&] {
     uint32_t n = 0;
     for (const std::string& name : withheld) n += blocks.at(name).chapters;
@@ -261,7 +314,7 @@ Snapshot NextSnapshot(const Snapshot& before, const Snapshot& now, const v1::Pub
     const std::map<std::string, Block> blocks = BlocksOf(next, inputs);
     const Block rest = Complement(
         blocks, [&](const std::string& name, const Block&) { return !IsPublished(state, name); });
-    if (!PrimaryReason(Total(blocks), inputs.definition, settings).empty() ||
+    if (!NetworkReason(Total(blocks), inputs.definition, settings).empty() ||
         (rest.chapters > 0 && !PrimaryReason(rest, inputs.definition, settings).empty())) {
       return before;
     }
@@ -278,13 +331,24 @@ std::vector<AuditCell> AuditCells(const Snapshot& snapshot, const v1::PublishedG
   for (const auto& [key, c] : snapshot) {
     if (c.subtree()) continue;
     network.unknowns.emplace_back(c.node_id(), c.version());
+    network.sum += c.value();
     AuditCell& region = regions[c.block()];
     region.published = IsPublished(state, c.block());
     region.unknowns.emplace_back(c.node_id(), c.version());
+    region.sum += c.value();
   }
   std::vector<AuditCell> cells = {network};
   for (auto& [name, cell] : regions) cells.push_back(std::move(cell));
   return cells;
+}
+
+AuditLimits LimitsOf(const GroupInputs& inputs, const RollupSettings& settings) {
+  AuditLimits limits;
+  if (inputs.definition.has_min_value()) limits.min_value = inputs.definition.min_value();
+  if (inputs.definition.has_max_value()) limits.max_value = inputs.definition.max_value();
+  limits.suppress_below = settings.suppress_below;
+  limits.min_reporting = settings.min_reporting;
+  return limits;
 }
 
 double RuleValue(const v1::MetricDefinition& d, const Block& b) {
@@ -299,7 +363,9 @@ v1::Rollup Cell(const std::string& scope, const Block& b, bool published, const 
   r.set_metric(d.code());
   r.set_period(inputs.period);
   r.set_scope(scope);
-  r.set_expected(std::max(b.expected, b.chapters));
+  // A withheld cell says only how many are enrolled: more reporting than enrolled (a chapter
+  // moving region) would give its count of reporting away.
+  r.set_expected(published ? std::max(b.expected, b.chapters) : b.expected);
   r.set_aggregation(d.aggregation());
   r.set_previous_period(PreviousPeriod(inputs.period));
   r.set_revision(revision);
@@ -319,24 +385,23 @@ v1::Rollup Cell(const std::string& scope, const Block& b, bool published, const 
   } else {
     r.set_value(RuleValue(d, b));
   }
-  // Quantiles only where they hold no one's value alone: over 2 x min_reporting chapters,
-  // and only where the chapters' values are held (not over subtrees).
-  if (!b.subtree && b.values.size() == b.chapters && b.chapters >= 2 * settings.min_reporting) {
-    std::vector<double> sorted = b.values;
-    std::sort(sorted.begin(), sorted.end());
-    r.set_median(NearestRankQuantile(sorted, 0.5));
-    r.set_q1(NearestRankQuantile(sorted, 0.25));
-    r.set_q3(NearestRankQuantile(sorted, 0.75));
-  } else {
-    r.add_suppressed("median");
-    r.add_suppressed("q1");
-    r.add_suppressed("q3");
-  }
-  // "k at target" reveals nothing when at least min_reporting are at it and as many not. It
-  // is published for the network only: per region, the network minus the regions would
-  // give a withheld one's count away.
-  if (d.has_target() && scope == kNetworkScope && !b.at_target_unknown &&
-      b.at_target >= settings.min_reporting && b.chapters - b.at_target >= settings.min_reporting) {
+  // Quantiles never: with ties or a bound an order statistic pins values, and with the sum
+  // it gives the rest away ({0,0,5,5,5,40}: q1 0, median and q3 5, so the sixth is 40).
+  r.add_suppressed("median");
+  r.add_suppressed("q1");
+  r.add_suppressed("q3");
+  // "k at target" reveals nothing when at least min_reporting are at it and as many not,
+  // both over all and over the direct chapters (the subtrees' counts are published below).
+  // Only for the network (per region, the network minus the regions would give a withheld
+  // one's count away), and only in the group's first publication: two counts over sets
+  // that differ by the movers tell, when they differ by the movers' number or not at all,
+  // that every mover is at target, or none is.
+  const auto enough = [&](uint32_t at, uint32_t of) {
+    return at >= settings.min_reporting && of - at >= settings.min_reporting;
+  };
+  if (d.has_target() && scope == kNetworkScope && revision == 1 && !b.at_target_unknown &&
+      enough(b.at_target, b.chapters) &&
+      (b.direct_chapters == 0 || enough(b.direct_at_target, b.direct_chapters))) {
     r.set_at_target(b.at_target);
   } else if (d.has_target()) {
     r.add_suppressed("at_target");
@@ -359,6 +424,7 @@ std::optional<GroupPublication> Decide(const GroupInputs& inputs,
                                        const RollupSettings& settings, bool has_hub_above,
                                        int64_t now_us) {
   const Snapshot now = ToSnapshot(inputs.contributors);
+  const AuditLimits limits = LimitsOf(inputs, settings);
   GroupPublication out;
   Snapshot snapshot;
   if (previous == nullptr || previous->revision() == 0) {
@@ -367,13 +433,13 @@ std::optional<GroupPublication> Decide(const GroupInputs& inputs,
     ChoosePattern(BlocksOf(now, inputs), inputs, settings, &out.state);
     // The rules above are a first try; the audit has the last word. Failing it, the direct
     // regions are withheld, then the network as well.
-    if (!AuditAdmits(out.state, AuditCells(snapshot, out.state))) {
+    if (!AuditAdmits(out.state, AuditCells(snapshot, out.state), limits)) {
       const std::map<std::string, Block> blocks = BlocksOf(now, inputs);
       out.state.clear_published_blocks();
       for (const auto& [name, b] : blocks) {
         if (b.subtree && b.chapters > 0) out.state.add_published_blocks(name);
       }
-      if (!AuditAdmits(out.state, AuditCells(snapshot, out.state))) {
+      if (!AuditAdmits(out.state, AuditCells(snapshot, out.state), limits)) {
         out.state.set_network_published(false);
       }
     }
@@ -382,20 +448,16 @@ std::optional<GroupPublication> Decide(const GroupInputs& inputs,
   } else {
     out.state = *previous;
     const Snapshot before = ToSnapshot(previous->contributors());
-    // A revision the audit refuses waits; the subtrees' moves (figures published below)
-    // may still go ahead alone.
+    // A revision that a rule or the audit refuses waits; the subtrees' moves (figures
+    // published below) may still go ahead alone. Either way the fallback is the same, so
+    // which rule refused is not told.
     snapshot = NextSnapshot(before, now, *previous, inputs, settings, false);
-    if (!AuditAdmits(*previous, AuditCells(snapshot, *previous))) {
+    if (!Moved(before, snapshot) ||
+        !AuditAdmits(*previous, AuditCells(snapshot, *previous), limits)) {
       snapshot = NextSnapshot(before, now, *previous, inputs, settings, true);
-      if (!AuditAdmits(*previous, AuditCells(snapshot, *previous))) snapshot = before;
+      if (!AuditAdmits(*previous, AuditCells(snapshot, *previous), limits)) snapshot = before;
     }
-    bool moved = snapshot.size() != before.size();
-    for (const auto& [key, c] : snapshot) {
-      auto b = before.find(key);
-      moved = moved || b == before.end() || !SameFigures(b->second, c) ||
-              b->second.version() != c.version();
-    }
-    if (moved) out.state.set_revision(previous->revision() + 1);
+    if (Moved(before, snapshot)) out.state.set_revision(previous->revision() + 1);
   }
   out.state.clear_contributors();
   for (const auto& [key, c] : snapshot) *out.state.add_contributors() = c;

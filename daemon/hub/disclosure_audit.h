@@ -1,10 +1,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "ldgs/v1/storage.pb.h"
 
 // Query auditing for one (metric, period) group: before a hub publishes a figure, it checks
@@ -23,6 +25,15 @@ namespace ldgs::daemon::hub {
 struct AuditCell {
   std::vector<std::pair<std::string, uint64_t>> unknowns;  // (chapter node id, version)
   bool published = false;
+  double sum = 0;  // of those chapters' values
+};
+
+// The metric's bounds and the small-count threshold, which differences must keep too.
+struct AuditLimits {
+  std::optional<double> min_value;
+  std::optional<double> max_value;
+  double suppress_below = 0;
+  uint32_t min_reporting = 3;
 };
 
 // Whether publishing `cells` on top of `history` keeps every rule: with every published
@@ -30,8 +41,16 @@ struct AuditCell {
 //   - no chapter's value is determined;
 //   - no chapter's correction (the difference of two of its versions) is determined;
 //   - no withheld figure is determined;
-//   - no member chapter, adding its own values, determines another chapter's value.
-bool AuditAdmits(const v1::PublishedGroup& history, const std::vector<AuditCell>& cells);
+//   - no member chapter, adding its own values, determines another chapter's value or
+//     correction, or a withheld figure over fewer than min_reporting other chapters;
+//   - where one published figure's chapters include another's, the rest's sum is no small
+//     count and not every one of them at a bound.
+bool AuditAdmits(const v1::PublishedGroup& history, const std::vector<AuditCell>& cells,
+                 const AuditLimits& limits);
+
+// DATA_LOSS when the history kept in `history` is inconsistent (an unknown named twice, a
+// row pointing past the unknowns); AuditAdmits then admits nothing.
+absl::Status ValidateAuditHistory(const v1::PublishedGroup& history);
 
 // Adds `cells` to the history kept in `group` (identical figures are kept once).
 void AuditRecord(const std::vector<AuditCell>& cells, v1::PublishedGroup* group);

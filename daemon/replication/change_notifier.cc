@@ -59,6 +59,16 @@ uint64_t ChangeNotifier::CallWhenBeyond(uint64_t after, std::function<void()> ca
   return 0;
 }
 
+void ChangeNotifier::RunCallbacks() {
+  std::vector<std::function<void()>> ready;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& [id, waiter] : waiters_) ready.push_back(std::move(waiter.callback));
+    waiters_.clear();
+  }
+  for (auto& callback : ready) callback();
+}
+
 bool ChangeNotifier::Cancel(uint64_t id) {
   std::lock_guard<std::mutex> lock(mu_);
   return waiters_.erase(id) > 0;

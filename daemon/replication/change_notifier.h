@@ -33,6 +33,9 @@ class ChangeNotifier {
   uint64_t CallWhenBeyond(uint64_t after, std::function<void()> callback);
   // True when the callback was removed before it ran; false when it ran or is running.
   bool Cancel(uint64_t id);
+  // Runs every registered callback now, without a feed change: something else its waiters
+  // send changed (the hub chain).
+  void RunCallbacks();
 
  private:
   struct Waiter {

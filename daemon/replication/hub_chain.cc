@@ -44,6 +44,12 @@ std::set<std::string> HubChain::Members() const {
   return members;
 }
 
+std::vector<std::string> HubChain::NearestFirst() const {
+  std::vector<std::string> chain = Announcement("");
+  chain.erase(chain.begin());
+  return chain;
+}
+
 std::vector<std::string> HubChain::Announcement(const std::string& self_id) const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<std::string> out = {self_id};

@@ -21,6 +21,8 @@ class HubChain {
   HubChain(storage::NodeState* state, std::vector<std::string> configured_hubs);
 
   std::set<std::string> Members() const;
+  // The same hubs, nearest first (whose metric definition counts when several define one).
+  std::vector<std::string> NearestFirst() const;
 
   // What this node announces to its members: itself first, then its chain.
   std::vector<std::string> Announcement(const std::string& self_id) const;

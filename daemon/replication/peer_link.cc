@@ -111,10 +111,7 @@ absl::Status PeerLink::RunSession(bool* made_progress) {
   const PeerView peer{peer_.node_id, peer_.relation};
   if (peer_.relation == v1::RELATION_HUB) {
     // Our hub tells us who is above it: rollups and revocations count only from them.
-    std::vector<std::string> chain(welcome.hub_chain().begin(), welcome.hub_chain().end());
-    absl::StatusOr<bool> changed = context_->hub_chain->Learn(peer_.node_id, chain);
-    if (!changed.ok()) return changed.status();
-    if (*changed) LDGS_RETURN_IF_ERROR(context_->ReloadRevocations());
+    LDGS_RETURN_IF_ERROR(LearnChain(welcome.hub_chain()).status());
     if (welcome.your_region().size() > 64) {
       return absl::InvalidArgumentError("hub " + peer_.node_id + " sent a malformed region");
     }
@@ -178,6 +175,16 @@ absl::Status PeerLink::RunSession(bool* made_progress) {
   absl::Status ended = absl::OkStatus();
   v1::Batch batch;
   while (pull->Read(&batch)) {
+    if (peer_.relation == v1::RELATION_HUB && batch.hub_chain_size() > 0) {
+      absl::StatusOr<bool> changed = LearnChain(batch.hub_chain());
+      if (!changed.ok() || *changed) {
+        *made_progress = true;
+        ended = changed.ok() ? absl::UnavailableError("hub " + peer_.node_id +
+                                                      " has a new hub chain; pulling again")
+                             : changed.status();
+        break;
+      }
+    }
     absl::StatusOr<InboundResult> applied =
         ApplyInboundBatch(context_->records, batch, context_->Self(), peer, *context_->revocations,
                           context_->record_limits, limits);
@@ -207,6 +214,21 @@ absl::Status PeerLink::RunSession(bool* made_progress) {
     return FromGrpcStatus(pull_status, "pull");
   }
   return absl::UnavailableError("session ended");
+}
+
+absl::StatusOr<bool> PeerLink::LearnChain(
+    const google::protobuf::RepeatedPtrField<std::string>& announced) {
+  const std::vector<std::string> chain(announced.begin(), announced.end());
+  LDGS_ASSIGN_OR_RETURN(bool changed, context_->hub_chain->Learn(peer_.node_id, chain));
+  if (!changed) return false;
+  LDGS_RETURN_IF_ERROR(context_->ReloadRevocations());
+  // Rollups and revocations of a hub new to the chain were skipped before; pull the hub's
+  // feed again from the start (applying is idempotent), and tell this node's own members.
+  LDGS_RETURN_IF_ERROR(context_->state->Commit(
+      storage::StateChange().SetCheckpoint(peer_.node_id, storage::PeerDirection::kInbound, 0)));
+  context_->notifier->RunCallbacks();
+  spdlog::info("peer {}: hub chain now {} hub(s)", peer_.node_id, chain.size());
+  return true;
 }
 
 void PeerLink::PushLoop(grpc::ClientReaderWriter<v1::Batch, v1::PushAck>* stream, uint64_t cursor,

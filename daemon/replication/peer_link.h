@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/steady_timer.hpp"
 #include "daemon/replication/dial_peer.h"
@@ -51,6 +52,8 @@ class PeerLink {
                 bool* made_progress);
   // Cancels the running session's calls (thread-safe).
   void CancelCalls();
+  // Records the hub chain this node's hub announced; returns whether it changed.
+  absl::StatusOr<bool> LearnChain(const google::protobuf::RepeatedPtrField<std::string>& announced);
 
   boost::asio::io_context* io_;
   ReplicationContext* context_;

@@ -26,9 +26,18 @@ void PullReactor::SendNext() {
     guard_.FinishOnce(ToGrpcStatus(batch.status()));
     return;
   }
-  if (batch->up_to() == cursor_ && sent_first_) {
+  // Members learn this node's hub chain on the first batch and whenever it changes.
+  std::vector<std::string> chain;
+  if (peer_.relation == v1::RELATION_MEMBER || peer_.relation == v1::RELATION_MEMBER_HUB) {
+    chain = context_->hub_chain->Announcement(context_->key->node_id());
+  }
+  if (batch->up_to() == cursor_ && sent_first_ && chain == chain_sent_) {
     WaitForChange();
     return;
+  }
+  if (chain != chain_sent_) {
+    for (const std::string& id : chain) batch->add_hub_chain(id);
+    chain_sent_ = std::move(chain);
   }
   sent_first_ = true;
   cursor_ = batch->up_to();

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <mutex>
+#include <string>
+#include <vector>
 
 #include "daemon/replication/replication_context.h"
 #include "daemon/replication/stream_guard.h"
@@ -31,6 +33,7 @@ class PullReactor final : public grpc::ServerWriteReactor<v1::Batch> {
   uint64_t cursor_;          // touched only by SendNext, which never runs twice at once
   bool sent_first_ = false;  // the first batch goes out even when empty: it tells the head
   v1::Batch batch_;
+  std::vector<std::string> chain_sent_;  // the hub chain last told a member
   std::mutex wait_mu_;
   uint64_t wait_id_ = 0;  // the notifier registration while caught up, or 0
 };

@@ -38,6 +38,13 @@ TEST(DefinitionForTest, TheNearestAuthorityWinsAndOthersAreIgnored) {
   ASSERT_TRUE(d);
   EXPECT_EQ(d->direction(), v1::DIRECTION_UP_IS_GOOD);
   EXPECT_FALSE(DefinitionFor({by_self}, "other_code", Status()));
+  // Whatever order the records come in.
+  d = DefinitionFor({by_self, by_regional}, "housed", Status());
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->direction(), v1::DIRECTION_UP_IS_GOOD);
+  d = DefinitionFor({by_regional, by_national}, "housed", Status());
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->direction(), v1::DIRECTION_DOWN_IS_GOOD);
 }
 
 TEST(DefinitionForTest, ADeletedDefinitionDoesNotCount) {
