@@ -4,6 +4,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "common/data_dir_lock.h"
 #include "grpcpp/grpcpp.h"
 #include "proto/grpc_status.h"
 
@@ -34,6 +35,15 @@ absl::StatusOr<AdminClient> AdminClient::Connect(const Endpoint& endpoint) {
     if (!read.ok()) {
       return absl::UnavailableError("no node running on " + endpoint.data_dir +
                                     " (no admin.addr); start it with 'ldgsd run --data " +
+                                    endpoint.data_dir + "'");
+    }
+    // A node killed with SIGKILL (or a lost machine) leaves admin.addr behind; a running
+    // node holds the data dir's lock.
+    absl::StatusOr<pid_t> holder = DataDirLock::Holder(endpoint.data_dir);
+    if (holder.ok() && *holder == 0) {
+      return absl::UnavailableError("no node running on " + endpoint.data_dir +
+                                    " (admin.addr is left from one that did not stop cleanly); "
+                                    "start it with 'ldgsd run --data " +
                                     endpoint.data_dir + "'");
     }
     address = *read;

@@ -15,8 +15,8 @@ namespace ldgs::daemon {
 namespace {
 
 const std::set<std::string> kTopLevelKeys = {
-    "data_dir", "role",        "admin_listen", "listen", "http_listen", "log_level",
-    "limits",   "replication", "peers",        "hub",    "tls",         "insecure"};
+    "data_dir",    "role",  "admin_listen", "listen", "http_listen", "log_level", "limits",
+    "replication", "peers", "hub",          "tls",    "insecure",    "storage"};
 
 template <typename T>
 absl::Status Read(const toml::table& table, const std::string& key, T* out,
@@ -104,6 +104,9 @@ absl::StatusOr<NodeConfig> LoadConfig(const std::string& path) {
     replication::BatchLimits& b = config.batch_limits;
     LDGS_RETURN_IF_ERROR(ReadSize(*replication, "batch_records", &b.max_records, where));
     LDGS_RETURN_IF_ERROR(ReadSize(*replication, "batch_bytes", &b.max_bytes, where));
+    if (b.max_records < 2) {
+      return absl::InvalidArgumentError(where + ": 'batch_records' must be at least 2");
+    }
     LDGS_RETURN_IF_ERROR(ReadSize(*replication, "max_message_bytes", &b.max_message_bytes, where));
     LDGS_RETURN_IF_ERROR(
         ReadSize(*replication, "max_streams_per_peer", &b.max_streams_per_peer, where));
@@ -120,6 +123,16 @@ absl::StatusOr<NodeConfig> LoadConfig(const std::string& path) {
     config.reconnect.stream_lifetime = std::chrono::seconds(lifetime_s);
   }
   LDGS_RETURN_IF_ERROR(Read(table, "insecure", &config.insecure, path));
+  if (const toml::table* store = table["storage"].as_table()) {
+    const std::string where = path + " [storage]";
+    size_t purge_s = static_cast<size_t>(config.purge_interval.count());
+    LDGS_RETURN_IF_ERROR(ReadSize(*store, "purge_interval_s", &purge_s, where));
+    if (purge_s > 7 * 24 * 3600) {
+      return absl::InvalidArgumentError(where + ": 'purge_interval_s' must be 1 to 604800");
+    }
+    config.purge_interval = std::chrono::seconds(purge_s);
+    LDGS_RETURN_IF_ERROR(Read(*store, "compress", &config.store.compress, where));
+  }
   if (const toml::table* tls = table["tls"].as_table()) {
     const std::string where = path + " [tls]";
     LDGS_RETURN_IF_ERROR(Read(*tls, "ca", &config.tls_ca, where));

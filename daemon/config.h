@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,7 @@
 #include "daemon/replication/dial_peer.h"
 #include "ldgs/v1/record.pb.h"
 #include "record/limits.h"
+#include "storage/db.h"
 
 namespace ldgs::daemon {
 
@@ -34,6 +36,10 @@ struct NodeConfig {
   // [tls]: PEM files for mutual TLS between nodes (ldgsctl ca issue makes them).
   std::string tls_ca, tls_cert, tls_key;
   bool insecure = false;  // plaintext node-to-node traffic; must be asked for explicitly
+  // [storage]
+  storage::DbOptions store;
+  // A retracted record's bytes leave the data dir's files within this time.
+  std::chrono::seconds purge_interval{600};
 };
 
 // Parses a TOML config. INVALID_ARGUMENT with the file, line and reason on a syntax error,

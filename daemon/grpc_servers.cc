@@ -1,11 +1,49 @@
 #include "daemon/grpc_servers.h"
 
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+
 #include "common/status_macros.h"
 #include "daemon/files.h"
 #include "grpcpp/grpcpp.h"
 #include "spdlog/spdlog.h"
 
 namespace ldgs::daemon {
+namespace {
+
+// gRPC unlinks a socket file in its way and takes the path over, so a second node would
+// silently steal the first one's admin socket. A path some process still accepts on is
+// refused; a socket file nothing listens on (left by a killed node) may be replaced.
+absl::Status CheckUnixSocketFree(const std::string& path) {
+  struct stat info;
+  if (lstat(path.c_str(), &info) != 0) return absl::OkStatus();  // nothing there
+  if (!S_ISSOCK(info.st_mode)) {
+    return absl::FailedPreconditionError("cannot listen on unix:" + path +
+                                         ": a file that is not a socket is in the way");
+  }
+  sockaddr_un address;
+  std::memset(&address, 0, sizeof(address));
+  address.sun_family = AF_UNIX;
+  if (path.size() >= sizeof(address.sun_path)) {
+    return absl::InvalidArgumentError("unix socket path is too long: " + path);
+  }
+  std::memcpy(address.sun_path, path.data(), path.size());
+  const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return absl::OkStatus();
+  const bool live = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+  close(fd);
+  if (live) {
+    return absl::FailedPreconditionError("cannot listen on unix:" + path +
+                                         ": another process is serving it");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 absl::StatusOr<NodeTls> LoadNodeTls(const NodeConfig& config) {
   NodeTls tls;
@@ -34,7 +72,13 @@ absl::StatusOr<NodeTls> LoadNodeTls(const NodeConfig& config) {
 absl::StatusOr<std::unique_ptr<grpc::Server>> StartGrpcServer(
     grpc::Service* service, const std::string& address, size_t max_message_bytes,
     std::shared_ptr<grpc::ServerCredentials> credentials, std::string* bound) {
+  if (address.rfind("unix:", 0) == 0) {
+    LDGS_RETURN_IF_ERROR(CheckUnixSocketFree(address.substr(5)));
+  }
   grpc::ServerBuilder builder;
+  // gRPC sets SO_REUSEPORT by default: a second process could then bind the same port and
+  // the kernel would split connections between the two.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   int port = 0;
   builder.AddListeningPort(address, credentials, &port);
   builder.RegisterService(service);
@@ -48,7 +92,8 @@ absl::StatusOr<std::unique_ptr<grpc::Server>> StartGrpcServer(
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server || (port == 0 && address.rfind("unix:", 0) != 0)) {
-    return absl::UnavailableError("cannot listen on " + address);
+    return absl::UnavailableError("cannot listen on " + address +
+                                  ": the address is in use or not available here");
   }
   if (address.rfind("unix:", 0) == 0) {
     *bound = address;

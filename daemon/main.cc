@@ -1,4 +1,5 @@
 // ldgsd: the ldgs node daemon. Parses flags, then hands over to the daemon library.
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 
@@ -59,6 +60,8 @@ int RunNode(const RunFlags& flags) {
   spdlog::set_default_logger(spdlog::stderr_color_mt("ldgsd"));  // stdout is for data
   spdlog::set_level(spdlog::level::from_str(config->log_level));
 
+  // Until Run handles it, a SIGHUP during start-up is ignored rather than fatal.
+  std::signal(SIGHUP, SIG_IGN);
   absl::StatusOr<std::unique_ptr<ldgs::daemon::Node>> node = ldgs::daemon::Node::Start(*config);
   if (!node.ok()) return Fail(node.status());
   (*node)->Run();

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <functional>
 #include <utility>  // before Asio: Boost 1.74 with C++20 needs it (TOOLCHAIN.md)
 
 #include "boost/asio/io_context.hpp"
@@ -13,6 +14,7 @@
 #include "boost/asio/signal_set.hpp"
 #include "boost/asio/thread_pool.hpp"
 #include "common/clock.h"
+#include "common/data_dir_lock.h"
 #include "common/status_macros.h"
 #include "daemon/admin_service.h"
 #include "daemon/data_dir.h"
@@ -21,6 +23,7 @@
 #include "daemon/node_http.h"
 #include "daemon/peer_links.h"
 #include "daemon/replication/replication_service.h"
+#include "daemon/retraction_purge.h"
 #include "record/node_key.h"
 #include "spdlog/spdlog.h"
 #include "storage/local_writer.h"
@@ -43,11 +46,14 @@ absl::StatusOr<std::string> ReadToken(const std::string& data_dir) {
 // Members in construction order; teardown is explicit in ~Node.
 struct Node::State {
   NodeConfig config;
+  std::unique_ptr<DataDirLock> lock;  // one node per data dir, for as long as it runs
+  bool wrote_address_files = false;   // only then are they this node's to remove
   boost::asio::io_context io;
   // Storage and identity.
   std::unique_ptr<storage::Storage> storage;
   std::optional<record::NodeKey> key;
   std::unique_ptr<storage::LocalWriter> writer;
+  std::unique_ptr<RetractionPurge> purge;
   // Replication: shared state, then the service and its server.
   std::unique_ptr<replication::ChangeNotifier> notifier;
   replication::PeerRegistry registry;
@@ -80,6 +86,8 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const NodeConfig& config) {
 absl::Status Node::Init(const NodeConfig& config) {
   State& st = *state_;
   st.config = config;
+  // Before anything else: a second ldgsd on this data dir stops here, touching nothing.
+  LDGS_ASSIGN_OR_RETURN(st.lock, DataDirLock::Acquire(config.data_dir));
   // Everything that can be checked without the store is checked first: a node that cannot
   // start leaves its store untouched (no migration to a schema an older build refuses).
   absl::StatusOr<record::NodeKey> key = record::NodeKey::Load(KeyPath(config.data_dir));
@@ -93,10 +101,11 @@ absl::Status Node::Init(const NodeConfig& config) {
   if (!config.http_listen.empty()) {
     LDGS_ASSIGN_OR_RETURN(st.http, StartNodeHttp(&st.io, config.http_listen));
   }
-  LDGS_ASSIGN_OR_RETURN(st.storage, storage::Storage::Open(config.data_dir));
+  LDGS_ASSIGN_OR_RETURN(st.storage, storage::Storage::Open(config.data_dir, config.store));
   st.storage->db().SetMinFreeBytes(config.limits.min_free_disk_bytes);
   storage::RecordStore& records = st.storage->records();
   st.writer = std::make_unique<storage::LocalWriter>(&records, &*st.key, config.limits);
+  st.purge = std::make_unique<RetractionPurge>(st.storage.get(), config.purge_interval);
 
   st.notifier = std::make_unique<replication::ChangeNotifier>(records.LastSequence());
   records.SetCommitListener(
@@ -179,6 +188,7 @@ absl::Status Node::Init(const NodeConfig& config) {
   }
   LDGS_RETURN_IF_ERROR(
       WriteFileAtomically(ListenAddressPath(config.data_dir), listen_bound + "\n", 0644));
+  st.wrote_address_files = true;
   LDGS_RETURN_IF_ERROR(
       WriteFileAtomically(AdminAddressPath(config.data_dir), admin_bound + "\n", 0644));
   spdlog::info(
@@ -192,7 +202,7 @@ Node::Node(std::unique_ptr<State> state) : state_(std::move(state)) {}
 
 Node::~Node() {
   State& st = *state_;
-  if (!st.config.data_dir.empty()) {
+  if (st.wrote_address_files) {
     unlink(AdminAddressPath(st.config.data_dir).c_str());
     unlink(ListenAddressPath(st.config.data_dir).c_str());
     unlink(HttpAddressPath(st.config.data_dir).c_str());
@@ -213,17 +223,29 @@ Node::~Node() {
   if (st.admin_server) st.admin_server->Wait();
   st.storage_pool.join();
   st.peers.reset();
+  st.purge.reset();
 }
 
 const std::string& Node::node_id() const { return state_->key->node_id(); }
 
 void Node::Run() {
-  boost::asio::signal_set signals(state_->io, SIGINT, SIGTERM);
-  signals.async_wait([this](const boost::system::error_code& error, int signal) {
-    if (error) return;  // cancelled: Stop() was called
-    spdlog::info("received signal {}, stopping", signal);
-    state_->io.stop();
-  });
+  boost::asio::signal_set signals(state_->io, SIGINT, SIGTERM, SIGHUP);
+  std::function<void(const boost::system::error_code&, int)> on_signal =
+      [this, &signals, &on_signal](const boost::system::error_code& error, int signal) {
+        if (error) return;  // cancelled: Stop() was called
+        if (signal == SIGHUP) {
+          // Until reload exists, a SIGHUP (a closed terminal, a logrotate habit) must not
+          // take the node down.
+          spdlog::warn(
+              "received SIGHUP: reloading the config is not supported yet; still "
+              "running with the config read at start");
+          signals.async_wait(on_signal);
+          return;
+        }
+        spdlog::info("received signal {}, stopping", signal);
+        state_->io.stop();
+      };
+  signals.async_wait(on_signal);
   state_->io.run();
   spdlog::info("stopped");
 }

@@ -54,6 +54,7 @@ absl::StatusOr<ApplyResult> RecordStore::Apply(const std::vector<IncomingRecord>
   // Records written earlier in this batch, so that later versions in it see them.
   std::map<std::string, StoredEntry> pending;
   std::map<std::string, uint64_t> clocks;
+  bool retracted = false;
 
   for (const IncomingRecord& in : records) {
     const std::string key = RecordKey(in.record.origin(), in.record.id());
@@ -97,6 +98,7 @@ absl::StatusOr<ApplyResult> RecordStore::Apply(const std::vector<IncomingRecord>
       }
     }
 
+    if (held && next.record.deleted() && !held->record.deleted()) retracted = true;
     if (held) {
       batch.Delete(changes, EncodeU64(held->seq));
       for (const std::string& index_key : IndexKeysOf(held->record)) batch.Delete(index, index_key);
@@ -119,6 +121,7 @@ absl::StatusOr<ApplyResult> RecordStore::Apply(const std::vector<IncomingRecord>
   if (seq != first_seq) batch.Put(db_->cf(ColumnFamily::kMeta), kLastSeqKey, EncodeU64(seq));
   also.AddTo(*db_, &batch);
   LDGS_RETURN_IF_ERROR(db_->Commit(lock, &batch, write_class));
+  if (retracted) retracted_ = true;
   if (seq == first_seq) return result;
   {
     std::lock_guard<std::mutex> seq_lock(seq_mu_);

@@ -5,11 +5,13 @@
 
 #include <algorithm>
 
+#include "common/clock.h"
 #include "common/status_macros.h"
 #include "rocksdb/db.h"
 #include "rocksdb/options.h"
 #include "rocksdb/utilities/checkpoint.h"
 #include "rocksdb/write_batch.h"
+#include "storage/keys.h"
 #include "storage/rocksdb_status.h"
 #include "storage/schema.h"
 
@@ -42,10 +44,22 @@ constexpr ColumnFamily kAllFamilies[] = {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& dir) {
+absl::StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& dir, const DbOptions& db_options) {
   rocksdb::DBOptions options;
   options.create_if_missing = true;
   options.keep_log_file_num = 4;
+  // Retracted bytes must leave the disk (PurgeOverwritten): WAL files are deleted when
+  // obsolete, never kept in an archive or recycled (RocksDB's defaults, stated).
+  options.recycle_log_file_num = 0;
+  options.WAL_ttl_seconds = 0;
+  options.WAL_size_limit_MB = 0;
+  // The MANIFEST lists each SST file's smallest and largest key, and index keys hold tags:
+  // a new MANIFEST at every version change (it holds only the live files) keeps no key of
+  // a file compaction removed. Version changes are rare (flushes, compactions) and small.
+  options.max_manifest_file_size = 1;
+  if (db_options.env != nullptr) options.env = db_options.env;
+  rocksdb::ColumnFamilyOptions family_options;
+  if (!db_options.compress) family_options.compression = rocksdb::kNoCompression;
   const std::string path = dir + "/db";
   // RocksDB must open every family a database has: those of this schema, and any an older
   // schema left that a migration still reads (and then drops). Families this schema adds
@@ -57,7 +71,7 @@ absl::StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& dir) {
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const std::string& name : existing) {
-    descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    descriptors.emplace_back(name, family_options);
   }
   std::unique_ptr<Db> db(new Db());
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
@@ -72,9 +86,8 @@ absl::StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& dir) {
     const std::string name = NameOf(family);
     if (db->handles_.count(name)) continue;
     rocksdb::ColumnFamilyHandle* handle = nullptr;
-    LDGS_RETURN_IF_ERROR(
-        FromRocksDb(db->db_->CreateColumnFamily(rocksdb::ColumnFamilyOptions(), name, &handle),
-                    "create column family " + name));
+    LDGS_RETURN_IF_ERROR(FromRocksDb(db->db_->CreateColumnFamily(family_options, name, &handle),
+                                     "create column family " + name));
     db->handles_[name] = handle;
   }
   LDGS_RETURN_IF_ERROR(SchemaMigration::Run(db.get()));
@@ -153,6 +166,31 @@ absl::Status Db::Commit(const std::unique_lock<std::mutex>& held, rocksdb::Write
     return FromRocksDb(written, "write batch");
   }
   return absl::OkStatus();
+}
+
+absl::Status Db::PurgeOverwritten(const std::vector<ColumnFamily>& families) {
+  std::vector<rocksdb::ColumnFamilyHandle*> all;
+  for (ColumnFamily family : kAllFamilies) all.push_back(cf(family));
+  rocksdb::FlushOptions flush;
+  flush.wait = true;
+  LDGS_RETURN_IF_ERROR(FromRocksDb(db_->Flush(flush, all), "flush"));
+  rocksdb::CompactRangeOptions compact;
+  compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  compact.exclusive_manual_compaction = false;  // writers and flushes go on meanwhile
+  for (ColumnFamily family : families) {
+    LDGS_RETURN_IF_ERROR(
+        FromRocksDb(db_->CompactRange(compact, cf(family), nullptr, nullptr), "compact"));
+  }
+  // A new MANIFEST is written at the next version change, with the current files only (the
+  // one written by the compaction still lists the removed files): make one.
+  {
+    std::unique_lock<std::mutex> lock = LockWrites();
+    rocksdb::WriteBatch batch;
+    batch.Put(cf(ColumnFamily::kMeta), kLastPurgeKey,
+              EncodeU64(static_cast<uint64_t>(NowMicros())));
+    LDGS_RETURN_IF_ERROR(Commit(lock, &batch, WriteClass::kNodeState));
+  }
+  return FromRocksDb(db_->Flush(flush, cf(ColumnFamily::kMeta)), "flush");
 }
 
 absl::Status Db::CreateBackup(const std::string& db_dir) const {

@@ -14,6 +14,7 @@
 namespace rocksdb {
 class ColumnFamilyHandle;
 class DB;
+class Env;
 class Snapshot;
 class WriteBatch;
 struct ReadOptions;
@@ -29,6 +30,13 @@ enum class ColumnFamily { kRecords, kChanges, kClock, kIndex, kMeta, kCursors, k
 // revoke a member that is filling the disk.
 enum class WriteClass { kRecords, kNodeState };
 
+// How the store is kept on disk.
+struct DbOptions {
+  bool compress = true;  // SST blocks compressed (off: tests that scan files for bytes)
+  // Tests: a file system that watches syncs (must outlive the Db). nullptr: the default.
+  rocksdb::Env* env = nullptr;
+};
+
 // The node's one RocksDB instance, shared by the record store and the node-state store, and
 // the one path by which anything is written: LockWrites, build a WriteBatch, Commit. Commit
 // is synced (acknowledged means on disk) and guarded: refused while the disk is short of
@@ -38,7 +46,8 @@ class Db {
   // Opens (creating if missing) the RocksDB in `dir`/db, which `dir` must exist for, and
   // brings its schema to the current version (storage/schema.h). FAILED_PRECONDITION for a
   // schema newer than this build, UNAVAILABLE when another process holds it.
-  static absl::StatusOr<std::unique_ptr<Db>> Open(const std::string& dir);
+  static absl::StatusOr<std::unique_ptr<Db>> Open(const std::string& dir,
+                                                  const DbOptions& options = DbOptions());
   ~Db();
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;
@@ -63,6 +72,12 @@ class Db {
   // A consistent, openable copy of the database in `db_dir` (which must not exist) while
   // writers run (a RocksDB checkpoint: hard links where it can).
   absl::Status CreateBackup(const std::string& db_dir) const;
+
+  // Makes the bytes of deleted and overwritten values leave the store's files: flushes
+  // every family (a WAL file is deleted once no memtable needs it, never recycled) and
+  // compacts `families` whole to the last level (no SST keeps an older value: no snapshot
+  // outlives a read). Blocking: a full compaction of those families.
+  absl::Status PurgeOverwritten(const std::vector<ColumnFamily>& families);
 
   const std::string& dir() const { return dir_; }
 

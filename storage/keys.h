@@ -30,5 +30,6 @@ inline constexpr char kEnrollmentPrefix[] = "e";
 // meta CF keys.
 inline constexpr char kSchemaVersionKey[] = "schema_version";
 inline constexpr char kLastSeqKey[] = "last_seq";
+inline constexpr char kLastPurgeKey[] = "last_purge_us";  // when retracted bytes were purged
 
 }  // namespace ldgs::storage

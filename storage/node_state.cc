@@ -1,16 +1,33 @@
 #include "storage/node_state.h"
 
+#include "common/base32.h"
 #include "common/status_macros.h"
+#include "record/node_key.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
 #include "storage/rocksdb_status.h"
 
 namespace ldgs::storage {
+namespace {
 
+constexpr char kFeedEpochMarker[] = "feed_epoch";
+constexpr size_t kFeedEpochBytes = 16;
+
+}  // namespace
+
+std::string NewFeedEpoch() { return Base32Encode(record::RandomBytes(kFeedEpochBytes)); }
+
+// A checkpoint's value: the sequence (8 bytes), then the epoch. Values written before epochs
+// are the 8 bytes alone and decode with an empty epoch, which matches no feed: one resync.
 StateChange& StateChange::SetCheckpoint(std::string_view peer, PeerDirection direction,
-                                        uint64_t sequence) {
-  puts_.push_back({ColumnFamily::kNodeState, CheckpointKey(peer, direction), EncodeU64(sequence)});
+                                        const FeedPosition& position) {
+  puts_.push_back({ColumnFamily::kNodeState, CheckpointKey(peer, direction),
+                   EncodeU64(position.sequence) + position.epoch});
   return *this;
+}
+
+StateChange& StateChange::SetFeedEpoch(std::string_view epoch) {
+  return SetMarker(kFeedEpochMarker, epoch);
 }
 
 StateChange& StateChange::SetFeedCursor(std::string_view name, uint64_t sequence) {
@@ -56,15 +73,20 @@ absl::StatusOr<std::string> NodeState::Read(const std::string& key,
   return value;
 }
 
-absl::StatusOr<uint64_t> NodeState::Checkpoint(std::string_view peer,
-                                               PeerDirection direction) const {
+absl::StatusOr<FeedPosition> NodeState::Checkpoint(std::string_view peer,
+                                                   PeerDirection direction) const {
   absl::StatusOr<std::string> value = Read(CheckpointKey(peer, direction), "checkpoint");
-  if (absl::IsNotFound(value.status())) return 0;
+  if (absl::IsNotFound(value.status())) return FeedPosition();
   if (!value.ok()) return value.status();
-  uint64_t sequence = 0;
-  if (!DecodeU64(*value, &sequence)) return absl::DataLossError("corrupt checkpoint");
-  return sequence;
+  FeedPosition position;
+  if (value->size() < 8 || !DecodeU64(std::string_view(*value).substr(0, 8), &position.sequence)) {
+    return absl::DataLossError("corrupt checkpoint");
+  }
+  position.epoch = value->substr(8);
+  return position;
 }
+
+absl::StatusOr<std::string> NodeState::FeedEpoch() const { return GetMarker(kFeedEpochMarker); }
 
 absl::StatusOr<v1::Enrollment> NodeState::GetEnrollment(std::string_view node_id) const {
   absl::StatusOr<std::string> value =

@@ -16,6 +16,18 @@ class WriteBatch;
 
 namespace ldgs::storage {
 
+// A position in a node's change feed. A feed's sequence numbers mean something only within
+// its epoch (a random ID made at init and again at restore from a backup), so a checkpoint
+// names the epoch it was reached in; one from another epoch is void.
+struct FeedPosition {
+  std::string epoch;  // empty for a checkpoint written before epochs existed
+  uint64_t sequence = 0;
+  bool operator==(const FeedPosition&) const = default;
+};
+
+// A fresh feed epoch: 16 random bytes, base32.
+std::string NewFeedEpoch();
+
 // Writes of node state staged for one atomic batch: committed alone (NodeState::Commit) or
 // together with records (RecordStore::Apply), so that, say, a batch of records and the
 // checkpoint after it, or an enrollment and the invite it used up, land together or not at
@@ -23,7 +35,10 @@ namespace ldgs::storage {
 class StateChange {
  public:
   // The position this node reached in a peer's feed (inbound) or a peer in ours (outbound).
-  StateChange& SetCheckpoint(std::string_view peer, PeerDirection direction, uint64_t sequence);
+  StateChange& SetCheckpoint(std::string_view peer, PeerDirection direction,
+                             const FeedPosition& position);
+  // This node's own feed epoch (Storage::Open makes one; a restore makes a new one).
+  StateChange& SetFeedEpoch(std::string_view epoch);
   // A named reader's position in this node's own change feed (e.g. the hub's aggregator).
   StateChange& SetFeedCursor(std::string_view name, uint64_t sequence);
   StateChange& PutEnrollment(const v1::Enrollment& enrollment);
@@ -54,8 +69,11 @@ class NodeState {
   // Writes `change` in one synced batch (RESOURCE_EXHAUSTED on a full disk, nothing written).
   absl::Status Commit(const StateChange& change);
 
-  // The checkpoint for a peer and direction (0 when none).
-  absl::StatusOr<uint64_t> Checkpoint(std::string_view peer, PeerDirection direction) const;
+  // The checkpoint for a peer and direction ({"", 0} when none).
+  absl::StatusOr<FeedPosition> Checkpoint(std::string_view peer, PeerDirection direction) const;
+
+  // This node's feed epoch (NOT_FOUND only before Storage::Open made one).
+  absl::StatusOr<std::string> FeedEpoch() const;
 
   // NOT_FOUND when the node was never enrolled.
   absl::StatusOr<v1::Enrollment> GetEnrollment(std::string_view node_id) const;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -97,6 +98,12 @@ class RecordStore {
   // the store's locks. Set once, before concurrent use.
   void SetCommitListener(std::function<void(uint64_t)> listener);
 
+  // Whether a record held with content was retracted (replaced by its tombstone) since the
+  // last call: then its bytes are still in the store's files until Db::PurgeOverwritten.
+  bool TakeRetractedSinceLastCall() { return retracted_.exchange(false); }
+  // Marks a retraction pending again (a purge that failed).
+  void MarkRetracted() { retracted_ = true; }
+
  private:
   explicit RecordStore(Db* db) : db_(db) {}
 
@@ -104,6 +111,7 @@ class RecordStore {
   mutable std::mutex seq_mu_;  // last_seq_ changes only under the Db's write lock, too
   uint64_t last_seq_ ABSL_GUARDED_BY(seq_mu_) = 0;
   std::function<void(uint64_t)> commit_listener_;
+  std::atomic<bool> retracted_{false};
 };
 
 }  // namespace ldgs::storage

@@ -17,7 +17,8 @@ class Storage {
   // Opens (creating if missing) the storage of the data dir `dir`, which must exist.
   // FAILED_PRECONDITION for a schema newer than this build, UNAVAILABLE when another process
   // holds it.
-  static absl::StatusOr<std::unique_ptr<Storage>> Open(const std::string& dir);
+  static absl::StatusOr<std::unique_ptr<Storage>> Open(const std::string& dir,
+                                                       const DbOptions& options = DbOptions());
 
   RecordStore& records() { return *records_; }
   const RecordStore& records() const { return *records_; }

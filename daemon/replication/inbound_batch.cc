@@ -44,7 +44,8 @@ absl::StatusOr<InboundResult> ApplyInboundBatch(storage::RecordStore* store, con
                                                 const SelfView& self, const PeerView& peer,
                                                 const Revocations& revocations,
                                                 const record::RecordLimits& record_limits,
-                                                const BatchLimits& batch_limits) {
+                                                const BatchLimits& batch_limits,
+                                                const std::string& feed_epoch) {
   if (static_cast<size_t>(batch.records_size()) > batch_limits.max_records) {
     return absl::ResourceExhaustedError("batch of " + std::to_string(batch.records_size()) +
                                         " records is over the limit of " +
@@ -76,9 +77,9 @@ absl::StatusOr<InboundResult> ApplyInboundBatch(storage::RecordStore* store, con
     records.push_back({std::move(opened->record), std::move(opened->signed_bytes), ""});
   }
   LDGS_ASSIGN_OR_RETURN(
-      result.applied,
-      store->Apply(records, storage::StateChange().SetCheckpoint(
-                                peer.node_id, storage::PeerDirection::kInbound, batch.up_to())));
+      result.applied, store->Apply(records, storage::StateChange().SetCheckpoint(
+                                                peer.node_id, storage::PeerDirection::kInbound,
+                                                storage::FeedPosition{feed_epoch, batch.up_to()})));
   return result;
 }
 

@@ -24,13 +24,14 @@ struct InboundResult {
 // field bounds, the visibility rule's receive side (visibility_filter.h) and, for an
 // observation, the bounds of its metric's definition (this node's own or its hub chain's).
 // A record that fails is skipped and counted; the others are applied together with the new
-// inbound checkpoint (peer, batch.up_to) in one write. RESOURCE_EXHAUSTED, nothing written,
-// for a batch over the limits; the store's error when the write fails.
+// inbound checkpoint (peer, {feed_epoch, batch.up_to}) in one write. RESOURCE_EXHAUSTED, nothing
+// written, for a batch over the limits; the store's error when the write fails.
 absl::StatusOr<InboundResult> ApplyInboundBatch(storage::RecordStore* store, const v1::Batch& batch,
                                                 const SelfView& self, const PeerView& peer,
                                                 const Revocations& revocations,
                                                 const record::RecordLimits& record_limits,
-                                                const BatchLimits& batch_limits);
+                                                const BatchLimits& batch_limits,
+                                                const std::string& feed_epoch);
 
 // Whether a peer that sent `result` for a batch of `records` sends mostly what it may not:
 // then the link is cut (PERMISSION_DENIED), so that a hostile peer cannot keep a hub busy.

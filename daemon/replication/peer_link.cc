@@ -12,6 +12,7 @@
 #include "daemon/replication/inbound_outcome.h"
 #include "daemon/replication/outbound_batch.h"
 #include "daemon/replication/restore_recovery.h"
+#include "daemon/replication/session_terms.h"
 #include "grpcpp/grpcpp.h"
 #include "ldgs/v1/replication.grpc.pb.h"
 #include "proto/grpc_status.h"
@@ -92,6 +93,11 @@ absl::Status PeerLink::RunSession(bool* made_progress) {
   hello.set_node_id(context_->key->node_id());
   hello.set_role(context_->is_hub ? v1::ROLE_HUB : v1::ROLE_CHAPTER);
   hello.set_nonce(record::RandomBytes(kNonceBytes));
+  hello.set_max_batch_records(static_cast<uint32_t>(context_->batch_limits.max_records));
+  hello.set_max_batch_bytes(context_->batch_limits.max_bytes);
+  absl::StatusOr<std::string> own_epoch = context_->state->FeedEpoch();
+  if (!own_epoch.ok()) return own_epoch.status();
+  hello.set_feed_epoch(*own_epoch);
   v1::HelloResponse welcome;
   grpc::ClientContext hello_call;
   hello_call.set_deadline(std::chrono::system_clock::now() + kHelloDeadline);
@@ -118,13 +124,12 @@ absl::Status PeerLink::RunSession(bool* made_progress) {
     LDGS_RETURN_IF_ERROR(context_->state->Commit(storage::StateChange().SetMarker(
         "enrolled_region/" + peer_.node_id, welcome.your_region())));
   }
-  BatchLimits limits = context_->batch_limits;
-  if (welcome.max_batch_records() > 0) {
-    limits.max_records = std::min<size_t>(limits.max_records, welcome.max_batch_records());
+  if (welcome.feed_epoch().size() > kMaxFeedEpochBytes) {
+    return absl::InvalidArgumentError("peer " + peer_.node_id + " sent a malformed feed epoch");
   }
-  if (welcome.max_batch_bytes() > 0) {
-    limits.max_bytes = std::min<size_t>(limits.max_bytes, welcome.max_batch_bytes());
-  }
+  // Both directions of the session send batches within the same, smaller limits.
+  const BatchLimits limits = NegotiateLimits(context_->batch_limits, welcome.max_batch_records(),
+                                             welcome.max_batch_bytes());
   const std::string proof =
       Base32Encode(context_->key->Sign(SessionProofMessage(welcome.challenge(), peer_.node_id)));
   auto prepare = [&](grpc::ClientContext* call) {
@@ -142,7 +147,18 @@ absl::Status PeerLink::RunSession(bool* made_progress) {
                     welcome.your_clock());
   if (!recovering.ok()) return recovering.status();
   const bool recover = *recovering;
-  const uint64_t push_from = recover ? 0 : welcome.push_checkpoint();
+  // Our checkpoint in the peer's feed counts only in the epoch it was reached in. A peer
+  // with a new epoch was restored: we pull its feed from the start and hand it back its own
+  // records with all of ours.
+  absl::StatusOr<storage::FeedPosition> checkpoint =
+      context_->state->Checkpoint(peer_.node_id, storage::PeerDirection::kInbound);
+  if (!checkpoint.ok()) return checkpoint.status();
+  absl::StatusOr<bool> handing_back = BeginHandBack(
+      context_->state, peer_.node_id, FeedWasReplaced(*checkpoint, welcome.feed_epoch()));
+  if (!handing_back.ok()) return handing_back.status();
+  const bool hand_back = *handing_back;
+  const uint64_t push_from = recover || hand_back ? 0 : welcome.push_checkpoint();
+  const uint64_t pull_from = recover ? 0 : ResumeFrom(*checkpoint, welcome.feed_epoch());
 
   session_over_ = false;
   grpc::ClientContext pull_call;
@@ -155,11 +171,9 @@ absl::Status PeerLink::RunSession(bool* made_progress) {
   }
   if (stopping_) CancelCalls();
 
-  absl::StatusOr<uint64_t> since =
-      context_->state->Checkpoint(peer_.node_id, storage::PeerDirection::kInbound);
-  if (!since.ok()) return since.status();
   v1::PullRequest pull_request;
-  pull_request.set_since(recover ? 0 : *since);
+  pull_request.set_since(pull_from);
+  pull_request.set_since_epoch(welcome.feed_epoch());
   pull_request.set_include_own(recover);
   std::unique_ptr<grpc::ClientReader<v1::Batch>> pull = stub->Pull(&pull_call, pull_request);
   std::unique_ptr<grpc::ClientReaderWriter<v1::Batch, v1::PushAck>> push = stub->Push(&push_call);
@@ -168,8 +182,12 @@ absl::Status PeerLink::RunSession(bool* made_progress) {
   spdlog::info("peer {} at {}: session up", peer_.node_id, peer_.address);
 
   bool push_progress = false;
-  std::thread push_thread(
-      [&] { PushLoop(push.get(), push_from, peer, &pull_call, recover, &push_progress); });
+  PeerView push_peer = peer;
+  push_peer.wants_own = hand_back;
+  std::thread push_thread([&] {
+    PushLoop(push.get(), push_from, push_peer, limits, &pull_call, recover, hand_back,
+             &push_progress);
+  });
 
   // Pull on this thread: apply each batch with its checkpoint, until the stream ends.
   absl::Status ended = absl::OkStatus();
@@ -187,7 +205,7 @@ absl::Status PeerLink::RunSession(bool* made_progress) {
     }
     absl::StatusOr<InboundResult> applied =
         ApplyInboundBatch(context_->records, batch, context_->Self(), peer, *context_->revocations,
-                          context_->record_limits, limits);
+                          context_->record_limits, limits, welcome.feed_epoch());
     if (!applied.ok()) {
       ended = applied.status();
       break;
@@ -224,22 +242,24 @@ absl::StatusOr<bool> PeerLink::LearnChain(
   LDGS_RETURN_IF_ERROR(context_->ReloadRevocations());
   // Rollups and revocations of a hub new to the chain were skipped before; pull the hub's
   // feed again from the start (applying is idempotent), and tell this node's own members.
-  LDGS_RETURN_IF_ERROR(context_->state->Commit(
-      storage::StateChange().SetCheckpoint(peer_.node_id, storage::PeerDirection::kInbound, 0)));
+  LDGS_RETURN_IF_ERROR(context_->state->Commit(storage::StateChange().SetCheckpoint(
+      peer_.node_id, storage::PeerDirection::kInbound, storage::FeedPosition())));
   context_->notifier->RunCallbacks();
   spdlog::info("peer {}: hub chain now {} hub(s)", peer_.node_id, chain.size());
   return true;
 }
 
 void PeerLink::PushLoop(grpc::ClientReaderWriter<v1::Batch, v1::PushAck>* stream, uint64_t cursor,
-                        const PeerView& peer, grpc::ClientContext* pull_call, bool recovering,
+                        const PeerView& peer, const BatchLimits& limits,
+                        grpc::ClientContext* pull_call, bool recovering, bool handing_back,
                         bool* made_progress) {
   v1::PushAck ack;
   bool marked = !recovering;
+  bool handed_back = !handing_back;
   while (!stopping_ && !session_over_) {
     absl::StatusOr<v1::Batch> batch =
-        BuildOutboundBatch(*context_->records, cursor, context_->Self(), peer,
-                           context_->batch_limits, context_->revocations->Contains(peer_.node_id));
+        BuildOutboundBatch(*context_->records, cursor, context_->Self(), peer, limits,
+                           context_->revocations->Contains(peer_.node_id));
     if (!batch.ok()) {
       spdlog::error("push to {}: {}", peer_.node_id, batch.status().ToString());
       break;
@@ -247,6 +267,9 @@ void PeerLink::PushLoop(grpc::ClientReaderWriter<v1::Batch, v1::PushAck>* stream
     if (batch->up_to() == cursor && !marked) {
       // The peer has all of our feed again: later sessions may resume from its checkpoint.
       marked = FinishRecovery(context_->state, peer_.node_id).ok();
+    }
+    if (batch->up_to() == cursor && !handed_back) {
+      handed_back = FinishHandBack(context_->state, peer_.node_id).ok();
     }
     if (batch->up_to() == cursor) {
       context_->notifier->WaitBeyond(cursor, std::chrono::steady_clock::now() + kIdleWake);

@@ -6,9 +6,11 @@
 
 namespace ldgs::daemon::replication {
 
-PullReactor::PullReactor(ReplicationContext* context, PeerView peer, uint64_t since)
+PullReactor::PullReactor(ReplicationContext* context, PeerView peer, BatchLimits limits,
+                         uint64_t since)
     : context_(context),
       peer_(std::move(peer)),
+      limits_(limits),
       guard_(
           context->registry, peer_.node_id, [this](grpc::Status s) { Finish(s); },
           [this] { delete this; }),
@@ -19,8 +21,8 @@ PullReactor::PullReactor(ReplicationContext* context, PeerView peer, uint64_t si
 void PullReactor::SendNext() {
   if (guard_.finished()) return;
   absl::StatusOr<v1::Batch> batch =
-      BuildOutboundBatch(*context_->records, cursor_, context_->Self(), peer_,
-                         context_->batch_limits, context_->revocations->Contains(peer_.node_id));
+      BuildOutboundBatch(*context_->records, cursor_, context_->Self(), peer_, limits_,
+                         context_->revocations->Contains(peer_.node_id));
   if (!batch.ok()) {
     spdlog::error("pull for {}: {}", peer_.node_id, batch.status().ToString());
     guard_.FinishOnce(ToGrpcStatus(batch.status()));

@@ -16,7 +16,7 @@ namespace ldgs::daemon::replication {
 // thread held) and sends new changes as they commit. Deletes itself when done.
 class PullReactor final : public grpc::ServerWriteReactor<v1::Batch> {
  public:
-  PullReactor(ReplicationContext* context, PeerView peer, uint64_t since);
+  PullReactor(ReplicationContext* context, PeerView peer, BatchLimits limits, uint64_t since);
 
   void OnWriteDone(bool ok) override;
   void OnCancel() override;
@@ -29,6 +29,7 @@ class PullReactor final : public grpc::ServerWriteReactor<v1::Batch> {
 
   ReplicationContext* context_;
   const PeerView peer_;
+  const BatchLimits limits_;  // negotiated in Hello
   StreamGuard guard_;
   uint64_t cursor_;          // touched only by SendNext, which never runs twice at once
   bool sent_first_ = false;  // the first batch goes out even when empty: it tells the head

@@ -7,9 +7,10 @@
 
 namespace ldgs::daemon::replication {
 
-PushReactor::PushReactor(ReplicationContext* context, PeerView peer)
+PushReactor::PushReactor(ReplicationContext* context, PeerView peer, SessionTerms terms)
     : context_(context),
       peer_(std::move(peer)),
+      terms_(std::move(terms)),
       guard_(
           context->registry, peer_.node_id, [this](grpc::Status s) { Finish(s); },
           [this] { delete this; }) {
@@ -37,7 +38,7 @@ void PushReactor::ApplyBatch() {
   }
   absl::StatusOr<InboundResult> applied =
       ApplyInboundBatch(context_->records, batch_, context_->Self(), peer_, *context_->revocations,
-                        context_->record_limits, context_->batch_limits);
+                        context_->record_limits, terms_.limits, terms_.peer_feed_epoch);
   if (!applied.ok()) {
     spdlog::warn("push from {}: {}", peer_.node_id, applied.status().ToString());
     context_->registry->RecordError(peer_.node_id, std::string(applied.status().message()));

@@ -12,7 +12,7 @@ namespace ldgs::daemon::replication {
 // ends the stream with its status and writes nothing. Deletes itself when done.
 class PushReactor final : public grpc::ServerBidiReactor<v1::Batch, v1::PushAck> {
  public:
-  PushReactor(ReplicationContext* context, PeerView peer);
+  PushReactor(ReplicationContext* context, PeerView peer, SessionTerms terms);
 
   void OnReadDone(bool ok) override;
   void OnWriteDone(bool ok) override;
@@ -24,6 +24,7 @@ class PushReactor final : public grpc::ServerBidiReactor<v1::Batch, v1::PushAck>
 
   ReplicationContext* context_;
   const PeerView peer_;
+  const SessionTerms terms_;  // negotiated in Hello: batch limits, the dialer's feed epoch
   StreamGuard guard_;
   v1::Batch batch_;
   v1::PushAck ack_;

@@ -8,6 +8,7 @@
 #include "common/status_macros.h"
 #include "daemon/replication/pull_reactor.h"
 #include "daemon/replication/push_reactor.h"
+#include "daemon/replication/session_terms.h"
 #include "proto/grpc_status.h"
 #include "record/node_key.h"
 #include "spdlog/spdlog.h"
@@ -93,11 +94,20 @@ grpc::ServerUnaryReactor* ReplicationService::Hello(grpc::CallbackServerContext*
   // a hop to the storage executor.
   absl::StatusOr<v1::Enrollment> enrollment = ActiveEnrollment(request->node_id());
   if (!enrollment.ok()) return refuse(enrollment.status());
-  absl::StatusOr<uint64_t> checkpoint =
+  absl::StatusOr<storage::FeedPosition> checkpoint =
       context_->state->Checkpoint(request->node_id(), storage::PeerDirection::kInbound);
   if (!checkpoint.ok()) return refuse(checkpoint.status());
+  absl::StatusOr<std::string> feed_epoch = context_->state->FeedEpoch();
+  if (!feed_epoch.ok()) return refuse(feed_epoch.status());
+  if (request->feed_epoch().size() > kMaxFeedEpochBytes) {
+    return refuse(absl::InvalidArgumentError("hello: feed_epoch is too long"));
+  }
 
-  const std::string challenge = context_->sessions->Open(request->node_id(), request->role());
+  SessionTerms terms{NegotiateLimits(context_->batch_limits, request->max_batch_records(),
+                                     request->max_batch_bytes()),
+                     request->feed_epoch()};
+  const std::string challenge =
+      context_->sessions->Open(request->node_id(), request->role(), std::move(terms));
   response->set_protocol_version(kProtocolVersion);
   response->set_node_id(context_->key->node_id());
   response->set_role(context_->is_hub ? v1::ROLE_HUB : v1::ROLE_CHAPTER);
@@ -108,7 +118,9 @@ grpc::ServerUnaryReactor* ReplicationService::Hello(grpc::CallbackServerContext*
   response->set_challenge(challenge);
   response->set_signature(
       context_->key->Sign(HelloTranscript(request->nonce(), request->node_id(), challenge)));
-  response->set_push_checkpoint(*checkpoint);
+  // A checkpoint in another epoch of the dialer's feed is void: it resends from the start.
+  response->set_push_checkpoint(ResumeFrom(*checkpoint, request->feed_epoch()));
+  response->set_feed_epoch(*feed_epoch);
   absl::StatusOr<uint64_t> their_clock = context_->records->ClockOf(request->node_id());
   if (!their_clock.ok()) return refuse(their_clock.status());
   response->set_your_clock(*their_clock);
@@ -118,7 +130,7 @@ grpc::ServerUnaryReactor* ReplicationService::Hello(grpc::CallbackServerContext*
   return reactor;
 }
 
-absl::StatusOr<PeerView> ReplicationService::Authenticate(
+absl::StatusOr<ReplicationService::Caller> ReplicationService::Authenticate(
     const grpc::CallbackServerContext& call) const {
   const std::string node_id = MetadataValue(call, kNodeIdHeader);
   std::optional<std::string> challenge = Base32Decode(MetadataValue(call, kSessionHeader));
@@ -127,7 +139,8 @@ absl::StatusOr<PeerView> ReplicationService::Authenticate(
     return absl::UnauthenticatedError("missing session proof; call Hello first");
   }
   if (context_->tls) LDGS_RETURN_IF_ERROR(CheckTlsIdentity(call, node_id));
-  LDGS_RETURN_IF_ERROR(context_->sessions->Check(node_id, *challenge, *proof).status());
+  LDGS_ASSIGN_OR_RETURN(SessionTable::Session session,
+                        context_->sessions->Check(node_id, *challenge, *proof));
   LDGS_ASSIGN_OR_RETURN(v1::Enrollment enrollment, ActiveEnrollment(node_id));
   const size_t limit = context_->batch_limits.max_streams_per_peer;
   if (static_cast<size_t>(context_->registry->OpenStreams(node_id)) >= limit) {
@@ -137,27 +150,32 @@ absl::StatusOr<PeerView> ReplicationService::Authenticate(
     return absl::ResourceExhaustedError(message);
   }
   // Rights from the enrollment only; the role the peer claimed in Hello grants nothing.
-  return PeerView{node_id, enrollment.relation()};
+  return Caller{PeerView{node_id, enrollment.relation()}, std::move(session.terms)};
 }
 
 grpc::ServerBidiReactor<v1::Batch, v1::PushAck>* ReplicationService::Push(
     grpc::CallbackServerContext* call) {
-  absl::StatusOr<PeerView> peer = Authenticate(*call);
-  if (!peer.ok()) {
+  absl::StatusOr<Caller> caller = Authenticate(*call);
+  if (!caller.ok()) {
     return new RefusingReactor<grpc::ServerBidiReactor<v1::Batch, v1::PushAck>>(
-        ToGrpcStatus(peer.status()));
+        ToGrpcStatus(caller.status()));
   }
-  return new PushReactor(context_, std::move(*peer));
+  return new PushReactor(context_, std::move(caller->peer), std::move(caller->terms));
 }
 
 grpc::ServerWriteReactor<v1::Batch>* ReplicationService::Pull(grpc::CallbackServerContext* call,
                                                               const v1::PullRequest* request) {
-  absl::StatusOr<PeerView> peer = Authenticate(*call);
-  if (!peer.ok()) {
-    return new RefusingReactor<grpc::ServerWriteReactor<v1::Batch>>(ToGrpcStatus(peer.status()));
+  absl::StatusOr<Caller> caller = Authenticate(*call);
+  absl::StatusOr<std::string> feed_epoch =
+      caller.ok() ? context_->state->FeedEpoch() : caller.status();
+  if (!feed_epoch.ok()) {
+    return new RefusingReactor<grpc::ServerWriteReactor<v1::Batch>>(
+        ToGrpcStatus(feed_epoch.status()));
   }
-  peer->wants_own = request->include_own();
-  return new PullReactor(context_, std::move(*peer), request->since());
+  caller->peer.wants_own = request->include_own();
+  // `since` in another epoch of this feed (one restored since) is void.
+  const uint64_t since = ResumeFrom({request->since_epoch(), request->since()}, *feed_epoch);
+  return new PullReactor(context_, std::move(caller->peer), caller->terms.limits, since);
 }
 
 absl::StatusOr<v1::Relation> ReplicationService::RedeemInvite(const v1::JoinRequest& request) {

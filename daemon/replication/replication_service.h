@@ -24,8 +24,12 @@ class ReplicationService final : public v1::Replication::CallbackService {
                                  v1::JoinResponse* response) override;
 
  private:
-  // The enrolled, unrevoked peer behind a call's session proof.
-  absl::StatusOr<PeerView> Authenticate(const grpc::CallbackServerContext& call) const;
+  // The enrolled, unrevoked peer behind a call's session proof, with its session's terms.
+  struct Caller {
+    PeerView peer;
+    SessionTerms terms;
+  };
+  absl::StatusOr<Caller> Authenticate(const grpc::CallbackServerContext& call) const;
   absl::StatusOr<v1::Enrollment> ActiveEnrollment(std::string_view node_id) const;
 
   absl::StatusOr<v1::Relation> RedeemInvite(const v1::JoinRequest& request);

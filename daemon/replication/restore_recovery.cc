@@ -10,11 +10,15 @@ namespace {
 constexpr char kRestoredMarker[] = "restored";
 constexpr uint64_t kClockSkewUs = 24ULL * 3600 * 1000000;
 std::string ResyncedMarker(const std::string& peer_id) { return "resynced/" + peer_id; }
+std::string HandBackMarker(const std::string& peer_id) { return "hand_back/" + peer_id; }
 
 }  // namespace
 
 void MarkRestored(storage::StateChange* change, int64_t now_us) {
   change->SetMarker(kRestoredMarker, std::to_string(now_us));
+  // The restored feed reuses sequence numbers the lost one had handed out: a new epoch
+  // voids every peer's checkpoint in it.
+  change->SetFeedEpoch(storage::NewFeedEpoch());
 }
 
 absl::StatusOr<bool> BeginRecovery(storage::RecordStore* records, const storage::NodeState& state,
@@ -43,6 +47,27 @@ absl::StatusOr<bool> BeginRecovery(storage::RecordStore* records, const storage:
 
 absl::Status FinishRecovery(storage::NodeState* state, const std::string& peer_id) {
   return state->Commit(storage::StateChange().SetMarker(ResyncedMarker(peer_id), "1"));
+}
+
+absl::StatusOr<bool> BeginHandBack(storage::NodeState* state, const std::string& peer_id,
+                                   bool feed_replaced) {
+  if (feed_replaced) {
+    spdlog::warn(
+        "peer {} has a new feed epoch (restored from a backup?): pulling its feed "
+        "again and handing its own records back",
+        peer_id);
+    LDGS_RETURN_IF_ERROR(
+        state->Commit(storage::StateChange().SetMarker(HandBackMarker(peer_id), "1")));
+    return true;
+  }
+  absl::StatusOr<std::string> pending = state->GetMarker(HandBackMarker(peer_id));
+  if (absl::IsNotFound(pending.status())) return false;
+  if (!pending.ok()) return pending.status();
+  return *pending == "1";
+}
+
+absl::Status FinishHandBack(storage::NodeState* state, const std::string& peer_id) {
+  return state->Commit(storage::StateChange().SetMarker(HandBackMarker(peer_id), "0"));
 }
 
 }  // namespace ldgs::daemon::replication

@@ -27,4 +27,13 @@ absl::StatusOr<bool> BeginRecovery(storage::RecordStore* records, const storage:
 // Records that `peer_id` has all of our feed again: later sessions resume from checkpoints.
 absl::Status FinishRecovery(storage::NodeState* state, const std::string& peer_id);
 
+// The other side of a restore: the peer we dial was restored from a backup (its feed was
+// replaced since our checkpoint in it), so it lost its own records written after the
+// backup, and this node hands back the ones it holds with its whole feed. Whether this
+// session does so: `feed_replaced` now, or an earlier hand-back that did not finish (noted
+// durably here, before the checkpoint moves to the new epoch).
+absl::StatusOr<bool> BeginHandBack(storage::NodeState* state, const std::string& peer_id,
+                                   bool feed_replaced);
+absl::Status FinishHandBack(storage::NodeState* state, const std::string& peer_id);
+
 }  // namespace ldgs::daemon::replication

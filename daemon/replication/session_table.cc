@@ -35,7 +35,7 @@ SessionTable::SessionTable(std::string server_id, size_t max_sessions,
                            std::chrono::seconds lifetime)
     : server_id_(std::move(server_id)), max_sessions_(max_sessions), lifetime_(lifetime) {}
 
-std::string SessionTable::Open(const std::string& node_id, v1::Role role) {
+std::string SessionTable::Open(const std::string& node_id, v1::Role role, SessionTerms terms) {
   const auto now = std::chrono::steady_clock::now();
   std::string challenge = record::RandomBytes(kNonceBytes);
   std::lock_guard<std::mutex> lock(mu_);
@@ -65,7 +65,7 @@ std::string SessionTable::Open(const std::string& node_id, v1::Role role) {
     }
     sessions_.erase(oldest);
   }
-  sessions_[challenge] = Session{node_id, role, now + lifetime_};
+  sessions_[challenge] = Session{node_id, role, std::move(terms), now + lifetime_};
   return challenge;
 }
 

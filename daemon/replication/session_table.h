@@ -8,6 +8,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "daemon/replication/session_terms.h"
 #include "ldgs/v1/record.pb.h"
 
 namespace ldgs::daemon::replication {
@@ -42,6 +43,7 @@ class SessionTable {
   struct Session {
     std::string node_id;
     v1::Role role;
+    SessionTerms terms;
     std::chrono::steady_clock::time_point expires;
   };
 
@@ -49,7 +51,7 @@ class SessionTable {
                         std::chrono::seconds lifetime = std::chrono::hours(1));
 
   // Opens a session for `node_id` (claimed, proven on use); returns the challenge.
-  std::string Open(const std::string& node_id, v1::Role role);
+  std::string Open(const std::string& node_id, v1::Role role, SessionTerms terms = {});
 
   // Checks a call's session proof. UNAUTHENTICATED when the session is unknown, expired,
   // opened for another node, or the proof does not verify. Returns the session.

@@ -79,6 +79,57 @@ TEST(BackupTest, RestoredNodeRecoversItsNewerRecordsAndNeverReusesAVersion) {
   }
 }
 
+// The members' checkpoints in a restored hub's feed point past its end: without the feed
+// epoch, a member that had pulled further misses what the hub takes in after the restore
+// (until the numbering catches up), and the hub never gets back its own records written
+// after the backup, which only its members hold.
+TEST(BackupTest, RestoredHubStarvesNoMemberAndGetsItsOwnRecordsBack) {
+  ldgs::testing::Federation fed({.tls = true});
+  const ldgs::testing::TempDir& dir = fed.dir();
+  NodeProcess& hub = fed.AddHub("Hub", "test-region");
+  NodeProcess& a = fed.AddChapter("Chapter A", "test-region", &hub);
+  NodeProcess& b = fed.AddChapter("Chapter B", "test-region", &hub);
+  ASSERT_TRUE(fed.Start());
+  ASSERT_TRUE(Holds(b, ldgs::testing::PutStory(a, "before", v1::VISIBILITY_NETWORK, "before")));
+  CommandResult backup = hub.Ctl({"backup", dir.Sub("hub-backup")});
+  ASSERT_EQ(backup.exit_code, 0) << backup.err;
+
+  // After the backup, 30 versions of one record move B's checkpoint 30 entries into the
+  // hub's feed; A's own feed keeps only the newest, so a re-push refills just one.
+  v1::Record edited;
+  for (int i = 0; i < 30; ++i) {
+    edited =
+        ldgs::testing::PutStory(a, "edit " + std::to_string(i), v1::VISIBILITY_NETWORK, "edited");
+  }
+  v1::Record hubs_own = ldgs::testing::PutStory(hub, "the hub's", v1::VISIBILITY_NETWORK, "news");
+  ASSERT_TRUE(Holds(b, edited));
+  ASSERT_TRUE(Holds(b, hubs_own));
+  ASSERT_TRUE(Holds(a, hubs_own));
+  const std::string hub_address = hub.listen_address();
+  EXPECT_EQ(hub.Stop(), 0);
+
+  CommandResult restore =
+      ldgs::testing::RunCommand({ldgs::testing::LdgsdPath(), "restore", "--from",
+                                 dir.Sub("hub-backup"), "--data", dir.Sub("hub-restored")});
+  ASSERT_EQ(restore.exit_code, 0) << restore.err;
+  NodeProcess restored(dir.Sub("hub-restored"),
+                       NodeProcess::Existing{hub.node_id(), hub_address, /*tls=*/true});
+  ASSERT_TRUE(restored.Start());
+
+  // A record written after the restore reaches B, and the hub has its own record back.
+  v1::Record after = ldgs::testing::PutStory(a, "after", v1::VISIBILITY_NETWORK, "after");
+  EXPECT_TRUE(Holds(b, after));
+  EXPECT_TRUE(Holds(restored, hubs_own));
+  EXPECT_TRUE(Holds(restored, edited));
+  v1::Record hubs_next =
+      ldgs::testing::PutStory(restored, "the hub's, later", v1::VISIBILITY_NETWORK, "news2");
+  EXPECT_TRUE(Holds(b, hubs_next));
+  EXPECT_TRUE(Holds(a, hubs_next));
+  // Both members are caught up with the restored hub, by its own account and theirs.
+  EXPECT_TRUE(a.SyncWait());
+  EXPECT_TRUE(b.SyncWait());
+}
+
 TEST(BackupTest, BackupNeedsAnAbsentDirAndRestoreAnActualBackup) {
   ldgs::testing::TempDir dir;
   NodeProcess a(dir.Sub("a"), "Chapter A");

@@ -86,5 +86,46 @@ TEST(DiskFullTest, WritesAreRefusedWhileSpaceIsShortAndResumeWhenItReturns) {
   }
 }
 
+// Every logical change goes through the one guarded write path, node state too: on a disk
+// with no byte left, enrolling, inviting and revoking are refused with a clear error, never
+// left to RocksDB (whose ENOSPC on a synced WAL write aborts the process).
+TEST(DiskFullTest, NodeStateWritesOnAFullDiskAreRefusedAndTheNodeRunsOn) {
+  ldgs::testing::TempDir dir;
+  SmallDisk disk(dir.Sub("disk"));
+  if (!disk.mounted()) GTEST_SKIP() << "mounting a tmpfs needs root (CAP_SYS_ADMIN)";
+  NodeProcess node(dir.Sub("disk/node"), "On a full disk");
+  ASSERT_TRUE(node.Start());
+  NodeProcess member(dir.Sub("member"), "Member");
+  ASSERT_TRUE(node.Enroll(member));
+
+  const std::string filler = dir.Sub("disk/filler");
+  {
+    std::ofstream out(filler, std::ios::binary);
+    const std::string chunk(64 * 1024, 'x');
+    while (out.write(chunk.data(), chunk.size()) && FreeBytes(dir.Sub("disk")) > 0) {
+    }
+  }
+  ASSERT_LT(FreeBytes(dir.Sub("disk")), 64 * 1024u);
+  NodeProcess other(dir.Sub("other"), "Other");
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"enroll", other.node_id(), "--region", "r"},
+        std::vector<std::string>{"invite", "--region", "r"},
+        std::vector<std::string>{"revoke", member.node_id()}}) {
+    CommandResult refused = node.Ctl(args);
+    EXPECT_EQ(refused.exit_code, 1) << args[0] << ": " << refused.out << refused.err;
+    EXPECT_THAT(refused.err, HasSubstr("disk full")) << args[0];
+  }
+  CommandResult status = node.Ctl({"status"});
+  EXPECT_EQ(status.exit_code, 0) << status.err;  // still running
+
+  std::filesystem::remove(filler);
+  EXPECT_TRUE(node.Enroll(other));
+  EXPECT_EQ(node.Stop(), 0);
+  ASSERT_TRUE(node.Start());
+  CommandResult peers = node.Ctl({"-o", "json", "peers"});
+  EXPECT_THAT(peers.out, HasSubstr(other.node_id()));
+  EXPECT_THAT(peers.out, HasSubstr(member.node_id()));
+}
+
 }  // namespace
 }  // namespace ldgs

@@ -1,18 +1,21 @@
 // Crash faults: real ldgsd processes (a hub and two chapters on 127.0.0.1) are SIGKILLed at
 // random points while they write and replicate, and restarted. At the end every write that
 // was acknowledged must be on every node that may hold it, at the acknowledged version, and
-// the stores must agree. Rounds and seed: LDGS_FAULT_ROUNDS (default 50), LDGS_FAULT_SEED.
+// the stores must agree, and no feed may hold a record twice. The nodes run mutual TLS, as
+// deployed. Rounds and seed: LDGS_FAULT_ROUNDS (default 50), LDGS_FAULT_SEED.
 #include <cstdlib>
 #include <map>
 #include <random>
 
 #include "gtest/gtest.h"
 #include "tests/support/federation.h"
+#include "tests/support/feed_check.h"
 #include "tests/support/node_process.h"
 
 namespace ldgs {
 namespace {
 
+using ::ldgs::testing::FeedKey;
 using ::ldgs::testing::NodeProcess;
 
 int EnvInt(const char* name, int fallback) {
@@ -75,7 +78,7 @@ class KillTest : public ::testing::Test {
     return visibility == v1::VISIBILITY_HUB && &holder == &hub_;
   }
 
-  ldgs::testing::Federation fed_;
+  ldgs::testing::Federation fed_{ldgs::testing::Federation::Options{.tls = true}};
   NodeProcess& hub_ = fed_.AddHub("Hub", "test-region");
   NodeProcess& a_ = fed_.AddChapter("Chapter A", "test-region", &hub_);
   NodeProcess& b_ = fed_.AddChapter("Chapter B", "test-region", &hub_);
@@ -119,10 +122,8 @@ TEST_F(KillTest, AcknowledgedWritesSurviveRandomKillsAndStoresConverge) {
 
   int checked = 0;
   for (NodeProcess* holder : nodes_) {
-    std::map<std::pair<std::string, std::string>, v1::Record> held;
-    for (const v1::Record& r : holder->ListAll()) {
-      EXPECT_TRUE(held.emplace(std::make_pair(r.origin(), r.id()), r).second) << "duplicate";
-    }
+    std::map<std::pair<std::string, std::string>, v1::Record> held;  // the store: one per key
+    for (const v1::Record& r : holder->ListAll()) held[{r.origin(), r.id()}] = r;
     for (const auto& [origin, records] : acked_) {
       for (const auto& [id, ack] : records) {
         auto it = held.find({origin, id});
@@ -160,6 +161,34 @@ TEST_F(KillTest, AcknowledgedWritesSurviveRandomKillsAndStoresConverge) {
     }
   }
   EXPECT_GT(compared, 0);
+
+  // Exactly once in every feed. The store above is keyed by (origin, id) and cannot show a
+  // duplicate; a feed pulled as a list can: a record applied twice, or a feed entry left
+  // behind when a newer version replaced it, shows up in it twice. The hub's feed as a new
+  // member chapter sees it (every origin's network records), each chapter's as a new sister
+  // sees it (its own network records).
+  int listed = 0;
+  for (size_t n = 0; n < nodes_.size(); ++n) {
+    NodeProcess* node = nodes_[n];
+    const bool sister = node != &hub_;
+    std::vector<std::string> feed;
+    ASSERT_TRUE(ldgs::testing::PullFeedAsNewPeer(
+        *node, sister, fed_.ca_dir(), fed_.dir().Sub("listener-" + std::to_string(n)), &feed));
+    const std::map<FeedKey, int> counts = ldgs::testing::CountFeed(feed);
+    for (const auto& [key, times] : counts) {
+      EXPECT_EQ(times, 1) << node->data_dir() << " feed sends " << std::get<1>(key) << " of "
+                          << std::get<0>(key) << " " << times << " times";
+    }
+    // And it sends every live network record such a peer may see, once.
+    for (const v1::Record& r : node->ListAll()) {
+      if (r.visibility() != v1::VISIBILITY_NETWORK || r.deleted()) continue;
+      if (sister && r.origin() != node->node_id()) continue;
+      auto it = counts.find(FeedKey(r.origin(), r.id(), false));
+      EXPECT_TRUE(it != counts.end()) << node->data_dir() << " feed lacks " << r.id();
+      ++listed;
+    }
+  }
+  EXPECT_GT(listed, 0);
   std::printf("fault: %d kills survived, %d acknowledged records checked on every node\n", kills,
               checked);
   EXPECT_GT(checked, rounds);

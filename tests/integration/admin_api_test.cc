@@ -206,7 +206,7 @@ TEST(AdminApiStartTest, SecondDaemonOnTheSameDataDirIsRefused) {
                                            "--insecure", "--http-listen", "127.0.0.1:0"});
   EXPECT_NE(second.exit_code, 0);
   EXPECT_THAT(second.err, HasSubstr("ldgsd: "));
-  EXPECT_THAT(second.err, HasSubstr("lock"));
+  EXPECT_THAT(second.err, HasSubstr("is in use by another ldgsd (pid "));
 }
 
 TEST(AdminApiStartTest, AdminApiOffLoopbackIsRefused) {

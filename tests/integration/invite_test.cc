@@ -1,5 +1,6 @@
 // Enrollment by invite: a one-time code from the hub operator, redeemed by the chapter's
-// own node, which then dials the hub at once.
+// own node, which then dials the hub at once. Every node runs mutual TLS with certificates of
+// one federation CA, as deployed: the Join call and the sessions after it go over TLS.
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/node_process.h"
@@ -18,9 +19,13 @@ class InviteTest : public ::testing::Test {
       : hub_(dir_.Sub("hub"), "Hub", "hub"),
         a_(dir_.Sub("a"), "Chapter A"),
         b_(dir_.Sub("b"), "Chapter B") {
-    EXPECT_TRUE(hub_.Start());
-    EXPECT_TRUE(a_.Start());
-    EXPECT_TRUE(b_.Start());
+    CommandResult ca =
+        ldgs::testing::RunCommand({ldgs::testing::LdgsctlPath(), "ca", "init", dir_.Sub("ca")});
+    EXPECT_EQ(ca.exit_code, 0) << ca.err;
+    for (NodeProcess* node : {&hub_, &a_, &b_}) {
+      EXPECT_TRUE(node->UseTls(dir_.Sub("ca")));
+      EXPECT_TRUE(node->Start());
+    }
   }
 
   std::string Invite() {

@@ -2,13 +2,18 @@
 // sister chapters. Arrival is awaited server-side (GetRecord wait); absence is checked after
 // a barrier record has arrived, which the feed's order makes a proof that everything
 // written before it that could arrive has.
+#include <chrono>
 #include <fstream>
 #include <map>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "record/limits.h"
+#include "record/signed_record.h"
 #include "tests/support/federation.h"
+#include "tests/support/feed_check.h"
 #include "tests/support/node_process.h"
+#include "tests/support/raw_peer.h"
 #include "tests/support/record_helpers.h"
 #include "tests/support/temp_dir.h"
 
@@ -17,7 +22,9 @@ namespace {
 
 using ::ldgs::testing::Arrives;
 using ::ldgs::testing::Federation;
+using ::ldgs::testing::FeedKey;
 using ::ldgs::testing::NodeProcess;
+using ::ldgs::testing::RawPeer;
 
 v1::PutRecordRequest Practice(const std::string& title, v1::Visibility visibility) {
   v1::PutRecordRequest request;
@@ -57,9 +64,23 @@ void ExpectNoForeignPrivateRecords(const std::vector<const NodeProcess*>& nodes)
   }
 }
 
+// The SignedRecord bytes in `feed` of `wanted` (its origin, id and version); empty if none.
+std::string SignedBytesOf(const std::vector<std::string>& feed, const v1::Record& wanted) {
+  for (const std::string& bytes : feed) {
+    absl::StatusOr<v1::Record> decoded = record::DecodeSignedRecord(bytes);
+    if (decoded.ok() && decoded->origin() == wanted.origin() && decoded->id() == wanted.id() &&
+        decoded->version() == wanted.version() && decoded->deleted() == wanted.deleted()) {
+      return bytes;
+    }
+  }
+  return "";
+}
+
 class HubAndChaptersTest : public ::testing::Test {
  protected:
-  HubAndChaptersTest() { EXPECT_TRUE(fed_.Start()); }
+  explicit HubAndChaptersTest(Federation::Options options = {}) : fed_(options) {
+    EXPECT_TRUE(fed_.Start());
+  }
 
   Federation fed_;
   NodeProcess& hub_ = fed_.AddHub("Midwest hub", "midwest");
@@ -82,9 +103,24 @@ TEST_F(HubAndChaptersTest, EachVisibilityReachesExactlyItsAudience) {
   EXPECT_FALSE(Holds(b_, secret));
   ExpectNoForeignPrivateRecords({&hub_, &a_, &b_});
 
-  // Relays forward the origin's bytes: the copy at B is the version A signed.
+  // Relays forward the origin's bytes, never a re-encoded copy: what the hub sends its
+  // members (B takes that same stream) is byte for byte the SignedRecord that A itself serves
+  // as the origin, and it verifies as A's signature over the record B holds.
   v1::Record at_b;
   ASSERT_TRUE(Arrives(b_, network, &at_b));
+  std::vector<std::string> from_hub, from_origin;
+  ASSERT_TRUE(ldgs::testing::PullFeedAsNewPeer(hub_, /*sister=*/false, "", "", &from_hub));
+  ASSERT_TRUE(ldgs::testing::PullFeedAsNewPeer(a_, /*sister=*/true, "", "", &from_origin));
+  const std::string relayed = SignedBytesOf(from_hub, network);
+  const std::string signed_by_a = SignedBytesOf(from_origin, network);
+  ASSERT_FALSE(relayed.empty()) << "the hub's feed does not send " << network.id();
+  ASSERT_FALSE(signed_by_a.empty()) << "A's feed does not send " << network.id();
+  EXPECT_EQ(relayed, signed_by_a) << "the hub relays other bytes than A signed";
+  absl::StatusOr<record::OpenedRecord> opened =
+      record::OpenSignedRecord(relayed, record::RecordLimits());
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  EXPECT_EQ(opened->record.origin(), a_.node_id());
+  EXPECT_EQ(opened->record.SerializeAsString(), at_b.SerializeAsString());
   EXPECT_EQ(at_b.SerializeAsString(), network.SerializeAsString());
 }
 
@@ -141,42 +177,103 @@ TEST_F(HubAndChaptersTest, NarrowingAndDeletionReachEveryCopy) {
   }
 }
 
-TEST_F(HubAndChaptersTest, ResumesExactlyAfterTheHubIsKilledMidStream) {
+// The same federation over mutual TLS, as deployed: for the kill and revocation tests.
+class MtlsHubAndChaptersTest : public HubAndChaptersTest {
+ protected:
+  MtlsHubAndChaptersTest() : HubAndChaptersTest(Federation::Options{.tls = true}) {}
+};
+
+TEST_F(MtlsHubAndChaptersTest, ResumesExactlyAfterTheHubIsKilledMidStream) {
   constexpr int kRecords = 300;
+  // A member chapter of the hub that lists every record the hub's feed sends it, resuming
+  // each time from where it got to, across the kill: a list can hold a record twice where a
+  // store keyed by (origin, id) cannot.
+  RawPeer listener(hub_.listen_address());
+  ASSERT_TRUE(listener.UseTls(fed_.ca_dir(), fed_.dir().Sub("listener-tls"), hub_.node_id()));
+  ASSERT_EQ(hub_.Ctl({"enroll", listener.node_id(), "--region", hub_.region()}).exit_code, 0);
+  std::vector<std::string> heard;
+  uint64_t heard_up_to = 0;
+  auto listen = [&]() -> ::testing::AssertionResult {
+    grpc::Status status = listener.Hello();  // a new session: the hub may have restarted
+    if (status.ok()) status = listener.PullFrom(heard_up_to, &heard, &heard_up_to);
+    if (status.ok()) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << "listening to the hub: " << status.error_message();
+  };
+
   std::vector<v1::Record> written;
   for (int i = 0; i < kRecords; ++i) {
     written.push_back(Write(a_, "practice " + std::to_string(i), v1::VISIBILITY_NETWORK));
     if (i == kRecords / 3) {
       ASSERT_TRUE(Arrives(b_, written[kRecords / 6]));
+      ASSERT_TRUE(listen());
       hub_.Kill();  // mid-stream: A is still writing and pushing
     }
     if (i == 2 * kRecords / 3) {
       ASSERT_TRUE(hub_.Start());  // same address as before
+      ASSERT_TRUE(listen());      // while A's backlog is still coming in
     }
   }
   ASSERT_TRUE(Arrives(b_, written.back()));
   EXPECT_TRUE(a_.SyncWait());
   EXPECT_TRUE(b_.SyncWait());
+  ASSERT_TRUE(listen());
 
-  // Every record exactly once, at the version A wrote.
+  // Every record exactly once in the hub's feed, across three sessions and a kill.
+  const std::map<FeedKey, int> counts = ldgs::testing::CountFeed(heard);
+  for (const auto& [key, times] : counts) {
+    EXPECT_EQ(times, 1) << "the hub's feed sent " << std::get<1>(key) << " " << times << " times";
+  }
+  for (const v1::Record& r : written) {
+    auto it = counts.find(FeedKey(r.origin(), r.id(), false));
+    EXPECT_TRUE(it != counts.end()) << "the hub's feed never sent " << r.id();
+  }
+  // Every record here has one version, so each took exactly one sequence where it was
+  // applied: a feed longer than the store means something was applied twice.
+  for (const NodeProcess* node : {&hub_, &b_}) {
+    EXPECT_EQ(node->LastSequence(), node->ListAll().size()) << node->data_dir();
+  }
+  // And at B, every record at the version A wrote.
   std::map<std::string, uint64_t> at_b;
   for (const v1::Record& r : b_.ListAll()) {
-    if (r.origin() == a_.node_id() && r.kind() == v1::KIND_PRACTICE) {
-      EXPECT_TRUE(at_b.emplace(r.id(), r.version()).second) << "duplicate " << r.id();
-    }
+    if (r.origin() == a_.node_id() && r.kind() == v1::KIND_PRACTICE) at_b[r.id()] = r.version();
   }
   EXPECT_EQ(at_b.size(), static_cast<size_t>(kRecords));
   for (const v1::Record& r : written) EXPECT_EQ(at_b[r.id()], r.version()) << r.id();
 }
 
-TEST_F(HubAndChaptersTest, RevokedChapterIsCutOffAtOnce) {
+TEST_F(MtlsHubAndChaptersTest, RevokedChapterIsCutOffAtOnce) {
   v1::Record before = Write(a_, "before revocation", v1::VISIBILITY_NETWORK);
   ASSERT_TRUE(Arrives(b_, before));
+  // A's session is up at both ends: A has it, and the hub serves A's streams.
+  auto connected = [](const v1::PeerStatus& p) { return p.connected(); };
+  ASSERT_TRUE(a_.WaitForPeer(hub_.node_id(), connected));
+  ASSERT_TRUE(hub_.WaitForPeer(a_.node_id(), connected));
+
   ASSERT_EQ(hub_.Ctl({"revoke", a_.node_id()}).exit_code, 0);
   v1::Record after = Write(a_, "after revocation", v1::VISIBILITY_NETWORK);
+  // The open session ends at once (not at its stream deadline, 600 s, or the next dial): the
+  // hub holds no stream of A's, and A saw its session end for the revocation, and stays out.
+  constexpr auto kAtOnce = std::chrono::seconds(15);
+  EXPECT_TRUE(hub_.WaitForPeer(
+      a_.node_id(), [](const v1::PeerStatus& p) { return p.revoked() && !p.connected(); },
+      kAtOnce));
+  EXPECT_TRUE(a_.WaitForPeer(
+      hub_.node_id(),
+      [](const v1::PeerStatus& p) {
+        return !p.connected() && p.last_error().find("revoked") != std::string::npos;
+      },
+      kAtOnce));
+
+  // The barrier came from the hub; A's later write must not have gone through. Nor was it
+  // acknowledged (a stream left open would have taken it and acknowledged it, even with
+  // the record refused): A still counts it as to send.
   Barrier(hub_, {&b_});
-  // The barrier came from the hub; A's later write must not have gone through.
   EXPECT_FALSE(Holds(hub_, after));
+  EXPECT_FALSE(Holds(b_, after));
+  std::optional<v1::PeerStatus> hub_seen_by_a = a_.PeerStatusOf(hub_.node_id());
+  ASSERT_TRUE(hub_seen_by_a.has_value());
+  EXPECT_FALSE(hub_seen_by_a->connected());
+  EXPECT_GT(hub_seen_by_a->outbound_behind(), 0u) << hub_seen_by_a->ShortDebugString();
   ::ldgs::testing::CommandResult peers = hub_.Ctl({"peers"});
   EXPECT_THAT(peers.out, ::testing::HasSubstr("revoked"));
 }
@@ -233,6 +330,34 @@ TEST(SisterChaptersTest, SistersExchangeTheirOwnNetworkRecordsDirectly) {
   Barrier(ames, {&des_moines});
   EXPECT_FALSE(Holds(des_moines, hub_only));
   ExpectNoForeignPrivateRecords({&ames, &des_moines});
+}
+
+// A hub sending at most 50 records a batch, a chapter at the default 500 and one taking 20:
+// each session uses the smaller limit both ways, so a backlog of 300 crosses both links.
+TEST(BatchLimitsTest, NodesWithUnequalBatchLimitsSyncBothWays) {
+  Federation fed({.tls = true});
+  NodeProcess& hub = fed.AddHub("Hub", "test-region");
+  NodeProcess& writer = fed.AddChapter("Default limits", "test-region", &hub);
+  NodeProcess& reader = fed.AddChapter("Small limits", "test-region", &hub);
+  std::ofstream(hub.data_dir() + "/ldgsd.toml", std::ios::app)
+      << "\n[replication]\nbatch_records = 50\n";
+  std::ofstream(reader.data_dir() + "/ldgsd.toml", std::ios::app)
+      << "\n[replication]\nbatch_records = 20\n";
+  ASSERT_TRUE(fed.Start());
+  EXPECT_EQ(hub.Stop(), 0);  // the backlog builds while the hub is away
+  constexpr int kBacklog = 300;
+  v1::Record last;
+  for (int i = 0; i < kBacklog; ++i) {
+    last = Write(writer, "Backlog " + std::to_string(i), v1::VISIBILITY_NETWORK);
+  }
+  ASSERT_TRUE(hub.Start());
+  EXPECT_TRUE(Arrives(hub, last));
+  EXPECT_TRUE(Arrives(reader, last));
+  int held = 0;
+  for (const v1::Record& record : reader.ListAll()) {
+    held += record.origin() == writer.node_id() && record.has_practice();
+  }
+  EXPECT_EQ(held, kBacklog);
 }
 
 TEST(DialerIdentityTest, APeerThatIsNotTheConfiguredNodeIsNeverSynced) {

@@ -41,7 +41,10 @@ NodeProcess::NodeProcess(std::string data_dir, std::string name, std::string rol
 }
 
 NodeProcess::NodeProcess(std::string data_dir, Existing existing)
-    : data_dir_(std::move(data_dir)), node_id_(std::move(existing.node_id)) {}
+    : data_dir_(std::move(data_dir)),
+      node_id_(std::move(existing.node_id)),
+      listen_address_(std::move(existing.listen_address)),
+      tls_(existing.tls) {}
 
 NodeProcess::~NodeProcess() {
   if (child_) Stop();
@@ -83,6 +86,10 @@ int NodeProcess::Stop() {
   int code = child_->Wait();
   child_.reset();
   return code;
+}
+
+void NodeProcess::Signal(int signal) const {
+  if (child_) child_->Signal(signal);
 }
 
 void NodeProcess::Kill() {
@@ -199,6 +206,48 @@ bool NodeProcess::WaitAggregated() const {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));  // poll interval, not a wait
   }
   return false;
+}
+
+std::vector<v1::PeerStatus> NodeProcess::ListPeers() const {
+  grpc::ClientContext context;
+  Authorize(&context);
+  v1::ListPeersResponse response;
+  grpc::Status status = AdminStub()->ListPeers(&context, v1::ListPeersRequest(), &response);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return {response.peers().begin(), response.peers().end()};
+}
+
+std::optional<v1::PeerStatus> NodeProcess::PeerStatusOf(const std::string& peer_id) const {
+  for (const v1::PeerStatus& peer : ListPeers()) {
+    if (peer.node_id() == peer_id) return peer;
+  }
+  return std::nullopt;
+}
+
+::testing::AssertionResult NodeProcess::WaitForPeer(
+    const std::string& peer_id, const std::function<bool(const v1::PeerStatus&)>& done,
+    std::chrono::milliseconds timeout, v1::PeerStatus* seen) const {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  v1::PeerStatus last;
+  bool listed = false;
+  while (true) {
+    std::optional<v1::PeerStatus> peer = PeerStatusOf(peer_id);
+    if (peer) {
+      listed = true;
+      last = *peer;
+      if (done(last)) break;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      if (seen) *seen = last;
+      return ::testing::AssertionFailure()
+             << data_dir_ << ": peer " << peer_id
+             << (listed ? " never reached the state awaited; last seen: " + last.ShortDebugString()
+                        : " is not in the peers view");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // poll interval, not a wait
+  }
+  if (seen) *seen = last;
+  return ::testing::AssertionSuccess();
 }
 
 ::testing::AssertionResult NodeProcess::SyncWait(int timeout_s) const {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,6 +25,8 @@ class NodeProcess {
   // Adopts a data dir that already holds node `node_id` (e.g. made by `ldgsd restore`).
   struct Existing {
     std::string node_id;
+    std::string listen_address;  // where it listens (empty: a free port)
+    bool tls = false;            // its config has a [tls] section already
   };
   NodeProcess(std::string data_dir, Existing existing);
   ~NodeProcess();
@@ -33,6 +37,8 @@ class NodeProcess {
   int Stop();
   // SIGKILL, then waits.
   void Kill();
+  // Sends `signal` to the running ldgsd.
+  void Signal(int signal) const;
   bool running() const { return child_ != nullptr; }
 
   const std::string& data_dir() const { return data_dir_; }
@@ -79,6 +85,16 @@ class NodeProcess {
   // Hubs: waits (polling, up to 60 s) until the aggregator has decided everything the node
   // held when called; false on the deadline.
   bool WaitAggregated() const;
+  // Its peers view (Admin ListPeers), what `ldgsctl peers` shows.
+  std::vector<v1::PeerStatus> ListPeers() const;
+  // The entry for `peer_id` in it; nullopt when absent.
+  std::optional<v1::PeerStatus> PeerStatusOf(const std::string& peer_id) const;
+  // Polls the peers view (with a deadline) until `peer_id`'s entry satisfies `done`; `seen`
+  // (optional) gets the entry last seen, which a failure shows too.
+  ::testing::AssertionResult WaitForPeer(
+      const std::string& peer_id, const std::function<bool(const v1::PeerStatus&)>& done,
+      std::chrono::milliseconds timeout = std::chrono::seconds(60),
+      v1::PeerStatus* seen = nullptr) const;
   // `ldgsctl sync --wait`; true when caught up within the deadline.
   ::testing::AssertionResult SyncWait(int timeout_s = 60) const;
 

@@ -1,18 +1,61 @@
 #include "tests/support/raw_peer.h"
 
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <iterator>
+
 #include "common/base32.h"
 #include "daemon/replication/session_table.h"
 #include "record/signed_record.h"
+#include "tests/support/node_process.h"
+#include "tests/support/subprocess.h"
 
 namespace ldgs::testing {
 
 using daemon::replication::HelloTranscript;
 using daemon::replication::SessionProofMessage;
 
+namespace {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+}  // namespace
+
 RawPeer::RawPeer(const std::string& address)
     : key_(record::NodeKey::Generate()),
+      address_(address),
       stub_(v1::Replication::NewStub(
           grpc::CreateChannel(address, grpc::InsecureChannelCredentials()))) {}
+
+::testing::AssertionResult RawPeer::UseTls(const std::string& ca_dir, const std::string& out_dir,
+                                           const std::string& server_id,
+                                           const std::string& trust_ca) {
+  CommandResult issued = RunCommand({LdgsctlPath(), "ca", "issue", "--ca", ca_dir, "--node-id",
+                                     node_id(), "--out", out_dir, "--host", "127.0.0.1"});
+  if (issued.exit_code != 0) {
+    return ::testing::AssertionFailure() << "ldgsctl ca issue: " << issued.err;
+  }
+  grpc::SslCredentialsOptions tls;
+  tls.pem_root_certs = ReadFile(trust_ca.empty() ? out_dir + "/ca.crt" : trust_ca);
+  tls.pem_private_key = ReadFile(out_dir + "/node.key");
+  tls.pem_cert_chain = ReadFile(out_dir + "/node.crt");
+  if (tls.pem_root_certs.empty() || tls.pem_private_key.empty() || tls.pem_cert_chain.empty()) {
+    return ::testing::AssertionFailure() << "no certificate files in " << out_dir;
+  }
+  // As ldgsd dials (daemon/replication/channel.cc): the certificate must name the node ID.
+  std::string expected = server_id;
+  std::transform(expected.begin(), expected.end(), expected.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  grpc::ChannelArguments args;
+  args.SetSslTargetNameOverride(expected);
+  stub_ = v1::Replication::NewStub(
+      grpc::CreateCustomChannel(address_, grpc::SslCredentials(tls), args));
+  return ::testing::AssertionSuccess();
+}
 
 grpc::Status RawPeer::Hello(v1::Role role, uint32_t protocol_version) {
   v1::HelloRequest request;
@@ -38,19 +81,32 @@ grpc::Status RawPeer::Hello(v1::Role role, uint32_t protocol_version) {
 }
 
 grpc::Status RawPeer::PullAll(std::vector<std::string>* records) {
+  return PullFrom(0, records, nullptr);
+}
+
+grpc::Status RawPeer::PullFrom(uint64_t since, std::vector<std::string>* records, uint64_t* up_to) {
   grpc::ClientContext context;
   Prepare(&context);
-  auto reader = stub_->Pull(&context, v1::PullRequest());
+  v1::PullRequest request;
+  request.set_since(since);
+  request.set_since_epoch(last_hello_.feed_epoch());
+  auto reader = stub_->Pull(&context, request);
   v1::Batch batch;
+  uint64_t reached = since;
+  bool caught_up = false;
   while (reader->Read(&batch)) {
     records->insert(records->end(), batch.records().begin(), batch.records().end());
+    reached = batch.up_to();
     if (batch.up_to() >= batch.head()) {
+      caught_up = true;
       context.TryCancel();
       break;
     }
   }
   grpc::Status status = reader->Finish();
-  return status.error_code() == grpc::StatusCode::CANCELLED ? grpc::Status::OK : status;
+  if (up_to) *up_to = reached;
+  if (caught_up && status.error_code() == grpc::StatusCode::CANCELLED) return grpc::Status::OK;
+  return status;
 }
 
 void RawPeer::Prepare(grpc::ClientContext* context) const {

@@ -1,22 +1,33 @@
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
 #include "ldgs/v1/replication.grpc.pb.h"
 #include "record/node_key.h"
 
 namespace ldgs::testing {
 
 // A hand-driven replication client with its own key, for feeding a real node what an honest
-// ldgsd never would: forged signatures, other nodes' records, unenrolled identities.
+// ldgsd never would: forged signatures, other nodes' records, unenrolled identities. Also a
+// listener that lists every record a node's feed sends it.
 class RawPeer {
  public:
   explicit RawPeer(const std::string& address);
 
   const record::NodeKey& key() const { return key_; }
   const std::string& node_id() const { return key_.node_id(); }
+
+  // Dials over mutual TLS from now on, as deployed: with a certificate for this peer's node
+  // ID issued by the CA in `ca_dir` (`ldgsctl ca issue`, into `out_dir`), expecting the
+  // node's certificate to name `server_id`. `trust_ca` is the CA certificate file it trusts
+  // (default: the issuing CA's), e.g. to present a certificate of a CA the node never trusted.
+  ::testing::AssertionResult UseTls(const std::string& ca_dir, const std::string& out_dir,
+                                    const std::string& server_id, const std::string& trust_ca = "");
 
   // Hello as `role` (a claim, which grants nothing); keeps the session for Push and Pull.
   // Verifies the node's signature.
@@ -26,6 +37,9 @@ class RawPeer {
   // Pulls the node's feed from the start until it reports it is caught up, collecting
   // every record it sent this peer (SignedRecord bytes).
   grpc::Status PullAll(std::vector<std::string>* records);
+  // The same from `since` (a position in the node's feed, in the epoch of the last Hello):
+  // appends what it sent to `records`; `up_to` (optional) gets the position reached.
+  grpc::Status PullFrom(uint64_t since, std::vector<std::string>* records, uint64_t* up_to);
 
   // Pushes one batch and returns how the node answered: OK with the ack, or the status it
   // ended the stream with.
@@ -42,6 +56,7 @@ class RawPeer {
   void Prepare(grpc::ClientContext* context) const;
 
   record::NodeKey key_;
+  std::string address_;
   std::unique_ptr<v1::Replication::Stub> stub_;
   std::string server_id_;
   std::string challenge_;

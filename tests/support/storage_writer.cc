@@ -42,7 +42,8 @@ int main(int argc, char** argv) {
     }
     auto applied = (*storage)->records().Apply(
         records, ldgs::storage::StateChange().SetCheckpoint(
-                     "writer", ldgs::storage::PeerDirection::kInbound, batch));
+                     "writer", ldgs::storage::PeerDirection::kInbound,
+                     ldgs::storage::FeedPosition{"writer-epoch", batch}));
     if (!applied.ok()) {
       std::fprintf(stderr, "storage_writer: %s\n", std::string(applied.status().message()).c_str());
       return 1;

@@ -22,6 +22,7 @@ struct Link : std::enable_shared_from_this<Link> {
   tcp::socket client;
   tcp::socket server;
   std::array<char, 16384> up{}, down{};
+  bool stalled = false;  // this link alone (StallOpen); guarded by Impl::mu
 
   void Close() {
     boost::system::error_code ignored;
@@ -37,11 +38,15 @@ struct TcpProxy::Impl {
   tcp::acceptor acceptor{io};
   tcp::endpoint target;
   std::thread thread;
-  std::mutex mu;
+  mutable std::mutex mu;
   bool cut = false;
   bool stalled = false;
+  int accepted = 0;
   std::list<std::weak_ptr<Link>> links;
-  std::list<std::function<void()>> parked;  // pumps waiting for Heal
+  std::list<std::function<void()>> parked;  // pumps (and closes) waiting for Heal
+
+  // Whether `link` forwards nothing now; the caller holds `mu`.
+  bool Held(const Link& link) const { return stalled || link.stalled; }
 
   void Accept() {
     acceptor.async_accept([this](boost::system::error_code error, tcp::socket socket) {
@@ -52,6 +57,7 @@ struct TcpProxy::Impl {
         if (cut) {
           link->Close();
         } else {
+          ++accepted;
           links.push_back(link);
         }
       }
@@ -71,7 +77,7 @@ struct TcpProxy::Impl {
             std::array<char, 16384>& buffer) {
     from.async_read_some(asio::buffer(buffer),
                          [this, link, &from, &to, &buffer](boost::system::error_code e, size_t n) {
-                           if (e) return link->Close();
+                           if (e) return Fail(link);
                            Forward(link, from, to, buffer, n);
                          });
   }
@@ -80,7 +86,7 @@ struct TcpProxy::Impl {
                std::array<char, 16384>& buffer, size_t n) {
     {
       std::lock_guard<std::mutex> lock(mu);
-      if (stalled) {
+      if (Held(*link)) {
         parked.push_back(
             [this, link, &from, &to, &buffer, n] { Forward(link, from, to, buffer, n); });
         return;
@@ -88,9 +94,22 @@ struct TcpProxy::Impl {
     }
     asio::async_write(to, asio::buffer(buffer.data(), n),
                       [this, link, &from, &to, &buffer](boost::system::error_code e, size_t) {
-                        if (e) return link->Close();
+                        if (e) return Fail(link);
                         Pump(link, from, to, buffer);
                       });
+  }
+
+  // One end closed (or broke): close the other too, unless the link is stalled, when the
+  // close waits for Heal like any data (a stalled link tells neither end anything).
+  void Fail(const std::shared_ptr<Link>& link) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (Held(*link)) {
+        parked.push_back([link] { link->Close(); });
+        return;
+      }
+    }
+    link->Close();
   }
 };
 
@@ -132,6 +151,13 @@ void TcpProxy::Stall() {
   impl_->stalled = true;
 }
 
+void TcpProxy::StallOpen() {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  for (auto& weak : impl_->links) {
+    if (auto link = weak.lock()) link->stalled = true;
+  }
+}
+
 void TcpProxy::Heal() {
   asio::post(impl_->io, [this] {
     std::list<std::function<void()>> resume;
@@ -139,10 +165,18 @@ void TcpProxy::Heal() {
       std::lock_guard<std::mutex> lock(impl_->mu);
       impl_->cut = false;
       impl_->stalled = false;
+      for (auto& weak : impl_->links) {
+        if (auto link = weak.lock()) link->stalled = false;
+      }
       resume.swap(impl_->parked);
     }
     for (auto& forward : resume) forward();
   });
+}
+
+int TcpProxy::accepted() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->accepted;
 }
 
 }  // namespace ldgs::testing

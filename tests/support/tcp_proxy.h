@@ -8,7 +8,10 @@ namespace ldgs::testing {
 
 // A TCP proxy on 127.0.0.1 between two nodes, for partition and slow-link tests. Runs its
 // own Boost.Asio loop on a thread. Cut closes every connection and refuses new ones; Stall
-// keeps connections open but forwards nothing; Heal undoes either. Thread-safe.
+// keeps connections open but forwards nothing, not even a close (a black hole: neither end
+// learns anything from the link); StallOpen does that to the connections open now only,
+// while connections made later forward normally (a path that died silently, and a new one);
+// Heal undoes any of them. Thread-safe.
 class TcpProxy {
  public:
   // Forwards 127.0.0.1:port() to `target` ("127.0.0.1:PORT").
@@ -22,7 +25,10 @@ class TcpProxy {
 
   void Cut();
   void Stall();
+  void StallOpen();
   void Heal();
+  // Connections accepted so far (each one a TCP connection a dialer made through the proxy).
+  int accepted() const;
 
  private:
   struct Impl;

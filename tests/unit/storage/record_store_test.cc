@@ -121,11 +121,22 @@ TEST_F(StoreTest, ClockTracksHighestVersionPerOrigin) {
 
 TEST_F(StoreTest, CheckpointIsWrittenWithTheBatch) {
   Apply({SignedStory(key_, "a", 1, "a")},
-        StateChange().SetCheckpoint("peer", PeerDirection::kInbound, 42));
-  EXPECT_EQ(*storage_->state().Checkpoint("peer", PeerDirection::kInbound), 42u);
-  EXPECT_EQ(*storage_->state().Checkpoint("peer", PeerDirection::kOutbound), 0u);
+        StateChange().SetCheckpoint("peer", PeerDirection::kInbound, FeedPosition{"E1", 42}));
+  EXPECT_EQ(*storage_->state().Checkpoint("peer", PeerDirection::kInbound),
+            (FeedPosition{"E1", 42}));
+  EXPECT_EQ(*storage_->state().Checkpoint("peer", PeerDirection::kOutbound), FeedPosition());
   Reopen();
-  EXPECT_EQ(*storage_->state().Checkpoint("peer", PeerDirection::kInbound), 42u);
+  EXPECT_EQ(*storage_->state().Checkpoint("peer", PeerDirection::kInbound),
+            (FeedPosition{"E1", 42}));
+}
+
+TEST_F(StoreTest, AStoreHasAFeedEpochThatSurvivesReopening) {
+  absl::StatusOr<std::string> epoch = storage_->state().FeedEpoch();
+  ASSERT_OK(epoch);
+  EXPECT_EQ(epoch->size(), 26u);
+  Reopen();
+  EXPECT_EQ(*storage_->state().FeedEpoch(), *epoch);
+  EXPECT_NE(NewFeedEpoch(), NewFeedEpoch());
 }
 
 TEST_F(StoreTest, EverythingSurvivesReopen) {

@@ -41,17 +41,17 @@ TEST(StorageCrashTest, AcknowledgedBatchesSurviveKillNine) {
   const RecordStore* store = &(*storage)->records();
   auto checkpoint = (*storage)->state().Checkpoint("writer", PeerDirection::kInbound);
   ASSERT_OK(checkpoint);
-  EXPECT_GE(*checkpoint, last_ack);
+  EXPECT_GE(checkpoint->sequence, last_ack);
   // Batches up to the checkpoint are complete; none after it has any record.
-  for (uint64_t batch = 1; batch <= *checkpoint + 2; ++batch) {
+  for (uint64_t batch = 1; batch <= checkpoint->sequence + 2; ++batch) {
     int present = 0;
     for (int i = 0; i < kRecordsPerBatch; ++i) {
       const std::string id = "b" + std::to_string(batch) + "-r" + std::to_string(i);
       present += store->Get(origin, id).ok() ? 1 : 0;
     }
-    EXPECT_EQ(present, batch <= *checkpoint ? kRecordsPerBatch : 0) << "batch " << batch;
+    EXPECT_EQ(present, batch <= checkpoint->sequence ? kRecordsPerBatch : 0) << "batch " << batch;
   }
-  EXPECT_EQ(store->LastSequence(), *checkpoint * kRecordsPerBatch);
+  EXPECT_EQ(store->LastSequence(), checkpoint->sequence * kRecordsPerBatch);
 }
 
 }  // namespace
