@@ -55,7 +55,9 @@ absl::StatusOr<pid_t> DataDirLock::Holder(const std::string& data_dir) {
   int fd = open(path.c_str(), O_RDWR | O_CLOEXEC);
   if (fd < 0 && errno == EACCES) fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    if (errno == ENOENT) return 0;  // no node ever ran here (or one from before the lock)
+    // No lock file: no node of this version ever ran here, but one from before the lock
+    // may be running: unknown.
+    if (errno == ENOENT) return -1;
     return absl::FailedPreconditionError("cannot open " + path + ": " + std::strerror(errno));
   }
   struct flock held = WholeFile(F_WRLCK);
@@ -65,7 +67,8 @@ absl::StatusOr<pid_t> DataDirLock::Holder(const std::string& data_dir) {
   if (got != 0) {
     return absl::FailedPreconditionError("cannot query " + path + ": " + std::strerror(error));
   }
-  return held.l_type == F_UNLCK ? 0 : held.l_pid;
+  if (held.l_type == F_UNLCK) return 0;
+  return held.l_pid > 0 ? held.l_pid : -1;  // held from another pid namespace or host
 }
 
 DataDirLock::~DataDirLock() { close(fd_); }

@@ -16,7 +16,9 @@ class DataDirLock {
  public:
   // FAILED_PRECONDITION, naming the holder's pid, when another process holds it.
   static absl::StatusOr<std::unique_ptr<DataDirLock>> Acquire(const std::string& data_dir);
-  // The pid that holds the lock on `data_dir`, or 0 when no process does. Takes no lock.
+  // The pid that holds the lock on `data_dir`; 0 when the lock file exists and no process
+  // holds it (a node ran and is gone); -1 when it cannot tell (no lock file, or a holder in
+  // another pid namespace). Takes no lock.
   static absl::StatusOr<pid_t> Holder(const std::string& data_dir);
 
   ~DataDirLock();

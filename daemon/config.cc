@@ -8,6 +8,7 @@
 #include "common/status_macros.h"
 #include "daemon/files.h"
 #include "daemon/http/http_server.h"
+#include "daemon/replication/session_terms.h"
 #include "record/node_key.h"
 #include "toml++/toml.h"
 
@@ -104,8 +105,13 @@ absl::StatusOr<NodeConfig> LoadConfig(const std::string& path) {
     replication::BatchLimits& b = config.batch_limits;
     LDGS_RETURN_IF_ERROR(ReadSize(*replication, "batch_records", &b.max_records, where));
     LDGS_RETURN_IF_ERROR(ReadSize(*replication, "batch_bytes", &b.max_bytes, where));
-    if (b.max_records < 2) {
-      return absl::InvalidArgumentError(where + ": 'batch_records' must be at least 2");
+    if (b.max_records < replication::kMinBatchRecords) {
+      return absl::InvalidArgumentError(where + ": 'batch_records' must be at least " +
+                                        std::to_string(replication::kMinBatchRecords));
+    }
+    if (b.max_bytes < replication::kMinBatchBytes) {
+      return absl::InvalidArgumentError(where + ": 'batch_bytes' must be at least " +
+                                        std::to_string(replication::kMinBatchBytes));
     }
     LDGS_RETURN_IF_ERROR(ReadSize(*replication, "max_message_bytes", &b.max_message_bytes, where));
     LDGS_RETURN_IF_ERROR(

@@ -5,6 +5,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 
 #include "common/status_macros.h"
@@ -34,9 +35,10 @@ absl::Status CheckUnixSocketFree(const std::string& path) {
   std::memcpy(address.sun_path, path.data(), path.size());
   const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return absl::OkStatus();
-  const bool live = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+  const bool refused = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 &&
+                       errno == ECONNREFUSED;
   close(fd);
-  if (live) {
+  if (!refused) {  // accepted, or busy, or not ours to test: someone may be serving it
     return absl::FailedPreconditionError("cannot listen on unix:" + path +
                                          ": another process is serving it");
   }

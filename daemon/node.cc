@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <functional>
 #include <utility>  // before Asio: Boost 1.74 with C++20 needs it (TOOLCHAIN.md)
 
@@ -71,6 +72,9 @@ struct Node::State {
   std::unique_ptr<grpc::Server> admin_server;
   std::unique_ptr<HubRunner> hub;
   std::unique_ptr<http::HttpServer> http;
+  // Handled from before the address files exist, so that a signal sent to a node that says
+  // it is serving is never lost or fatal.
+  std::unique_ptr<boost::asio::signal_set> signals;
 };
 
 absl::StatusOr<std::unique_ptr<Node>> Node::Start(const NodeConfig& config) {
@@ -181,6 +185,8 @@ absl::Status Node::Init(const NodeConfig& config) {
   }
   st.peers->StartConfigured(config.peers);
 
+  st.signals = std::make_unique<boost::asio::signal_set>(st.io, SIGINT, SIGTERM, SIGHUP);
+  AwaitSignal();
   // Address files last: their presence tells scripts and tests the node is serving.
   if (st.http) {
     LDGS_RETURN_IF_ERROR(WriteFileAtomically(HttpAddressPath(config.data_dir),
@@ -224,28 +230,32 @@ Node::~Node() {
   st.storage_pool.join();
   st.peers.reset();
   st.purge.reset();
+  // Asio puts back the default action when its signal set goes; a SIGHUP during the rest
+  // of the stop must not kill the node either.
+  st.signals.reset();
+  std::signal(SIGHUP, SIG_IGN);
 }
 
 const std::string& Node::node_id() const { return state_->key->node_id(); }
 
+void Node::AwaitSignal() {
+  state_->signals->async_wait([this](const boost::system::error_code& error, int signal) {
+    if (error) return;  // cancelled: the node is stopping
+    if (signal == SIGHUP) {
+      // Until reload exists, a SIGHUP (a closed terminal, a logrotate habit) must not take
+      // the node down.
+      spdlog::warn(
+          "received SIGHUP: reloading the config is not supported yet; still running with "
+          "the config read at start");
+      AwaitSignal();
+      return;
+    }
+    spdlog::info("received signal {}, stopping", signal);
+    state_->io.stop();
+  });
+}
+
 void Node::Run() {
-  boost::asio::signal_set signals(state_->io, SIGINT, SIGTERM, SIGHUP);
-  std::function<void(const boost::system::error_code&, int)> on_signal =
-      [this, &signals, &on_signal](const boost::system::error_code& error, int signal) {
-        if (error) return;  // cancelled: Stop() was called
-        if (signal == SIGHUP) {
-          // Until reload exists, a SIGHUP (a closed terminal, a logrotate habit) must not
-          // take the node down.
-          spdlog::warn(
-              "received SIGHUP: reloading the config is not supported yet; still "
-              "running with the config read at start");
-          signals.async_wait(on_signal);
-          return;
-        }
-        spdlog::info("received signal {}, stopping", signal);
-        state_->io.stop();
-      };
-  signals.async_wait(on_signal);
   state_->io.run();
   spdlog::info("stopped");
 }

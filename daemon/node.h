@@ -30,6 +30,8 @@ class Node {
  private:
   struct State;
   explicit Node(std::unique_ptr<State> state);
+  // Waits for the next SIGINT, SIGTERM or SIGHUP on the node's loop.
+  void AwaitSignal();
   // Builds the parts in order; on failure ~Node tears down what was built.
   absl::Status Init(const NodeConfig& config);
   std::unique_ptr<State> state_;

@@ -13,6 +13,7 @@ RetractionPurge::~RetractionPurge() {
     stopping_ = true;
   }
   wake_.notify_all();
+  storage_->db().CancelPurges();  // a compaction under way would hold up the stop
   thread_.join();
 }
 
@@ -27,6 +28,7 @@ void RetractionPurge::Run() {
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::steady_clock::now() - start)
                         .count();
+    if (purged.ok()) purged = storage_->records().ClearPurgePending();
     if (purged.ok()) {
       spdlog::info("purged retracted records' bytes from the store's files in {} ms", ms);
     } else {

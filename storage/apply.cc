@@ -119,6 +119,7 @@ absl::StatusOr<ApplyResult> RecordStore::Apply(const std::vector<IncomingRecord>
     if (version > held_clock) batch.Put(db_->cf(ColumnFamily::kClock), origin, EncodeU64(version));
   }
   if (seq != first_seq) batch.Put(db_->cf(ColumnFamily::kMeta), kLastSeqKey, EncodeU64(seq));
+  if (retracted) batch.Put(db_->cf(ColumnFamily::kMeta), kPurgePendingKey, "1");
   also.AddTo(*db_, &batch);
   LDGS_RETURN_IF_ERROR(db_->Commit(lock, &batch, write_class));
   if (retracted) retracted_ = true;

@@ -193,6 +193,8 @@ absl::Status Db::PurgeOverwritten(const std::vector<ColumnFamily>& families) {
   return FromRocksDb(db_->Flush(flush, cf(ColumnFamily::kMeta)), "flush");
 }
 
+void Db::CancelPurges() { db_->DisableManualCompaction(); }
+
 absl::Status Db::CreateBackup(const std::string& db_dir) const {
   rocksdb::Checkpoint* raw = nullptr;
   LDGS_RETURN_IF_ERROR(FromRocksDb(rocksdb::Checkpoint::Create(db_.get(), &raw), "backup"));

@@ -78,6 +78,8 @@ class Db {
   // compacts `families` whole to the last level (no SST keeps an older value: no snapshot
   // outlives a read). Blocking: a full compaction of those families.
   absl::Status PurgeOverwritten(const std::vector<ColumnFamily>& families);
+  // Makes a running PurgeOverwritten give up (and every later one): at shutdown.
+  void CancelPurges();
 
   const std::string& dir() const { return dir_; }
 

@@ -31,5 +31,8 @@ inline constexpr char kEnrollmentPrefix[] = "e";
 inline constexpr char kSchemaVersionKey[] = "schema_version";
 inline constexpr char kLastSeqKey[] = "last_seq";
 inline constexpr char kLastPurgeKey[] = "last_purge_us";  // when retracted bytes were purged
+// Present from a retraction until the purge after it: a node stopped in between purges at
+// its next start.
+inline constexpr char kPurgePendingKey[] = "purge_pending";
 
 }  // namespace ldgs::storage

@@ -7,6 +7,7 @@
 #include "common/status_macros.h"
 #include "record/signed_record.h"
 #include "rocksdb/db.h"
+#include "rocksdb/write_batch.h"
 #include "storage/keys.h"
 #include "storage/record_index.h"
 #include "storage/rocksdb_status.h"
@@ -63,9 +64,22 @@ absl::StatusOr<std::unique_ptr<RecordStore>> RecordStore::Open(Db* db) {
   std::unique_ptr<RecordStore> store(new RecordStore(db));
   LDGS_ASSIGN_OR_RETURN(uint64_t last_seq,
                         ReadU64(*db, ColumnFamily::kMeta, kLastSeqKey, "last sequence"));
+  std::string pending;
+  rocksdb::Status s = db->raw()->Get(rocksdb::ReadOptions(), db->cf(ColumnFamily::kMeta),
+                                     kPurgePendingKey, &pending);
+  if (!s.IsNotFound()) LDGS_RETURN_IF_ERROR(FromRocksDb(s, "read purge marker"));
+  store->retracted_ = s.ok();
   std::lock_guard<std::mutex> lock(store->seq_mu_);
   store->last_seq_ = last_seq;
   return store;
+}
+
+absl::Status RecordStore::ClearPurgePending() {
+  std::unique_lock<std::mutex> lock = db_->LockWrites();
+  if (retracted_) return absl::OkStatus();  // Apply sets it under this lock
+  rocksdb::WriteBatch batch;
+  batch.Delete(db_->cf(ColumnFamily::kMeta), kPurgePendingKey);
+  return db_->Commit(lock, &batch, WriteClass::kNodeState);
 }
 
 uint64_t RecordStore::LastSequence() const {

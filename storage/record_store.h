@@ -103,6 +103,8 @@ class RecordStore {
   bool TakeRetractedSinceLastCall() { return retracted_.exchange(false); }
   // Marks a retraction pending again (a purge that failed).
   void MarkRetracted() { retracted_ = true; }
+  // After a purge: removes the durable pending mark unless a retraction came meanwhile.
+  absl::Status ClearPurgePending();
 
  private:
   explicit RecordStore(Db* db) : db_(db) {}

@@ -21,7 +21,7 @@ constexpr char kAggregatorCursor[] = "aggregator";  // hub::Aggregator's cursor 
 constexpr char kMetaFamily[] = "meta";
 
 bool IsReadableVersion(const std::string& version) {
-  return version == "1" || version == std::to_string(kSchemaVersion);
+  return version == "1" || version == "2" || version == std::to_string(kSchemaVersion);
 }
 
 }  // namespace
@@ -54,6 +54,12 @@ absl::Status SchemaMigration::Run(Db* db) {
   }
   LDGS_RETURN_IF_ERROR(FromRocksDb(s, "read schema version"));
   if (value == "1") return MigrateFromV1(db);
+  if (value == "2") {  // checkpoints gain an epoch; the old ones read as epoch-less
+    std::unique_lock<std::mutex> lock = db->LockWrites();
+    rocksdb::WriteBatch batch;
+    batch.Put(db->cf(ColumnFamily::kMeta), kSchemaVersionKey, std::to_string(kSchemaVersion));
+    return db->Commit(lock, &batch, WriteClass::kNodeState);
+  }
   // A migration that committed but stopped before dropping the old family.
   db->DropLegacyColumnFamily(kV1PeersFamily);
   return absl::OkStatus();

@@ -4,23 +4,25 @@
 
 #include "absl/status/status.h"
 
-// The on-disk schema. Version 2 (current):
+// The on-disk schema. Version 3 (current):
 //   records     origin '\0' id            -> StoredRecord (signed bytes, retraction, seq)
 //   changes     seq (u64 big-endian)      -> record key; one entry per live version
 //   clock       origin                    -> highest version held (u64)
 //   index       secondary keys (storage/record_index.h), empty values
-//   meta        "schema_version", "last_seq"
+//   meta        "schema_version", "last_seq", "last_purge_us", "purge_pending"
 //   cursors     name                      -> a reader's position in the change feed (u64)
-//   node_state  'c' peer '\0' direction   -> checkpoint (u64)
+//   node_state  'c' peer '\0' direction   -> checkpoint (u64 sequence, then the feed epoch)
 //               'e' node_id               -> Enrollment
 //               'v' secret hash           -> Invite
 //               'm' name                  -> marker value
 // Version 1 kept checkpoints, enrollments and invites in a `peers` family, the aggregator's
 // feed position as a fake peer checkpoint "~aggregator", and markers in meta as
-// "marker/NAME". Opening a version-1 store migrates it in one synced batch.
+// "marker/NAME". Opening a version-1 store migrates it in one synced batch. Version 2
+// checkpoints were the u64 alone; they still read (with no epoch), and version 3 is written
+// so that an older build refuses the store instead of misreading its checkpoints.
 namespace ldgs::storage {
 
-inline constexpr uint32_t kSchemaVersion = 2;
+inline constexpr uint32_t kSchemaVersion = 3;
 
 class Db;
 

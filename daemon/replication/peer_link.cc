@@ -112,6 +112,18 @@ absl::Status PeerLink::RunSession(bool* made_progress) {
                                welcome.signature())) {
     return absl::PermissionDeniedError("hello signature of " + peer_.node_id + " does not verify");
   }
+  if (welcome.feed_epoch().size() > kMaxFeedEpochBytes) {
+    return absl::InvalidArgumentError("peer " + peer_.node_id + " sent a malformed feed epoch");
+  }
+  // A peer whose feed has a new epoch was restored from a backup: we hand it back its own
+  // records with all of ours. (Checked before a new hub chain resets our checkpoint.)
+  absl::StatusOr<storage::FeedPosition> held =
+      context_->state->Checkpoint(peer_.node_id, storage::PeerDirection::kInbound);
+  if (!held.ok()) return held.status();
+  absl::StatusOr<bool> handing_back =
+      BeginHandBack(context_->state, peer_.node_id, FeedWasReplaced(*held, welcome.feed_epoch()));
+  if (!handing_back.ok()) return handing_back.status();
+  const bool hand_back = *handing_back;
   // The peer's rights come from this node's config (it is our hub, or a sister), never
   // from the role it answered with.
   const PeerView peer{peer_.node_id, peer_.relation};
@@ -123,9 +135,6 @@ absl::Status PeerLink::RunSession(bool* made_progress) {
     }
     LDGS_RETURN_IF_ERROR(context_->state->Commit(storage::StateChange().SetMarker(
         "enrolled_region/" + peer_.node_id, welcome.your_region())));
-  }
-  if (welcome.feed_epoch().size() > kMaxFeedEpochBytes) {
-    return absl::InvalidArgumentError("peer " + peer_.node_id + " sent a malformed feed epoch");
   }
   // Both directions of the session send batches within the same, smaller limits.
   const BatchLimits limits = NegotiateLimits(context_->batch_limits, welcome.max_batch_records(),
@@ -147,17 +156,11 @@ absl::Status PeerLink::RunSession(bool* made_progress) {
                     welcome.your_clock());
   if (!recovering.ok()) return recovering.status();
   const bool recover = *recovering;
-  // Our checkpoint in the peer's feed counts only in the epoch it was reached in. A peer
-  // with a new epoch was restored: we pull its feed from the start and hand it back its own
-  // records with all of ours.
+  const uint64_t push_from = recover || hand_back ? 0 : welcome.push_checkpoint();
+  // Our checkpoint in its feed counts only in the epoch it was reached in.
   absl::StatusOr<storage::FeedPosition> checkpoint =
       context_->state->Checkpoint(peer_.node_id, storage::PeerDirection::kInbound);
   if (!checkpoint.ok()) return checkpoint.status();
-  absl::StatusOr<bool> handing_back = BeginHandBack(
-      context_->state, peer_.node_id, FeedWasReplaced(*checkpoint, welcome.feed_epoch()));
-  if (!handing_back.ok()) return handing_back.status();
-  const bool hand_back = *handing_back;
-  const uint64_t push_from = recover || hand_back ? 0 : welcome.push_checkpoint();
   const uint64_t pull_from = recover ? 0 : ResumeFrom(*checkpoint, welcome.feed_epoch());
 
   session_over_ = false;

@@ -18,19 +18,23 @@ struct SessionTerms {
   std::string peer_feed_epoch;  // the dialer's feed epoch, for checkpoints in its feed
 };
 
-// Whatever a peer announces, a batch may hold a record and its retraction.
-inline constexpr size_t kMinBatchRecords = 2;
+// Whatever a peer announces, a batch holds at least this many records and bytes (a
+// record of the largest size and its retraction fit): a peer cannot make this node send
+// its feed one entry per message.
+inline constexpr size_t kMinBatchRecords = 16;
+inline constexpr size_t kMinBatchBytes = 256 * 1024;
 // A feed epoch is 26 base32 characters; a peer's may not be longer than this.
 inline constexpr size_t kMaxFeedEpochBytes = 64;
 
 // The limits both directions of a session use: the smaller of this node's and the peer's
-// (0 from the peer: none of its own), never below kMinBatchRecords records.
+// (0 from the peer: none of its own), never below the minimums above.
 BatchLimits NegotiateLimits(const BatchLimits& own, uint64_t peer_max_records,
                             uint64_t peer_max_bytes);
 
 // Where to resume reading a feed whose current epoch is `epoch`, given the checkpoint held
 // in it: the checkpoint's sequence when it was reached in that epoch, else 0 (the feed was
-// restored from a backup, or the checkpoint predates epochs; applying is idempotent).
+// restored from a backup; applying is idempotent). A checkpoint from before epochs, or a
+// peer that sends none, is taken as it is, as before epochs.
 uint64_t ResumeFrom(const storage::FeedPosition& checkpoint, std::string_view epoch);
 
 // Whether a peer's feed was replaced since the checkpoint was reached in it: a checkpoint

@@ -122,9 +122,11 @@ TEST(DiskFullTest, NodeStateWritesOnAFullDiskAreRefusedAndTheNodeRunsOn) {
   EXPECT_TRUE(node.Enroll(other));
   EXPECT_EQ(node.Stop(), 0);
   ASSERT_TRUE(node.Start());
-  CommandResult peers = node.Ctl({"-o", "json", "peers"});
-  EXPECT_THAT(peers.out, HasSubstr(other.node_id()));
-  EXPECT_THAT(peers.out, HasSubstr(member.node_id()));
+  // The refused revocation left the member as it was.
+  std::optional<v1::PeerStatus> still = node.PeerStatusOf(member.node_id());
+  ASSERT_TRUE(still.has_value());
+  EXPECT_FALSE(still->revoked());
+  EXPECT_TRUE(node.PeerStatusOf(other.node_id()).has_value());
 }
 
 }  // namespace
