@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -93,7 +94,8 @@ TEST(DiskFullTest, NodeStateWritesOnAFullDiskAreRefusedAndTheNodeRunsOn) {
   ldgs::testing::TempDir dir;
   SmallDisk disk(dir.Sub("disk"));
   if (!disk.mounted()) GTEST_SKIP() << "mounting a tmpfs needs root (CAP_SYS_ADMIN)";
-  NodeProcess node(dir.Sub("disk/node"), "On a full disk");
+  // The data dir is the mount itself, so that its log (DATA_DIR.log) is off the full disk.
+  NodeProcess node(dir.Sub("disk"), "On a full disk");
   ASSERT_TRUE(node.Start());
   NodeProcess member(dir.Sub("member"), "Member");
   ASSERT_TRUE(node.Enroll(member));
@@ -116,11 +118,15 @@ TEST(DiskFullTest, NodeStateWritesOnAFullDiskAreRefusedAndTheNodeRunsOn) {
     EXPECT_THAT(refused.err, HasSubstr("disk full")) << args[0];
   }
   CommandResult status = node.Ctl({"status"});
-  EXPECT_EQ(status.exit_code, 0) << status.err;  // still running
+  auto log = [&] {
+    std::ifstream in(node.log_path());
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  ASSERT_EQ(status.exit_code, 0) << status.err << log();  // still running
 
   std::filesystem::remove(filler);
-  EXPECT_TRUE(node.Enroll(other));
-  EXPECT_EQ(node.Stop(), 0);
+  EXPECT_TRUE(node.Enroll(other)) << log();
+  EXPECT_EQ(node.Stop(), 0) << log();
   ASSERT_TRUE(node.Start());
   // The refused revocation left the member as it was.
   std::optional<v1::PeerStatus> still = node.PeerStatusOf(member.node_id());
