@@ -112,5 +112,29 @@ absl::StatusOr<v1::JoinHubResponse> AdminClient::JoinHub(const v1::JoinHubReques
 absl::StatusOr<v1::Record> AdminClient::DeleteRecord(const v1::DeleteRecordRequest& request) {
   return Call(&v1::Admin::Stub::DeleteRecord, request);
 }
+absl::StatusOr<v1::SearchCatalogueResponse> AdminClient::SearchCatalogue(
+    const v1::SearchCatalogueRequest& request) {
+  return Call(&v1::Admin::Stub::SearchCatalogue, request);
+}
+absl::StatusOr<v1::RankPracticesResponse> AdminClient::RankPractices(
+    const v1::RankPracticesRequest& request) {
+  return Call(&v1::Admin::Stub::RankPractices, request);
+}
+absl::StatusOr<v1::ProvenanceResponse> AdminClient::GetProvenance(
+    const v1::ProvenanceRequest& request) {
+  return Call(&v1::Admin::Stub::GetProvenance, request);
+}
+absl::StatusOr<v1::CompareResponse> AdminClient::Compare(const v1::CompareRequest& request) {
+  return Call(&v1::Admin::Stub::Compare, request);
+}
+absl::StatusOr<v1::NetworkReport> AdminClient::GetReport(const v1::ReportRequest& request) {
+  return Call(&v1::Admin::Stub::GetReport, request);
+}
+absl::StatusOr<v1::Record> AdminClient::AdaptPractice(const v1::AdaptPracticeRequest& request) {
+  return Call(&v1::Admin::Stub::AdaptPractice, request);
+}
+absl::StatusOr<v1::Record> AdminClient::RecordOutcome(const v1::RecordOutcomeRequest& request) {
+  return Call(&v1::Admin::Stub::RecordOutcome, request);
+}
 
 }  // namespace ldgs::client

@@ -35,6 +35,14 @@ class AdminClient {
   absl::StatusOr<v1::BackupResponse> Backup(const v1::BackupRequest& request);
   absl::StatusOr<v1::InviteCode> CreateInvite(const v1::CreateInviteRequest& request);
   absl::StatusOr<v1::JoinHubResponse> JoinHub(const v1::JoinHubRequest& request);
+  absl::StatusOr<v1::SearchCatalogueResponse> SearchCatalogue(
+      const v1::SearchCatalogueRequest& request);
+  absl::StatusOr<v1::RankPracticesResponse> RankPractices(const v1::RankPracticesRequest& request);
+  absl::StatusOr<v1::ProvenanceResponse> GetProvenance(const v1::ProvenanceRequest& request);
+  absl::StatusOr<v1::CompareResponse> Compare(const v1::CompareRequest& request);
+  absl::StatusOr<v1::NetworkReport> GetReport(const v1::ReportRequest& request);
+  absl::StatusOr<v1::Record> AdaptPractice(const v1::AdaptPracticeRequest& request);
+  absl::StatusOr<v1::Record> RecordOutcome(const v1::RecordOutcomeRequest& request);
 
  private:
   AdminClient(std::unique_ptr<v1::Admin::Stub> stub, std::string token, std::string address);

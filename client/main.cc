@@ -131,6 +131,8 @@ int main(int argc, char** argv) {
   bool list_deleted = false;
   list_cmd->add_flag("--deleted", list_deleted, "include deleted records");
   list_cmd->add_option("--limit", list_limit, "at most this many (default 1000)");
+  list_cmd->add_option("--page-token", *list.mutable_page_token(),
+                       "continue where an earlier list stopped");
   list_cmd->callback([&] {
     action = [&](AdminClient& c) {
       if (!list_kind.empty()) {
@@ -148,7 +150,10 @@ int main(int argc, char** argv) {
       }
       std::vector<ldgs::v1::Record> records(response->records().begin(), response->records().end());
       std::cout << ldgs::client::FormatRecordTable(records);
-      if (response->truncated()) std::cout << "(more records match; raise --limit)\n";
+      if (response->truncated()) {
+        std::cout << "(more records match; continue with --page-token "
+                  << response->next_page_token() << ")\n";
+      }
       return 0;
     };
   });

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -9,5 +10,9 @@ namespace ldgs {
 // terminal output and logs of text that came from peers, so that none of it is taken as a
 // control sequence.
 std::string EscapeForTerminal(std::string_view text);
+
+// Lower-case hex of `bytes`, and back (nullopt for anything that is not even-length hex).
+std::string HexEncode(std::string_view bytes);
+std::optional<std::string> HexDecode(std::string_view hex);
 
 }  // namespace ldgs

@@ -6,7 +6,9 @@
 
 #include "common/clock.h"
 #include "common/status_macros.h"
+#include "common/text.h"
 #include "daemon/data_dir.h"
+#include "daemon/hub/rollup.h"
 #include "daemon/replication/join_client.h"
 #include "daemon/replication/session_table.h"
 #include "proto/grpc_status.h"
@@ -20,6 +22,9 @@ constexpr uint32_t kDefaultListLimit = 1000;
 constexpr uint32_t kMaxListLimit = 100000;
 constexpr uint32_t kMaxWaitMs = 60000;
 constexpr size_t kMaxRegionBytes = 64;
+constexpr size_t kMaxPageTokenBytes = 2048;
+// Under the Admin server's 4 MiB message cap, with room for the envelope.
+constexpr size_t kMaxListResponseBytes = 3 * 1024 * 1024;
 
 // What an enrollment (or an invite for one) may say: members and member hubs count in a
 // region, whose name is an id ([A-Za-z0-9._-], so that rollup ids can hold it); a sister
@@ -134,14 +139,14 @@ grpc::Status AdminService::GetStatus(grpc::ServerContext* context, const v1::Get
   }
   response->set_started_us(deps_.started_us);
   response->set_version(LDGS_VERSION);
-  bool truncated = false;
-  storage::ListFilter all;
-  all.limit = SIZE_MAX;
-  absl::StatusOr<std::vector<storage::StoredEntry>> records =
-      deps_.storage->records().List(all, &truncated);
-  if (!records.ok()) return ToGrpcStatus(records.status());
+  // Counted one record at a time: a hub may hold millions.
   std::map<v1::Kind, uint64_t> counts;
-  for (const storage::StoredEntry& entry : *records) ++counts[entry.record.kind()];
+  absl::Status scanned = deps_.storage->records().Scan(
+      storage::ListFilter(), [&](const storage::StoredEntry& entry, std::string_view) {
+        ++counts[entry.record.kind()];
+        return true;
+      });
+  if (!scanned.ok()) return ToGrpcStatus(scanned);
   for (const auto& [kind, count] : counts) {
     v1::KindCount* kc = response->add_records();
     kc->set_kind(kind);
@@ -235,12 +240,35 @@ grpc::Status AdminService::ListRecords(grpc::ServerContext* context,
   filter.period = request->period();
   filter.include_deleted = request->include_deleted();
   filter.limit = request->limit() == 0 ? kDefaultListLimit : request->limit();
+  if (!request->page_token().empty()) {
+    std::optional<std::string> after = request->page_token().size() <= kMaxPageTokenBytes
+                                           ? HexDecode(request->page_token())
+                                           : std::nullopt;
+    if (!after || after->empty()) {
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          "page_token is not one a ListRecords answer gave");
+    }
+    filter.after = std::move(*after);
+  }
   bool truncated = false;
+  std::string resume_after;
   absl::StatusOr<std::vector<storage::StoredEntry>> entries =
-      deps_.storage->records().List(filter, &truncated);
+      deps_.storage->records().List(filter, &truncated, &resume_after);
   if (!entries.ok()) return ToGrpcStatus(entries.status());
-  for (storage::StoredEntry& entry : *entries) *response->add_records() = std::move(entry.record);
+  // Pages stay under the message cap: a page that would pass it ends early, with a token.
+  size_t bytes = 0;
+  for (size_t i = 0; i < entries->size(); ++i) {
+    const size_t size = (*entries)[i].record.ByteSizeLong();
+    if (i > 0 && bytes + size > kMaxListResponseBytes) {
+      truncated = true;
+      resume_after = (*entries)[i - 1].position;
+      break;
+    }
+    bytes += size;
+    *response->add_records() = std::move((*entries)[i].record);
+  }
   response->set_truncated(truncated);
+  if (truncated) response->set_next_page_token(HexEncode(resume_after));
   return grpc::Status::OK;
 }
 
@@ -457,6 +485,135 @@ grpc::Status AdminService::JoinHub(grpc::ServerContext* context, const v1::JoinH
   response->set_hub_node_id(hub->node_id);
   response->set_relation(hub->relation);
   return grpc::Status::OK;
+}
+
+namespace {
+
+// Answers a learnings call: the result, or its status in gRPC's terms.
+template <typename Response>
+grpc::Status Answer(absl::StatusOr<Response> result, Response* response) {
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  *response = std::move(*result);
+  return grpc::Status::OK;
+}
+
+grpc::Status CheckAudience(v1::Audience audience) {
+  if (!v1::Audience_IsValid(audience)) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "unknown audience");
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace
+
+grpc::Status AdminService::SearchCatalogue(grpc::ServerContext* context,
+                                           const v1::SearchCatalogueRequest* request,
+                                           v1::SearchCatalogueResponse* response) {
+  if (grpc::Status s = CheckToken(*context); !s.ok()) return s;
+  if (grpc::Status s = CheckAudience(request->audience()); !s.ok()) return s;
+  return Answer(deps_.learnings->Search(*request), response);
+}
+
+grpc::Status AdminService::RankPractices(grpc::ServerContext* context,
+                                         const v1::RankPracticesRequest* request,
+                                         v1::RankPracticesResponse* response) {
+  if (grpc::Status s = CheckToken(*context); !s.ok()) return s;
+  if (grpc::Status s = CheckAudience(request->audience()); !s.ok()) return s;
+  return Answer(deps_.learnings->Rank(*request), response);
+}
+
+grpc::Status AdminService::GetProvenance(grpc::ServerContext* context,
+                                         const v1::ProvenanceRequest* request,
+                                         v1::ProvenanceResponse* response) {
+  if (grpc::Status s = CheckToken(*context); !s.ok()) return s;
+  if (grpc::Status s = CheckAudience(request->audience()); !s.ok()) return s;
+  if (!record::IsNodeId(request->practice().origin()) ||
+      !record::IsValidRecordId(request->practice().id(), record::RecordLimits().max_id_bytes)) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "give the practice as ORIGIN/ID");
+  }
+  return Answer(deps_.learnings->Provenance(*request), response);
+}
+
+grpc::Status AdminService::Compare(grpc::ServerContext* context, const v1::CompareRequest* request,
+                                   v1::CompareResponse* response) {
+  if (grpc::Status s = CheckToken(*context); !s.ok()) return s;
+  return Answer(deps_.learnings->Compare(*request), response);
+}
+
+grpc::Status AdminService::GetReport(grpc::ServerContext* context, const v1::ReportRequest* request,
+                                     v1::NetworkReport* response) {
+  if (grpc::Status s = CheckToken(*context); !s.ok()) return s;
+  if (grpc::Status s = CheckAudience(request->audience()); !s.ok()) return s;
+  return Answer(deps_.learnings->Report(*request, NowMicros()), response);
+}
+
+grpc::Status AdminService::AdaptPractice(grpc::ServerContext* context,
+                                         const v1::AdaptPracticeRequest* request,
+                                         v1::Record* response) {
+  if (grpc::Status s = CheckToken(*context); !s.ok()) return s;
+  const v1::RecordRef& ref = request->practice();
+  if (!record::IsNodeId(ref.origin()) ||
+      !record::IsValidRecordId(ref.id(), record::RecordLimits().max_id_bytes)) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "give the practice as ORIGIN/ID");
+  }
+  if (ref.origin() == deps_.node_id) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "that is this node's own practice; adapt another node's");
+  }
+  const std::string period = request->adopted_period().empty() ? FormatUtc(NowMicros(), "%Y-%m")
+                                                               : request->adopted_period();
+  if (!record::IsValidPeriod(period)) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "adopted period must be YYYY-MM or YYYY-Www");
+  }
+  // It starts where the period before it ends.
+  if (hub::PeriodEndMicros(hub::PreviousPeriod(period)) > NowMicros()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "adopted period " + period + " is in the future");
+  }
+  absl::StatusOr<storage::StoredEntry> original =
+      deps_.storage->records().Get(ref.origin(), ref.id());
+  if (!original.ok() || original->record.deleted()) {
+    return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                        "no practice " + ref.origin() + "/" + ref.id() + " is held here");
+  }
+  if (!original->record.has_practice()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, ref.id() + " is not a practice");
+  }
+  v1::Record body;
+  v1::Practice* practice = body.mutable_practice();
+  *practice = original->record.practice();
+  practice->clear_outcome();
+  practice->clear_outcome_note();
+  *practice->mutable_adapted_from() = ref;
+  practice->set_adopted_period(period);
+  const v1::Visibility visibility = request->visibility() == v1::VISIBILITY_UNSPECIFIED
+                                        ? v1::VISIBILITY_PRIVATE
+                                        : request->visibility();
+  return Answer(deps_.writer->Put("", visibility, body), response);
+}
+
+grpc::Status AdminService::RecordOutcome(grpc::ServerContext* context,
+                                         const v1::RecordOutcomeRequest* request,
+                                         v1::Record* response) {
+  if (grpc::Status s = CheckToken(*context); !s.ok()) return s;
+  if (!v1::Outcome_IsValid(request->outcome()) || request->outcome() == v1::OUTCOME_UNSPECIFIED) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "outcome must be worked, mixed, did-not-work-here or too-early");
+  }
+  const v1::Outcome outcome = request->outcome();
+  const std::string note = request->note();
+  return Answer(deps_.writer->Update(request->id(),
+                                     [&](v1::Record* record) {
+                                       if (!record->has_practice()) {
+                                         return absl::InvalidArgumentError(request->id() +
+                                                                           " is not a practice");
+                                       }
+                                       record->mutable_practice()->set_outcome(outcome);
+                                       record->mutable_practice()->set_outcome_note(note);
+                                       return absl::OkStatus();
+                                     }),
+                response);
 }
 
 }  // namespace ldgs::daemon

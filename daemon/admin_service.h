@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/hub/learnings.h"
 #include "daemon/replication/change_notifier.h"
 #include "daemon/replication/dial_peer.h"
 #include "daemon/replication/peer_registry.h"
@@ -29,6 +30,7 @@ class AdminService final : public v1::Admin::Service {
     std::function<std::vector<replication::DialPeer>()> dial_peers;
     std::function<absl::Status(const replication::DialPeer&)> add_dial_peer;
     const replication::ReplicationContext* replication = nullptr;
+    hub::Learnings* learnings = nullptr;
     std::string node_id;
     std::string data_dir;
     std::string token;
@@ -60,6 +62,22 @@ class AdminService final : public v1::Admin::Service {
                             v1::InviteCode* response) override;
   grpc::Status JoinHub(grpc::ServerContext* context, const v1::JoinHubRequest* request,
                        v1::JoinHubResponse* response) override;
+
+  grpc::Status SearchCatalogue(grpc::ServerContext* context,
+                               const v1::SearchCatalogueRequest* request,
+                               v1::SearchCatalogueResponse* response) override;
+  grpc::Status RankPractices(grpc::ServerContext* context, const v1::RankPracticesRequest* request,
+                             v1::RankPracticesResponse* response) override;
+  grpc::Status GetProvenance(grpc::ServerContext* context, const v1::ProvenanceRequest* request,
+                             v1::ProvenanceResponse* response) override;
+  grpc::Status Compare(grpc::ServerContext* context, const v1::CompareRequest* request,
+                       v1::CompareResponse* response) override;
+  grpc::Status GetReport(grpc::ServerContext* context, const v1::ReportRequest* request,
+                         v1::NetworkReport* response) override;
+  grpc::Status AdaptPractice(grpc::ServerContext* context, const v1::AdaptPracticeRequest* request,
+                             v1::Record* response) override;
+  grpc::Status RecordOutcome(grpc::ServerContext* context, const v1::RecordOutcomeRequest* request,
+                             v1::Record* response) override;
 
  private:
   grpc::Status CheckToken(const grpc::ServerContext& context) const;

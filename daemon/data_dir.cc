@@ -26,6 +26,7 @@ std::string ConfigPath(const std::string& data_dir) { return data_dir + "/ldgsd.
 std::string AdminAddressPath(const std::string& data_dir) { return data_dir + "/admin.addr"; }
 std::string ListenAddressPath(const std::string& data_dir) { return data_dir + "/listen.addr"; }
 std::string HttpAddressPath(const std::string& data_dir) { return data_dir + "/http.addr"; }
+std::string CataloguePath(const std::string& data_dir) { return data_dir + "/catalogue"; }
 
 absl::StatusOr<std::string> InitDataDir(const InitOptions& options) {
   namespace fs = std::filesystem;

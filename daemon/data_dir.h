@@ -16,6 +16,7 @@ std::string ConfigPath(const std::string& data_dir);         // ldgsd.toml
 std::string AdminAddressPath(const std::string& data_dir);   // admin.addr, while running
 std::string ListenAddressPath(const std::string& data_dir);  // listen.addr, while running
 std::string HttpAddressPath(const std::string& data_dir);    // http.addr, while running
+std::string CataloguePath(const std::string& data_dir);      // catalogue/: the search index
 
 struct InitOptions {
   std::string data_dir;

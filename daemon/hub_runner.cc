@@ -6,8 +6,12 @@
 namespace ldgs::daemon {
 
 HubRunner::HubRunner(std::unique_ptr<hub::Aggregator> aggregator,
+                     std::unique_ptr<hub::WorksAggregator> works,
                      replication::ChangeNotifier* notifier)
-    : aggregator_(std::move(aggregator)), notifier_(notifier), thread_([this] { Loop(); }) {}
+    : aggregator_(std::move(aggregator)),
+      works_(std::move(works)),
+      notifier_(notifier),
+      thread_([this] { Loop(); }) {}
 
 HubRunner::~HubRunner() { Stop(); }
 
@@ -19,6 +23,8 @@ void HubRunner::Loop() {
     for (const std::string& group : aggregator_->skipped()) {
       spdlog::error("aggregator: group left as last published: {}", group);
     }
+    absl::StatusOr<int> works = works_->RunOnce(NowMicros());
+    if (!works.ok()) spdlog::error("what's working: {}", works.status().ToString());
     notifier_->WaitBeyond(seen, std::chrono::steady_clock::now() + std::chrono::seconds(5));
   }
 }

@@ -5,16 +5,18 @@
 #include <thread>
 
 #include "daemon/hub/aggregator.h"
+#include "daemon/hub/works_aggregator.h"
 #include "daemon/replication/change_notifier.h"
 
 namespace ldgs::daemon {
 
-// Keeps a hub's rollups current: runs the aggregator on its own thread, woken by the change
-// notifier after every commit (and every few seconds regardless).
+// Keeps a hub's rollups and "what's working" cells current: runs both aggregators on its own
+// thread, woken by the change notifier after every commit (and every few seconds regardless).
 class HubRunner {
  public:
-  // `aggregator` is owned; `notifier` must outlive the runner.
-  HubRunner(std::unique_ptr<hub::Aggregator> aggregator, replication::ChangeNotifier* notifier);
+  // The aggregators are owned; `notifier` must outlive the runner.
+  HubRunner(std::unique_ptr<hub::Aggregator> aggregator,
+            std::unique_ptr<hub::WorksAggregator> works, replication::ChangeNotifier* notifier);
   ~HubRunner();  // stops and joins
 
   void Stop();
@@ -23,6 +25,7 @@ class HubRunner {
   void Loop();
 
   std::unique_ptr<hub::Aggregator> aggregator_;
+  std::unique_ptr<hub::WorksAggregator> works_;
   replication::ChangeNotifier* notifier_;
   std::atomic<bool> stopping_{false};
   std::thread thread_;

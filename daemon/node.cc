@@ -68,6 +68,7 @@ struct Node::State {
   std::unique_ptr<grpc::Server> replication_server;
   // Peers this node dials, the Admin API, the hub's aggregator, the HTTP endpoint.
   std::unique_ptr<PeerLinks> peers;
+  std::unique_ptr<hub::Learnings> learnings;
   std::unique_ptr<AdminService> admin_service;
   std::unique_ptr<grpc::Server> admin_server;
   std::unique_ptr<HubRunner> hub;
@@ -146,6 +147,19 @@ absl::Status Node::Init(const NodeConfig& config) {
                       config.batch_limits.max_message_bytes, tls.listen, &listen_bound));
 
   st.peers = std::make_unique<PeerLinks>(&st.io, &r, config.reconnect, ConfigPath(config.data_dir));
+  hub::LearningSources sources;
+  sources.store = &records;
+  sources.state = &st.storage->state();
+  sources.self_id = st.key->node_id();
+  sources.hub_chain = [chain = st.hub_chain.get()] { return chain->NearestFirst(); };
+  sources.enrolled_region = [state = &st.storage->state(), chain = st.hub_chain.get()] {
+    const std::vector<std::string> hubs = chain->NearestFirst();
+    if (hubs.empty()) return std::string();
+    absl::StatusOr<std::string> region = state->GetMarker("enrolled_region/" + hubs.front());
+    return region.ok() ? *region : std::string();
+  };
+  LDGS_ASSIGN_OR_RETURN(st.learnings,
+                        hub::Learnings::Open(std::move(sources), CataloguePath(config.data_dir)));
   AdminService::Deps deps;
   deps.storage = st.storage.get();
   deps.writer = st.writer.get();
@@ -158,6 +172,7 @@ absl::Status Node::Init(const NodeConfig& config) {
     return peers->Add(peer);
   };
   deps.replication = &r;
+  deps.learnings = st.learnings.get();
   deps.node_id = st.key->node_id();
   deps.data_dir = config.data_dir;
   deps.token = token;
@@ -174,13 +189,17 @@ absl::Status Node::Init(const NodeConfig& config) {
     const bool has_hub_above =
         std::any_of(config.peers.begin(), config.peers.end(),
                     [](const replication::DialPeer& p) { return p.relation == v1::RELATION_HUB; });
+    auto chain = [chain = st.hub_chain.get()] { return chain->NearestFirst(); };
+    auto is_revoked = [revocations = &st.revocations](const std::string& node_id) {
+      return revocations->Contains(node_id);
+    };
     st.hub = std::make_unique<HubRunner>(
-        std::make_unique<hub::Aggregator>(
-            &records, &st.storage->state(), st.writer.get(), st.key->node_id(), config.rollups,
-            has_hub_above, [chain = st.hub_chain.get()] { return chain->NearestFirst(); },
-            [revocations = &st.revocations](const std::string& node_id) {
-              return revocations->Contains(node_id);
-            }),
+        std::make_unique<hub::Aggregator>(&records, &st.storage->state(), st.writer.get(),
+                                          st.key->node_id(), config.rollups, has_hub_above, chain,
+                                          is_revoked),
+        std::make_unique<hub::WorksAggregator>(&records, &st.storage->state(), st.writer.get(),
+                                               st.key->node_id(), config.rollups, has_hub_above,
+                                               chain, is_revoked),
         st.notifier.get());
   }
   st.peers->StartConfigured(config.peers);

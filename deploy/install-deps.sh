@@ -11,6 +11,7 @@ packages=(
   openssl
   clang-14 libclang-rt-14-dev   # libFuzzer targets
   chromium   # renders the HTML report to PNG in a test
+  libxapian-dev   # the practice catalogue's full-text index
 )
 
 missing=()

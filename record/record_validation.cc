@@ -9,6 +9,7 @@
 #include "google/protobuf/message.h"
 #include "record/kind.h"
 #include "record/node_key.h"
+#include "sodium.h"
 
 namespace ldgs::record {
 namespace {
@@ -68,6 +69,39 @@ absl::Status CheckPractice(const v1::Practice& p, const RecordLimits& limits) {
         !IsValidRecordId(p.adapted_from().id(), limits.max_id_bytes)) {
       return absl::InvalidArgumentError("adapted_from must name a node ID and a record id");
     }
+  }
+  if (!p.adopted_period().empty()) {
+    if (p.adapted_from().id().empty()) {
+      return absl::InvalidArgumentError("only an adaptation names the period it was adopted in");
+    }
+    if (!IsValidPeriod(p.adopted_period())) {
+      return absl::InvalidArgumentError("adopted_period must be YYYY-MM or YYYY-Www");
+    }
+  }
+  return absl::OkStatus();
+}
+
+// A "what's working" cell (a rollup naming a practice): a second group of chapters.
+absl::Status CheckWorksFigures(const v1::Rollup& r, const RecordLimits& limits) {
+  if (!IsNodeId(r.practice().origin()) ||
+      !IsValidRecordId(r.practice().id(), limits.max_id_bytes)) {
+    return absl::InvalidArgumentError("rollup practice must name a node ID and a record id");
+  }
+  if (!r.window_start().empty() && !IsValidPeriod(r.window_start())) {
+    return absl::InvalidArgumentError("rollup window_start is not a period");
+  }
+  for (const auto& [name, set, value] :
+       {std::tuple{"others_sum", r.has_others_sum(), r.others_sum()},
+        std::tuple{"others_mean", r.has_others_mean(), r.others_mean()}}) {
+    if (set && !std::isfinite(value)) {
+      return absl::InvalidArgumentError(std::string("rollup ") + name + " must be finite");
+    }
+  }
+  if (static_cast<uint64_t>(r.reporting()) + r.others() > r.expected()) {
+    return absl::InvalidArgumentError("rollup compares more chapters than expected");
+  }
+  if (r.withheld() && (r.others() != 0 || r.has_others_sum() || r.has_others_mean())) {
+    return absl::InvalidArgumentError("a withheld rollup carries no figure");
   }
   return absl::OkStatus();
 }
@@ -129,6 +163,10 @@ std::optional<std::string> RequiredRecordId(const v1::Record& record) {
       return std::string("profile");
     case v1::Record::kRollup: {
       const v1::Rollup& r = record.rollup();
+      if (r.has_practice()) {
+        return (r.contribution() ? "works-contrib:" : "works:") + r.metric() + ":" + r.period() +
+               ":" + PracticeKey(r.practice());
+      }
       if (r.contribution()) return "contrib:" + r.metric() + ":" + r.period();
       return "rollup:" + r.metric() + ":" + r.period() + ":" + r.scope();
     }
@@ -148,6 +186,21 @@ bool IsValidRecordId(std::string_view id, size_t max_bytes) {
     if (!IsIdChar(c)) return false;
   }
   return true;
+}
+
+std::string PracticeKey(const v1::RecordRef& practice) {
+  if (sodium_init() < 0) return "";
+  const std::string joined = practice.origin() + '\0' + practice.id();
+  unsigned char hash[8];
+  crypto_generichash(hash, sizeof(hash), reinterpret_cast<const unsigned char*>(joined.data()),
+                     joined.size(), nullptr, 0);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string key;
+  for (unsigned char byte : hash) {
+    key.push_back(kHex[byte >> 4]);
+    key.push_back(kHex[byte & 15]);
+  }
+  return key;
 }
 
 bool IsValidPeriod(std::string_view period) {
@@ -243,6 +296,11 @@ absl::Status ValidateBody(const v1::Record& record, const RecordLimits& limits) 
           (r.has_value() || r.has_sum() || r.has_mean() || r.has_median() || r.has_q1() ||
            r.has_q3() || r.has_change() || r.has_at_target() || r.reporting() != 0)) {
         return absl::InvalidArgumentError("a withheld rollup carries no figure");
+      }
+      if (r.has_practice()) return CheckWorksFigures(r, limits);
+      if (r.others() != 0 || r.has_others_sum() || r.has_others_mean() ||
+          !r.window_start().empty()) {
+        return absl::InvalidArgumentError("only a what's-working rollup compares two groups");
       }
       return absl::OkStatus();
     }

@@ -23,9 +23,13 @@ absl::Status ValidateBody(const v1::Record& record, const RecordLimits& limits);
 // The id a record of this body must have, for kinds whose body names the record: a metric
 // definition "metric:CODE", an observation "obs:METRIC:PERIOD" (one per origin, metric and
 // period), the profile "profile", a rollup "rollup:METRIC:PERIOD:SCOPE", a contribution
-// "contrib:METRIC:PERIOD", a revocation "revocation:NODE_ID". nullopt for practices and
-// stories, whose ids are free.
+// "contrib:METRIC:PERIOD", a what's-working cell "works:METRIC:PERIOD:KEY" (and its
+// contribution "works-contrib:..."; KEY is PracticeKey), a revocation "revocation:NODE_ID".
+// nullopt for practices and stories, whose ids are free.
 std::optional<std::string> RequiredRecordId(const v1::Record& record);
+
+// 16 hex digits naming a practice in ids (a hash: the reference itself would not fit).
+std::string PracticeKey(const v1::RecordRef& practice);
 
 // True for ids made of 1..max_bytes characters of [A-Za-z0-9._:-].
 bool IsValidRecordId(std::string_view id, size_t max_bytes);

@@ -142,6 +142,19 @@ absl::StatusOr<v1::Record> LocalWriter::Share(const std::string& id, v1::Visibil
   return WriteVersion(std::move(next), &held);
 }
 
+absl::StatusOr<v1::Record> LocalWriter::Update(
+    const std::string& id, const std::function<absl::Status(v1::Record*)>& change) {
+  std::lock_guard<std::mutex> lock(mu_);
+  LDGS_ASSIGN_OR_RETURN(StoredEntry held, GetLive(id));
+  v1::Record next = held.record;
+  LDGS_RETURN_IF_ERROR(change(&next));
+  if (next.body_case() != held.record.body_case()) {
+    return absl::InvalidArgumentError("an update keeps the record's kind");
+  }
+  LDGS_RETURN_IF_ERROR(record::ValidateBody(next, limits_));
+  return WriteVersion(std::move(next), &held);
+}
+
 absl::StatusOr<v1::Record> LocalWriter::Delete(const std::string& id) {
   std::lock_guard<std::mutex> lock(mu_);
   LDGS_ASSIGN_OR_RETURN(StoredEntry held, GetLive(id));

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -47,6 +48,13 @@ class LocalWriter {
 
   // A new version of record `id` with `visibility`. NOT_FOUND if absent or deleted.
   absl::StatusOr<v1::Record> Share(const std::string& id, v1::Visibility visibility);
+
+  // A new version of record `id` made by `change` from the held one, read and written under
+  // the writer's lock: no other write of this node comes between. `change` edits the body
+  // (identity fields are the writer's) or fails, and then nothing is written. NOT_FOUND if
+  // absent or deleted.
+  absl::StatusOr<v1::Record> Update(const std::string& id,
+                                    const std::function<absl::Status(v1::Record*)>& change);
 
   // A tombstone version of record `id`. NOT_FOUND if absent or already deleted.
   absl::StatusOr<v1::Record> Delete(const std::string& id);

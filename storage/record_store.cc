@@ -44,6 +44,12 @@ bool Matches(const StoredEntry& entry, const ListFilter& filter) {
     if (!MetricPeriodOf(r, &metric, &period) || metric != filter.metric) return false;
     if (!filter.period.empty() && period != filter.period) return false;
   }
+  if (!filter.adapted_from.id().empty()) {
+    if (!r.has_practice() || r.practice().adapted_from().origin() != filter.adapted_from.origin() ||
+        r.practice().adapted_from().id() != filter.adapted_from.id()) {
+      return false;
+    }
+  }
   return true;
 }
 
@@ -112,14 +118,16 @@ absl::StatusOr<std::vector<StoredEntry>> RecordStore::ReadSince(uint64_t after,
   return entries;
 }
 
-absl::StatusOr<std::vector<StoredEntry>> RecordStore::List(const ListFilter& filter,
-                                                           bool* truncated) const {
+absl::Status RecordStore::Scan(const ListFilter& filter, const Visitor& visit) const {
   // Narrow the scan with the most selective index the filter allows, then check every field.
   rocksdb::ColumnFamilyHandle* const records = db_->cf(ColumnFamily::kRecords);
   rocksdb::ColumnFamilyHandle* const index = db_->cf(ColumnFamily::kIndex);
   rocksdb::ColumnFamilyHandle* cf = records;
   std::string prefix = filter.origin.empty() ? "" : OriginPrefix(filter.origin);
-  if (!filter.metric.empty()) {
+  if (!filter.adapted_from.id().empty()) {
+    cf = index;
+    prefix = AdaptedFromIndexPrefix(filter.adapted_from.origin(), filter.adapted_from.id());
+  } else if (!filter.metric.empty()) {
     cf = index;
     prefix = MetricIndexPrefix(filter.metric, filter.period);
   } else if (!filter.tag.empty()) {
@@ -131,20 +139,36 @@ absl::StatusOr<std::vector<StoredEntry>> RecordStore::List(const ListFilter& fil
   }
   SnapshotRead read(*db_);
   std::unique_ptr<rocksdb::Iterator> it(db_->raw()->NewIterator(read.options(), cf));
-  std::vector<StoredEntry> entries;
-  *truncated = false;
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    std::string_view key = it->key().ToStringView();
-    if (cf == index) key = RecordKeyFromIndexKey(key, prefix);
+  // The position is the scanned family's key: a later page seeks to it and steps past.
+  const std::string start = filter.after > prefix ? filter.after : prefix;
+  for (it->Seek(start); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    const std::string_view position = it->key().ToStringView();
+    if (position == std::string_view(filter.after)) continue;
+    const std::string_view key = cf == index ? RecordKeyFromIndexKey(position, prefix) : position;
     LDGS_ASSIGN_OR_RETURN(StoredEntry entry, ReadEntry(db_->raw(), read.options(), records, key));
     if (!Matches(entry, filter)) continue;
+    if (!visit(entry, position)) break;
+  }
+  return FromRocksDb(it->status(), "list records");
+}
+
+absl::StatusOr<std::vector<StoredEntry>> RecordStore::List(const ListFilter& filter,
+                                                           bool* truncated,
+                                                           std::string* resume_after) const {
+  std::vector<StoredEntry> entries;
+  std::string last;
+  *truncated = false;
+  LDGS_RETURN_IF_ERROR(Scan(filter, [&](const StoredEntry& entry, std::string_view position) {
     if (entries.size() == filter.limit) {
       *truncated = true;
-      break;
+      return false;
     }
-    entries.push_back(std::move(entry));
-  }
-  LDGS_RETURN_IF_ERROR(FromRocksDb(it->status(), "list records"));
+    entries.push_back(entry);
+    entries.back().position.assign(position);
+    last.assign(position);
+    return true;
+  }));
+  if (resume_after) *resume_after = *truncated ? last : std::string();
   return entries;
 }
 

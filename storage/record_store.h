@@ -38,6 +38,7 @@ struct StoredEntry {
   uint64_t seq = 0;
   v1::Record record;  // decoded from stored.signed_bytes
   v1::StoredRecord stored;
+  std::string position;  // where List found it: a filter.after for paging
 };
 
 struct ListFilter {
@@ -46,8 +47,12 @@ struct ListFilter {
   std::string origin;                    // empty: any
   std::string metric;                    // observations and rollups of this metric
   std::string period;                    // with metric: of this period only
+  v1::RecordRef adapted_from;            // practices adapted directly from this one
   bool include_deleted = false;
   size_t limit = 1000;
+  // Paging: continue strictly after this position (a List's `resume_after` for the same
+  // filter; opaque).
+  std::string after;
 };
 
 // The node's records: the one apply path, the change feed (with named cursors for readers
@@ -77,8 +82,16 @@ class RecordStore {
   absl::StatusOr<std::vector<StoredEntry>> ReadSince(uint64_t after, size_t limit) const;
 
   // Records matching every set field of `filter`, in key order; `*truncated` tells whether
-  // more matched than filter.limit.
-  absl::StatusOr<std::vector<StoredEntry>> List(const ListFilter& filter, bool* truncated) const;
+  // more matched than filter.limit, and then `resume_after` (when given) the position to
+  // pass as filter.after for the next page.
+  absl::StatusOr<std::vector<StoredEntry>> List(const ListFilter& filter, bool* truncated,
+                                                std::string* resume_after = nullptr) const;
+
+  // Calls `visit` with every record matching `filter` (its limit ignored) and its position,
+  // in key order, on one snapshot, until it returns false. Reads one record at a time: for
+  // scans too large to hold.
+  using Visitor = std::function<bool(const StoredEntry&, std::string_view position)>;
+  absl::Status Scan(const ListFilter& filter, const Visitor& visit) const;
 
   // Highest version held of any record of `origin` (0 when none).
   absl::StatusOr<uint64_t> ClockOf(std::string_view origin) const;

@@ -1,0 +1,56 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ldgs/v1/record.pb.h"
+#include "ldgs/v1/storage.pb.h"
+
+// "What's working": for one practice, metric and period, the change of the metric among the
+// member chapters that adopted the practice against those that did not. Pure and
+// deterministic; the rules and their reasons are in docs/decisions.md ("What's working").
+namespace ldgs::daemon::hub {
+
+// A chapter's relative change from `before` to `after`, signed so that positive is better
+// (per `direction`) and clamped to +-kMaxChange; nullopt when `before` is 0.
+std::optional<double> RelativeChange(double before, double after, v1::Direction direction);
+inline constexpr double kMaxChange = 100;  // +-10,000 %
+
+// What a member hub said of its subtree (a works-contrib record).
+struct SubtreeWorks {
+  std::string hub;
+  uint64_t version = 0;
+  uint32_t adopters = 0, others = 0;
+  double adopters_sum = 0, others_sum = 0;
+  uint32_t expected = 0;
+};
+
+struct WorksInputs {
+  v1::RecordRef practice;
+  std::string metric;
+  std::string period;
+  std::string window_start;                // the earliest base period of any change
+  std::map<std::string, double> adopters;  // direct member chapters: node -> change
+  std::map<std::string, double> others;
+  std::vector<SubtreeWorks> subtrees;  // published (not withheld) subtree figures
+  uint32_t expected = 0;               // chapters behind this hub, subtrees included
+};
+
+struct WorksPublication {
+  v1::PublishedGroup state;                // the parts published, to decide the next version from
+  v1::Rollup cell;                         // scope "practice"
+  std::optional<v1::Rollup> contribution;  // for this hub's own hub
+};
+
+// Decides the cell. The figure pools parts that are each safe to publish alone: the direct
+// chapters' part when both its groups hold at least `min_reporting` chapters, and every
+// subtree's published figure. The direct part moves only when at least min_reporting of a
+// group's chapters changed (joined, left, or changed value), or none did: two versions
+// never differ by fewer than min_reporting chapters' values. Nothing to pool: withheld.
+WorksPublication DecideWorks(const WorksInputs& inputs, const v1::PublishedGroup* previous,
+                             uint32_t min_reporting, bool has_hub_above, int64_t now_us);
+
+}  // namespace ldgs::daemon::hub
