@@ -295,9 +295,18 @@ grpc::Status AdminService::DeleteRecord(grpc::ServerContext* context,
 grpc::Status AdminService::ListPeers(grpc::ServerContext* context, const v1::ListPeersRequest*,
                                      v1::ListPeersResponse* response) {
   if (grpc::Status s = CheckToken(*context); !s.ok()) return s;
+  absl::StatusOr<v1::ListPeersResponse> peers = Peers();
+  if (!peers.ok()) return ToGrpcStatus(peers.status());
+  *response = std::move(*peers);
+  return grpc::Status::OK;
+}
+
+absl::StatusOr<v1::ListPeersResponse> AdminService::Peers() const {
+  v1::ListPeersResponse out;
+  v1::ListPeersResponse* response = &out;
   absl::StatusOr<std::vector<v1::Enrollment>> enrollments =
       deps_.storage->state().ListEnrollments();
-  if (!enrollments.ok()) return ToGrpcStatus(enrollments.status());
+  if (!enrollments.ok()) return enrollments.status();
   const std::map<std::string, replication::PeerRegistry::State> states = deps_.registry->Snapshot();
   const uint64_t head = deps_.storage->records().LastSequence();
 
@@ -337,7 +346,7 @@ grpc::Status AdminService::ListPeers(grpc::ServerContext* context, const v1::Lis
                       deps_.replication->revocations->Contains(enrollment.node_id()));
     peer->set_region(enrollment.region());
   }
-  return grpc::Status::OK;
+  return out;
 }
 
 grpc::Status AdminService::Enroll(grpc::ServerContext* context, const v1::EnrollRequest* request,

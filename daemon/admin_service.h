@@ -38,6 +38,9 @@ class AdminService final : public v1::Admin::Service {
   };
   explicit AdminService(Deps deps);
 
+  // What ListPeers answers, for callers inside the node (the operator's web page).
+  absl::StatusOr<v1::ListPeersResponse> Peers() const;
+
   grpc::Status GetStatus(grpc::ServerContext* context, const v1::GetStatusRequest* request,
                          v1::NodeStatus* response) override;
   grpc::Status PutRecord(grpc::ServerContext* context, const v1::PutRecordRequest* request,

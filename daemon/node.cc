@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <csignal>
 #include <functional>
 #include <utility>  // before Asio: Boost 1.74 with C++20 needs it (TOOLCHAIN.md)
@@ -21,6 +22,7 @@
 #include "daemon/data_dir.h"
 #include "daemon/grpc_servers.h"
 #include "daemon/hub_runner.h"
+#include "daemon/web_site.h"
 #include "daemon/node_http.h"
 #include "daemon/peer_links.h"
 #include "daemon/replication/replication_service.h"
@@ -72,6 +74,8 @@ struct Node::State {
   std::unique_ptr<AdminService> admin_service;
   std::unique_ptr<grpc::Server> admin_server;
   std::unique_ptr<HubRunner> hub;
+  std::unique_ptr<WebSite> web;
+  std::atomic<WebSite*> web_ready{nullptr};  // what the HTTP pages reach, once it exists
   std::unique_ptr<http::HttpServer> http;
   // Handled from before the address files exist, so that a signal sent to a node that says
   // it is serving is never lost or fatal.
@@ -104,7 +108,9 @@ absl::Status Node::Init(const NodeConfig& config) {
   LDGS_ASSIGN_OR_RETURN(std::string token, ReadToken(config.data_dir));
   LDGS_ASSIGN_OR_RETURN(NodeTls tls, LoadNodeTls(config));
   if (!config.http_listen.empty()) {
-    LDGS_ASSIGN_OR_RETURN(st.http, StartNodeHttp(&st.io, config.http_listen));
+    LDGS_ASSIGN_OR_RETURN(st.http, StartNodeHttp(&st.io, config.http_listen, [state = &st] {
+                            return state->web_ready.load();
+                          }));
   }
   LDGS_ASSIGN_OR_RETURN(st.storage, storage::Storage::Open(config.data_dir, config.store));
   st.storage->db().SetMinFreeBytes(config.limits.min_free_disk_bytes);
@@ -185,6 +191,21 @@ absl::Status Node::Init(const NodeConfig& config) {
       StartGrpcServer(st.admin_service.get(), config.admin_listen, kAdminMaxMessageBytes,
                       grpc::InsecureServerCredentials(), &admin_bound));
 
+  if (st.http) {
+    WebSite::Deps web;
+    web.learnings = st.learnings.get();
+    web.peers = [admin = st.admin_service.get()] { return admin->Peers(); };
+    web.admin_token = token;
+    web.loopback = IsLoopbackAddress(st.http->bound_address());
+    web.is_hub = config.role == v1::ROLE_HUB;
+    absl::StatusOr<storage::StoredEntry> profile = records.Get(st.key->node_id(), "profile");
+    if (profile.ok() && profile->record.has_node_profile()) {
+      web.node_name = profile->record.node_profile().name();
+    }
+    st.web = std::make_unique<WebSite>(std::move(web));
+    st.web_ready = st.web.get();
+  }
+
   if (config.role == v1::ROLE_HUB) {
     const bool has_hub_above =
         std::any_of(config.peers.begin(), config.peers.end(),
@@ -233,6 +254,7 @@ Node::~Node() {
     unlink(HttpAddressPath(st.config.data_dir).c_str());
   }
   if (st.http) st.http->Stop();
+  st.web_ready = nullptr;
   // Dialers first (they block on their own calls), then the hub, then servers, then the
   // storage pool that their reactors post to; the store closes last, with the State.
   if (st.peers) st.peers->StopAll();

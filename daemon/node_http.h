@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -8,9 +9,16 @@
 
 namespace ldgs::daemon {
 
-// The node's HTTP endpoint on `address`: what it serves and from which parts. Today
-// /healthz ("ok" while the node runs); pages, open data and /metrics come next.
+class WebSite;
+
+// The node's HTTP endpoint on `address`: /healthz ("ok" while the node runs) and the web
+// site's pages and open data, which reach the site through `site` (null until the node is
+// ready: they answer 503 until then).
 absl::StatusOr<std::unique_ptr<http::HttpServer>> StartNodeHttp(boost::asio::io_context* io,
-                                                                const std::string& address);
+                                                                const std::string& address,
+                                                                std::function<WebSite*()> site);
+
+// Whether an HTTP address ("host:port") is on loopback (127.0.0.0/8, ::1, localhost).
+bool IsLoopbackAddress(const std::string& address);
 
 }  // namespace ldgs::daemon

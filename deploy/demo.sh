@@ -8,9 +8,16 @@
 #   private ones stayed home, a retraction reaching every copy, how one chapter compares,
 #   and prints the national "State of the network" report (also written as HTML).
 # Works on a fresh Debian 12 machine as root. LDGS_DEMO_DIR keeps the data elsewhere.
+# --serve keeps the federation running after the tour, until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
+serve=0
+case "${1:-}" in
+  --serve) serve=1 ;;
+  "") ;;
+  *) echo "usage: deploy/demo.sh [--serve]" >&2; exit 2 ;;
+esac
 
 bash deploy/install-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -88,60 +95,79 @@ for c in "${chapters[@]}"; do [ "$c" != "$sister_b" ] && start "$c"; done
 for c in "${chapters[@]}"; do wait_for "$demo/$c/admin.addr"; done
 echo "   sister chapters: ${name_of[$sister_a]} <-> ${name_of[$sister_b]}"
 
-echo "== the national hub publishes the metric catalogue; chapters load their data"
+echo "== the national hub publishes the metric catalogue; chapters load their practices"
+# The core metrics are public (their published figures are open data); the rest network.
 sed 's/^/{"kind":"metric","visibility":"network","body":/; s/$/}/' "$data/metrics.jsonl" \
+  | sed '/"code": "\(actively_homeless\|housed\)"/s/"visibility":"network"/"visibility":"public"/' \
   | ctl national import - >/dev/null
 n=0
 while IFS= read -r line; do
   c=${chapters[$((n % ${#chapters[@]}))]}; n=$((n + 1))
-  vis=network; [ $((n % 7)) -eq 0 ] && vis=hub; [ $((n % 11)) -eq 0 ] && vis=private
-  echo "{\"kind\":\"practice\",\"visibility\":\"$vis\",\"body\":$line}" >>"$demo/$c.jsonl"
+  vis=network; [ $((n % 3)) -eq 1 ] && vis=public
+  [ $((n % 7)) -eq 0 ] && vis=hub; [ $((n % 11)) -eq 0 ] && vis=private
+  echo "{\"kind\":\"practice\",\"visibility\":\"$vis\",\"body\":$line}" >>"$demo/$c.practices.jsonl"
 done <"$data/practices.jsonl"
 n=0
 while IFS= read -r line; do
   c=${chapters[$(( (n * 5) % ${#chapters[@]}))]}; n=$((n + 1))
-  echo "{\"kind\":\"story\",\"visibility\":\"network\",\"body\":$line}" >>"$demo/$c.jsonl"
+  vis=network; [ $((n % 2)) -eq 1 ] && vis=public
+  echo "{\"kind\":\"story\",\"visibility\":\"$vis\",\"body\":$line}" >>"$demo/$c.practices.jsonl"
 done <"$data/stories.jsonl"
+for c in "${chapters[@]}"; do
+  [ -s "$demo/$c.practices.jsonl" ] && ctl "$c" import "$demo/$c.practices.jsonl" >/dev/null
+done
+for c in "${chapters[@]}" midwest south west; do ctl "$c" sync --wait --timeout 120 >/dev/null; done
+
+echo "== chapters adapt practices that worked elsewhere (naming the month), and say how it went"
+# Four practices spread: the first two to every other community, the next two to every
+# third, adopted between March and June. An adoption speeds up housing from that month on,
+# so "what's working" has something to find.
+declare -A first_adoption adoptions_of
+adoptions=0
+for k in 0 1 2 3; do
+  origin=${chapters[$k]}
+  practice=$(ctl "$origin" -o json list --kind practice --origin "$(id_of "$origin")" \
+    | grep -o '"id":"practice-[a-z0-9]*","version":"[0-9]*","kind":"KIND_PRACTICE","visibility":"VISIBILITY_\(NETWORK\|PUBLIC\)"' \
+    | head -1 | cut -d'"' -f4)
+  [ -z "$practice" ] && continue
+  every=2; [ $k -ge 2 ] && every=3
+  for i in "${!chapters[@]}"; do
+    [ $(( (i + k) % every )) -ne 0 ] && continue
+    adopter=${chapters[$i]}
+    [ "$adopter" = "$origin" ] && continue
+    month=$(( 3 + i % 4 ))
+    ctl "$adopter" get "$practice" --origin "$(id_of "$origin")" --wait 30000 >/dev/null
+    copy=$(ctl "$adopter" -o json adapt "$(id_of "$origin")/$practice" --visibility network \
+      --period "$(printf '2026-%02d' $month)" | cut -d'"' -f8)
+    outcome=worked; [ $(( (i + k) % 5 )) -eq 0 ] && outcome=did-not-work-here
+    ctl "$adopter" outcome "$copy" $outcome --note "demo adaptation" >/dev/null
+    adoptions=$((adoptions + 1))
+    adoptions_of[$adopter]=$(( ${adoptions_of[$adopter]:-0} + 1 ))
+    [ "${first_adoption[$adopter]:-13}" -gt $month ] && first_adoption[$adopter]=$month
+  done
+done
+echo "   $adoptions adaptations"
+
+echo "== chapters load 12 months of their metrics"
 for c in "${chapters[@]}"; do
   # 12 months of counts, visible to the chapter's hub only: a community housing more people
   # than it identifies trends down. Small communities give small counts (suppressed).
   size=${size_of[$c]}; active=$size; seed=${#c}
+  from=${first_adoption[$c]:-13}; boost=$(( ${adoptions_of[$c]:-0} * (size / 25 + 1) ))
   for m in 1 2 3 4 5 6 7 8 9 10 11 12; do
     period=$(printf '2026-%02d' $m)
     inflow=$(( size / 8 + (m * seed) % 7 )); housed=$(( size / 7 + (m + seed) % 5 ))
+    [ $m -ge "$from" ] && housed=$(( housed + boost ))
     returns=$(( size / 60 + m % 3 )); active=$(( active + inflow + returns - housed ))
     [ $active -lt 0 ] && active=0
     for pair in actively_homeless:$active inflow:$inflow housed:$housed returns:$returns; do
       echo "{\"kind\":\"observation\",\"visibility\":\"hub\",\"body\":{\"metric\":\"${pair%%:*}\",\"period\":\"$period\",\"value\":${pair##*:}}}"
     done
-  done >>"$demo/$c.jsonl"
+  done >"$demo/$c.jsonl"
   echo '{"kind":"story","id":"by-name-list","body":{"title":"By-name list","body":"Person-level data: stays on this node.","tags":["by-name-list"]}}' >>"$demo/$c.jsonl"
   ctl "$c" import "$demo/$c.jsonl" >/dev/null
 done
 echo "   $(cat "$demo"/*.jsonl | wc -l) records written at the chapters"
-
-echo "== waiting for every node to catch up (ldgsctl sync --wait)"
-for c in "${chapters[@]}" midwest south west; do ctl "$c" sync --wait --timeout 120 >/dev/null; done
-
-echo "== chapters adapt practices that worked elsewhere, and say how it went"
-adoptions=0
-for k in 0 1 2 3 4 5; do
-  origin=${chapters[$k]}
-  practice=$(ctl "$origin" -o json list --kind practice --origin "$(id_of "$origin")" \
-    | grep -o '"id":"practice-[a-z0-9]*","version":"[0-9]*","kind":"KIND_PRACTICE","visibility":"VISIBILITY_NETWORK"' \
-    | head -1 | cut -d'"' -f4)
-  [ -z "$practice" ] && continue
-  for j in $(seq 1 $((6 - k))); do
-    adopter=${chapters[$(( (k * 5 + j * 3 + 7) % ${#chapters[@]} ))]}
-    [ "$adopter" = "$origin" ] && continue
-    ctl "$adopter" get "$practice" --origin "$(id_of "$origin")" --wait 30000 >/dev/null
-    copy=$(ctl "$adopter" -o json adapt "$(id_of "$origin")/$practice" --visibility network | cut -d'"' -f8)
-    outcome=worked; [ $(( (j + k) % 4 )) -eq 0 ] && outcome=did-not-work-here
-    ctl "$adopter" outcome "$copy" $outcome --note "demo adaptation" >/dev/null
-    adoptions=$((adoptions + 1))
-  done
-done
-echo "   $adoptions adaptations"
 for c in "${chapters[@]}" midwest south west; do ctl "$c" sync --wait --timeout 120 >/dev/null; done
 # Every hub decides its figures once every member reported (aggregated_through catches up).
 for h in midwest south west national; do
@@ -217,10 +243,41 @@ echo
 echo "== the national hub's peers"
 ctl national peers
 
+# The regional hubs send their "what's working" figures up; the national hub pools them.
+for _ in $(seq 300); do
+  ctl national -o json practices top --limit 1 | grep -q '"adopters_change"' && break
+  sleep 0.2
+done
+
 echo
 ctl national report
 ctl national -o html report --file "$demo/report.html" >/dev/null
 echo "(HTML report: $demo/report.html)"
+
+echo
+url="http://$(cat "$demo/national/http.addr")"
+echo "== the national hub's web page: $url/ (public view; the operator view is at $url/login)"
+top=$(ctl national -o json practices top --limit 1)
+origin=$(grep -o '"origin":"[A-Z2-7]*"' <<<"$top" | head -1 | cut -d'"' -f4)
+pid=$(grep -o '"id":"[^"]*"' <<<"$top" | head -1 | cut -d'"' -f4)
+shots=()
+for page in overview:/ practices:/practices stories:/stories data:/data \
+    practice:"/practice?origin=$origin&id=$pid" search:"/practices?q=landlord"; do
+  name=${page%%:*}; path=${page#*:}
+  chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
+    --disable-component-update --disable-sync --no-first-run \
+    --user-data-dir="$demo/chromium" --window-size=1200,1400 \
+    --screenshot="$demo/page-$name.png" "$url$path" >/dev/null 2>&1 || true
+  [ -s "$demo/page-$name.png" ] && shots+=("$demo/page-$name.png")
+done
+echo "   screenshots: ${shots[*]:-none (is chromium installed?)}"
+
+if [ "$serve" = 1 ]; then
+  echo
+  echo "== serving: $url/ ; press Ctrl-C to stop the federation"
+  trap 'echo; echo "== stopping every node (SIGTERM)"; for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done; wait; exit 0' INT TERM
+  wait
+fi
 
 echo
 echo "== stopping every node (SIGTERM)"

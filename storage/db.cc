@@ -9,6 +9,7 @@
 #include "common/status_macros.h"
 #include "rocksdb/db.h"
 #include "rocksdb/options.h"
+#include "storage/rocksdb_logger.h"
 #include "rocksdb/utilities/checkpoint.h"
 #include "rocksdb/write_batch.h"
 #include "storage/keys.h"
@@ -47,6 +48,7 @@ constexpr ColumnFamily kAllFamilies[] = {
 absl::StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& dir, const DbOptions& db_options) {
   rocksdb::DBOptions options;
   options.create_if_missing = true;
+  options.info_log = MakeStderrLogger();
   options.keep_log_file_num = 4;
   // Retracted bytes must leave the disk (PurgeOverwritten): WAL files are deleted when
   // obsolete, never kept in an archive or recycled (RocksDB's defaults, stated).

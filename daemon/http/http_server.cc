@@ -103,6 +103,9 @@ class Session : public std::enable_shared_from_this<Session> {
     const size_t question = target.find('?');
     in.path = target.substr(0, question);
     if (question != std::string::npos) in.query = target.substr(question + 1);
+    in.cookie = std::string(request[bhttp::field::cookie]);
+    in.content_type = std::string(request[bhttp::field::content_type]);
+    in.body = request.body();
     Send(router_->Dispatch(in), request.keep_alive(), request.method() == bhttp::verb::head);
   }
 
@@ -118,6 +121,8 @@ class Session : public std::enable_shared_from_this<Session> {
     response->set(bhttp::field::content_type, out.content_type);
     response->set(bhttp::field::cache_control, "no-store");
     response->set("X-Content-Type-Options", "nosniff");
+    response->set("X-Frame-Options", "DENY");
+    for (const auto& [name, value] : out.headers) response->insert(name, value);
     response->keep_alive(keep_alive);
     response->body() = std::move(out.body);
     response->prepare_payload();
@@ -154,13 +159,82 @@ void Router::Handle(std::string path, Handler handler) {
   handlers_[std::move(path)] = std::move(handler);
 }
 
+void Router::HandlePost(std::string path, Handler handler) {
+  post_handlers_[std::move(path)] = std::move(handler);
+}
+
 Response Router::Dispatch(const Request& request) const {
-  auto it = handlers_.find(request.path);
-  if (it == handlers_.end()) return Response{404, "text/plain; charset=utf-8", "not found\n"};
-  if (request.method != "GET" && request.method != "HEAD") {
-    return Response{405, "text/plain; charset=utf-8", "method not allowed\n"};
+  auto get = handlers_.find(request.path);
+  auto post = post_handlers_.find(request.path);
+  if (get == handlers_.end() && post == post_handlers_.end()) {
+    return Response{404, "text/plain; charset=utf-8", "not found\n"};
   }
-  return it->second(request);
+  if ((request.method == "GET" || request.method == "HEAD") && get != handlers_.end()) {
+    return get->second(request);
+  }
+  if (request.method == "POST" && post != post_handlers_.end()) return post->second(request);
+  return Response{405, "text/plain; charset=utf-8", "method not allowed\n"};
+}
+
+namespace {
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string Decode(std::string_view text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '+') {
+      out.push_back(' ');
+    } else if (text[i] == '%' && i + 2 < text.size() && HexValue(text[i + 1]) >= 0 &&
+               HexValue(text[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(HexValue(text[i + 1]) * 16 + HexValue(text[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(text[i]);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> ParseParams(std::string_view text,
+                                                             size_t max_params) {
+  std::vector<std::pair<std::string, std::string>> params;
+  size_t start = 0;
+  while (start <= text.size() && params.size() < max_params) {
+    size_t end = text.find('&', start);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view pair = text.substr(start, end - start);
+    if (!pair.empty()) {
+      const size_t equals = pair.find('=');
+      params.emplace_back(Decode(pair.substr(0, equals)),
+                          equals == std::string_view::npos ? "" : Decode(pair.substr(equals + 1)));
+    }
+    start = end + 1;
+  }
+  return params;
+}
+
+std::string CookieValue(std::string_view header, std::string_view name) {
+  size_t start = 0;
+  while (start < header.size()) {
+    size_t end = header.find(';', start);
+    if (end == std::string_view::npos) end = header.size();
+    std::string_view part = header.substr(start, end - start);
+    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+    if (part.size() > name.size() && part.substr(0, name.size()) == name &&
+        part[name.size()] == '=') {
+      return std::string(part.substr(name.size() + 1));
+    }
+    start = end + 1;
+  }
+  return "";
 }
 
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
