@@ -246,7 +246,7 @@ grpc::Status AdminService::ListRecords(grpc::ServerContext* context,
                                            : std::nullopt;
     if (!after || after->empty()) {
       return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                          "page_token is not one a ListRecords answer gave");
+                          "page_token is not a ListRecords page token");
     }
     filter.after = std::move(*after);
   }
@@ -506,6 +506,19 @@ grpc::Status Answer(absl::StatusOr<Response> result, Response* response) {
   return grpc::Status::OK;
 }
 
+const char* VisibilityName(v1::Visibility visibility) {
+  switch (visibility) {
+    case v1::VISIBILITY_PUBLIC:
+      return "public";
+    case v1::VISIBILITY_NETWORK:
+      return "network";
+    case v1::VISIBILITY_HUB:
+      return "hub";
+    default:
+      return "private";
+  }
+}
+
 grpc::Status CheckAudience(v1::Audience audience) {
   if (!v1::Audience_IsValid(audience)) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "unknown audience");
@@ -599,6 +612,13 @@ grpc::Status AdminService::AdaptPractice(grpc::ServerContext* context,
   const v1::Visibility visibility = request->visibility() == v1::VISIBILITY_UNSPECIFIED
                                         ? v1::VISIBILITY_PRIVATE
                                         : request->visibility();
+  // The copy carries the original's words: it may not reach anyone the original did not.
+  if (visibility > original->record.visibility()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "the practice is shared as " +
+                            std::string(VisibilityName(original->record.visibility())) +
+                            "; its adaptation may not be shared wider");
+  }
   return Answer(deps_.writer->Put("", visibility, body), response);
 }
 

@@ -23,8 +23,13 @@ void HubRunner::Loop() {
     for (const std::string& group : aggregator_->skipped()) {
       spdlog::error("aggregator: group left as last published: {}", group);
     }
-    absl::StatusOr<int> works = works_->RunOnce(NowMicros());
-    if (!works.ok()) spdlog::error("what's working: {}", works.status().ToString());
+    // What's working reads every adopted practice's observations: at most every few
+    // seconds, however fast records arrive.
+    if (std::chrono::steady_clock::now() >= next_works_) {
+      absl::StatusOr<int> works = works_->RunOnce(NowMicros());
+      if (!works.ok()) spdlog::error("what's working: {}", works.status().ToString());
+      next_works_ = std::chrono::steady_clock::now() + kWorksInterval;
+    }
     notifier_->WaitBeyond(seen, std::chrono::steady_clock::now() + std::chrono::seconds(5));
   }
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <thread>
 
@@ -27,6 +28,8 @@ class HubRunner {
   std::unique_ptr<hub::Aggregator> aggregator_;
   std::unique_ptr<hub::WorksAggregator> works_;
   replication::ChangeNotifier* notifier_;
+  static constexpr auto kWorksInterval = std::chrono::seconds(3);
+  std::chrono::steady_clock::time_point next_works_;  // loop thread only
   std::atomic<bool> stopping_{false};
   std::thread thread_;
 };

@@ -126,10 +126,13 @@ declare -A first_adoption adoptions_of
 adoptions=0
 for k in 0 1 2 3; do
   origin=${chapters[$k]}
-  practice=$(ctl "$origin" -o json list --kind practice --origin "$(id_of "$origin")" \
+  found=$(ctl "$origin" -o json list --kind practice --origin "$(id_of "$origin")" \
     | grep -o '"id":"practice-[a-z0-9]*","version":"[0-9]*","kind":"KIND_PRACTICE","visibility":"VISIBILITY_\(NETWORK\|PUBLIC\)"' \
-    | head -1 | cut -d'"' -f4)
+    | head -1)
+  practice=$(cut -d'"' -f4 <<<"$found")
   [ -z "$practice" ] && continue
+  # Adaptations of a public practice are public too: the public page shows its spread.
+  shared=network; grep -q PUBLIC <<<"$found" && shared=public
   every=2; [ $k -ge 2 ] && every=3
   for i in "${!chapters[@]}"; do
     [ $(( (i + k) % every )) -ne 0 ] && continue
@@ -137,7 +140,7 @@ for k in 0 1 2 3; do
     [ "$adopter" = "$origin" ] && continue
     month=$(( 3 + i % 4 ))
     ctl "$adopter" get "$practice" --origin "$(id_of "$origin")" --wait 30000 >/dev/null
-    copy=$(ctl "$adopter" -o json adapt "$(id_of "$origin")/$practice" --visibility network \
+    copy=$(ctl "$adopter" -o json adapt "$(id_of "$origin")/$practice" --visibility "$shared" \
       --period "$(printf '2026-%02d' $month)" | cut -d'"' -f8)
     outcome=worked; [ $(( (i + k) % 5 )) -eq 0 ] && outcome=did-not-work-here
     ctl "$adopter" outcome "$copy" $outcome --note "demo adaptation" >/dev/null
@@ -262,7 +265,7 @@ origin=$(grep -o '"origin":"[A-Z2-7]*"' <<<"$top" | head -1 | cut -d'"' -f4)
 pid=$(grep -o '"id":"[^"]*"' <<<"$top" | head -1 | cut -d'"' -f4)
 shots=()
 for page in overview:/ practices:/practices stories:/stories data:/data \
-    practice:"/practice?origin=$origin&id=$pid" search:"/practices?q=landlord"; do
+    practice:"/practice?origin=$origin&id=$pid" search:"/practices?q=housing+veterans"; do
   name=${page%%:*}; path=${page#*:}
   chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
     --disable-component-update --disable-sync --no-first-run \

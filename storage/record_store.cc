@@ -124,9 +124,13 @@ absl::Status RecordStore::Scan(const ListFilter& filter, const Visitor& visit) c
   rocksdb::ColumnFamilyHandle* const index = db_->cf(ColumnFamily::kIndex);
   rocksdb::ColumnFamilyHandle* cf = records;
   std::string prefix = filter.origin.empty() ? "" : OriginPrefix(filter.origin);
+  // One origin's records are read in place, in key order, without an index lookup per
+  // record: cheaper than any index for a chapter, and no worse for a hub's own records.
   if (!filter.adapted_from.id().empty()) {
     cf = index;
     prefix = AdaptedFromIndexPrefix(filter.adapted_from.origin(), filter.adapted_from.id());
+  } else if (!filter.origin.empty()) {
+    // the origin prefix set above
   } else if (!filter.metric.empty()) {
     cf = index;
     prefix = MetricIndexPrefix(filter.metric, filter.period);

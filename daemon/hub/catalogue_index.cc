@@ -31,7 +31,7 @@ constexpr size_t kMaxFilterValues = 32;
 constexpr char kListSeparator = '\x1f';
 
 // Value slots holding each facet's values, separated by kListSeparator.
-enum Slot : Xapian::valueno { kIssueArea, kCommunity, kStrategy, kRegion, kOutcome };
+enum Slot : Xapian::valueno { kIssueArea, kCommunity, kStrategy, kRegion, kOutcome, kParent };
 struct FacetSpec {
   Slot slot;
   const char* name;
@@ -136,6 +136,19 @@ absl::StatusOr<std::unique_ptr<CatalogueIndex>> CatalogueIndex::Open(
   return absl::InternalError("catalogue index: cannot open " + dir);
 }
 
+std::optional<std::pair<std::string, std::string>> CatalogueIndex::IndexedParent(
+    const std::string& origin, const std::string& id) {
+  const std::string term = IdTerm(origin, id);
+  Xapian::PostingIterator it = db_->postlist_begin(term);
+  if (it == db_->postlist_end(term)) return std::nullopt;
+  const std::string parent = db_->get_document(*it).get_value(kParent);
+  std::string parent_origin, parent_id;
+  if (parent.empty() || !storage::SplitRecordKey(parent, &parent_origin, &parent_id)) {
+    return std::nullopt;
+  }
+  return std::make_pair(parent_origin, parent_id);
+}
+
 absl::Status CatalogueIndex::Reindex(const std::string& origin, const std::string& id) {
   const std::string term = IdTerm(origin, id);
   absl::StatusOr<storage::StoredEntry> held = sources_.store->Get(origin, id);
@@ -164,7 +177,11 @@ absl::Status CatalogueIndex::Reindex(const std::string& origin, const std::strin
       for (const std::string& tag : *list) words(tag, 2);
     }
     doc.add_boolean_term("Kpractice");
-    if (!p.adapted_from().id().empty()) doc.add_boolean_term("XA");
+    if (!p.adapted_from().id().empty()) {
+      doc.add_boolean_term("XA");
+      // Kept so that when this adaptation goes, its parent's outcome facet is redone.
+      doc.add_value(kParent, storage::RecordKey(p.adapted_from().origin(), p.adapted_from().id()));
+    }
     AddFacet(doc, kFacets[kIssueArea], p.issue_areas());
     AddFacet(doc, kFacets[kCommunity], p.communities());
     AddFacet(doc, kFacets[kStrategy], p.strategies());
@@ -173,10 +190,14 @@ absl::Status CatalogueIndex::Reindex(const std::string& origin, const std::strin
     storage::ListFilter children;
     children.adapted_from.set_origin(origin);
     children.adapted_from.set_id(id);
+    // Only adaptations everyone who sees this practice may see: a public practice's facet
+    // must not tell the public how a network-only adaptation went.
     LDGS_RETURN_IF_ERROR(
         sources_.store->Scan(children, [&](const storage::StoredEntry& e, std::string_view) {
           const std::string name = OutcomeName(e.record.practice().outcome());
-          if (!name.empty()) outcomes.push_back(name);
+          if (!name.empty() && e.record.visibility() >= r->visibility()) {
+            outcomes.push_back(name);
+          }
           return true;
         }));
   } else {
@@ -224,6 +245,8 @@ absl::Status CatalogueIndex::RebuildLocked() {
 }
 
 absl::StatusOr<size_t> CatalogueIndex::CatchUpLocked() {
+  // A rebuild that failed half way left no database: open one again.
+  if (!db_) db_ = std::make_unique<Xapian::WritableDatabase>(dir_, Xapian::DB_CREATE_OR_OPEN);
   absl::StatusOr<std::string> epoch = sources_.state->FeedEpoch();
   const std::string feed = epoch.ok() ? *epoch : "";
   if (db_->get_metadata(kFormatKey) != kFormat || db_->get_metadata(kEpochKey) != feed) {
@@ -245,6 +268,8 @@ absl::StatusOr<size_t> CatalogueIndex::CatchUpLocked() {
       cursor = e.seq;
       if (r.kind() == v1::KIND_PRACTICE || r.kind() == v1::KIND_STORY) {
         touched.emplace(r.origin(), r.id());
+        // The parent it was adapted from before (a tombstone names none any more).
+        if (auto parent = IndexedParent(r.origin(), r.id())) touched.insert(*parent);
       }
       // An adaptation's outcome is a facet of the practice it was adapted from.
       if (r.has_practice() && !r.practice().adapted_from().id().empty()) {
@@ -278,6 +303,15 @@ absl::StatusOr<size_t> CatalogueIndex::CatchUp() {
   } catch (const Xapian::Error& e) {
     return FromXapian(e, "catch up");
   }
+}
+
+absl::StatusOr<uint32_t> CatalogueIndex::Count(v1::Kind kind, v1::Audience audience) {
+  v1::SearchCatalogueRequest request;
+  request.set_kind(kind);
+  request.set_audience(audience);
+  request.set_limit(1);
+  LDGS_ASSIGN_OR_RETURN(v1::SearchCatalogueResponse found, Search(request));
+  return found.matches();
 }
 
 absl::StatusOr<v1::SearchCatalogueResponse> CatalogueIndex::Search(
@@ -318,7 +352,8 @@ absl::StatusOr<v1::SearchCatalogueResponse> CatalogueIndex::Search(
     if (!request.query().empty()) {
       Xapian::QueryParser parser;
       parser.set_stemmer(Xapian::Stem(kLanguage));
-      parser.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
+      // Every word stemmed, capitalised ones too ("Landlords" finds "landlord").
+      parser.set_stemming_strategy(Xapian::QueryParser::STEM_ALL_Z);
       parser.set_database(*db_);
       parser.set_default_op(Xapian::Query::OP_AND);
       try {

@@ -2,7 +2,9 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
@@ -31,6 +33,9 @@ class CatalogueIndex {
   // feed). Returns the records indexed again.
   absl::StatusOr<size_t> CatchUp();
 
+  // Live records of `kind` (practices: originals) visible to `audience`.
+  absl::StatusOr<uint32_t> Count(v1::Kind kind, v1::Audience audience);
+
   // Catches up, then answers: hits best first, facet counts over every match.
   absl::StatusOr<v1::SearchCatalogueResponse> Search(const v1::SearchCatalogueRequest& request);
 
@@ -41,6 +46,10 @@ class CatalogueIndex {
   absl::Status RebuildLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Indexes the held version of (origin, id), or removes it when gone or not indexable.
   absl::Status Reindex(const std::string& origin, const std::string& id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The practice an indexed adaptation was adapted from, as indexed.
+  std::optional<std::pair<std::string, std::string>> IndexedParent(const std::string& origin,
+                                                                   const std::string& id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string dir_;

@@ -17,7 +17,9 @@ absl::StatusOr<std::unique_ptr<Learnings>> Learnings::Open(LearningSources sourc
 
 Learnings::Learnings(std::unique_ptr<LearningSources> sources,
                      std::unique_ptr<CatalogueIndex> index)
-    : sources_(std::move(sources)), catalogue_(std::move(index)) {}
+    : sources_(std::move(sources)),
+      catalogue_(std::move(index)),
+      practices_(std::make_unique<PracticeCache>(sources_.get())) {}
 
 absl::StatusOr<v1::SearchCatalogueResponse> Learnings::Search(
     const v1::SearchCatalogueRequest& request) {
@@ -26,12 +28,16 @@ absl::StatusOr<v1::SearchCatalogueResponse> Learnings::Search(
 
 absl::StatusOr<v1::RankPracticesResponse> Learnings::Rank(
     const v1::RankPracticesRequest& request) const {
-  return RankPractices(*sources_, request);
+  LDGS_ASSIGN_OR_RETURN(std::shared_ptr<const PracticeForest> forest,
+                        practices_->Forest(request.audience()));
+  return RankPractices(*sources_, *forest, request);
 }
 
 absl::StatusOr<v1::ProvenanceResponse> Learnings::Provenance(
     const v1::ProvenanceRequest& request) const {
-  return hub::Provenance(*sources_, request);
+  LDGS_ASSIGN_OR_RETURN(std::shared_ptr<const PracticeForest> forest,
+                        practices_->Forest(request.audience()));
+  return hub::Provenance(*sources_, *forest, request);
 }
 
 absl::StatusOr<v1::CompareResponse> Learnings::Compare(const v1::CompareRequest& request) const {
@@ -40,7 +46,10 @@ absl::StatusOr<v1::CompareResponse> Learnings::Compare(const v1::CompareRequest&
 
 absl::StatusOr<v1::NetworkReport> Learnings::Report(const v1::ReportRequest& request,
                                                     int64_t now_us) const {
-  return BuildReport(*sources_, request, now_us);
+  LDGS_ASSIGN_OR_RETURN(std::shared_ptr<const PracticeForest> forest,
+                        practices_->Forest(request.audience()));
+  LDGS_ASSIGN_OR_RETURN(uint32_t stories, catalogue_->Count(v1::KIND_STORY, request.audience()));
+  return BuildReport(*sources_, *forest, stories, request, now_us);
 }
 
 absl::Status Learnings::CatchUp() { return catalogue_->CatchUp().status(); }

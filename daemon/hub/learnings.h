@@ -6,6 +6,7 @@
 #include "absl/status/statusor.h"
 #include "daemon/hub/catalogue_index.h"
 #include "daemon/hub/learning_sources.h"
+#include "daemon/hub/practice_cache.h"
 #include "ldgs/v1/learnings.pb.h"
 
 namespace ldgs::daemon::hub {
@@ -28,11 +29,14 @@ class Learnings {
   absl::Status CatchUp();
 
   const LearningSources& sources() const { return *sources_; }
+  // The practices in memory, for the hub's what's-working aggregator too.
+  PracticeCache* practices() const { return practices_.get(); }
 
  private:
   Learnings(std::unique_ptr<LearningSources> sources, std::unique_ptr<CatalogueIndex> index);
   std::unique_ptr<LearningSources> sources_;  // stable address: the index refers to it
   std::unique_ptr<CatalogueIndex> catalogue_;
+  std::unique_ptr<PracticeCache> practices_;
 };
 
 }  // namespace ldgs::daemon::hub

@@ -33,6 +33,7 @@ absl::StatusOr<std::string> Publisher(const LearningSources& sources) {
 }  // namespace
 
 absl::StatusOr<v1::NetworkReport> BuildReport(const LearningSources& sources,
+                                              const PracticeForest& forest, uint32_t stories,
                                               const v1::ReportRequest& request, int64_t now_us) {
   if (request.top() > kMaxTop) {
     return absl::InvalidArgumentError("top must be at most " + std::to_string(kMaxTop));
@@ -56,15 +57,7 @@ absl::StatusOr<v1::NetworkReport> BuildReport(const LearningSources& sources,
       if (e.relation() == v1::RELATION_MEMBER && !e.revoked()) ++chapters;
     }
   }
-  uint32_t practices = 0, stories = 0;
-  LDGS_RETURN_IF_ERROR(ForEachVisible(sources, v1::KIND_PRACTICE, audience, [&](const auto& r) {
-    if (!r.deleted() && r.practice().adapted_from().id().empty()) ++practices;
-    return true;
-  }));
-  LDGS_RETURN_IF_ERROR(ForEachVisible(sources, v1::KIND_STORY, audience, [&](const auto& r) {
-    if (!r.deleted()) ++stories;
-    return true;
-  }));
+  const uint32_t practices = static_cast<uint32_t>(forest.Originals().size());
   report.set_practices(practices);
   report.set_stories(stories);
 
@@ -107,7 +100,7 @@ absl::StatusOr<v1::NetworkReport> BuildReport(const LearningSources& sources,
   v1::RankPracticesRequest rank;
   rank.set_audience(audience);
   rank.set_limit(request.top() == 0 ? kDefaultTop : request.top());
-  LDGS_ASSIGN_OR_RETURN(v1::RankPracticesResponse ranked, RankPractices(sources, rank));
+  LDGS_ASSIGN_OR_RETURN(v1::RankPracticesResponse ranked, RankPractices(sources, forest, rank));
   report.set_ranking_metric(ranked.metric());
   for (v1::PracticeStanding& s : *ranked.mutable_practices()) {
     *report.add_top_practices() = std::move(s);

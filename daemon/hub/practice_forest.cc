@@ -38,13 +38,25 @@ PracticeForest::PracticeForest(std::vector<v1::Record> practices) {
   for (v1::Record& r : practices) {
     if (r.deleted() || !r.has_practice()) continue;
     PracticeKey key = KeyOf(r);
-    practices_.emplace(std::move(key), std::move(r));
+    practices_.emplace(std::move(key), std::make_shared<const v1::Record>(std::move(r)));
+  }
+  Build();
+}
+
+PracticeForest::PracticeForest(std::vector<std::shared_ptr<const v1::Record>> practices) {
+  for (std::shared_ptr<const v1::Record>& r : practices) {
+    if (!r || r->deleted() || !r->has_practice()) continue;
+    practices_.emplace(KeyOf(*r), std::move(r));
+  }
+  Build();
+}
+
+void PracticeForest::Build() {
+  for (const auto& [key, r] : practices_) {
+    if (IsAdaptation(*r)) children_[ParentOf(*r)].push_back(key);
   }
   for (const auto& [key, r] : practices_) {
-    if (IsAdaptation(r)) children_[ParentOf(r)].push_back(key);
-  }
-  for (const auto& [key, r] : practices_) {
-    if (!IsAdaptation(r)) continue;
+    if (!IsAdaptation(*r)) continue;
     if (std::optional<PracticeKey> root = RootOf(key)) members_[*root].push_back(key);
   }
 }
@@ -54,21 +66,21 @@ std::optional<PracticeKey> PracticeForest::RootOf(const PracticeKey& key) const 
   for (int depth = 0; depth <= kMaxDepth; ++depth) {
     auto it = practices_.find(at);
     if (it == practices_.end()) return std::nullopt;
-    if (!IsAdaptation(it->second)) return at;
-    at = ParentOf(it->second);
+    if (!IsAdaptation(*it->second)) return at;
+    at = ParentOf(*it->second);
   }
   return std::nullopt;  // too deep, or a loop
 }
 
 const v1::Record* PracticeForest::Find(const PracticeKey& key) const {
   auto it = practices_.find(key);
-  return it == practices_.end() ? nullptr : &it->second;
+  return it == practices_.end() ? nullptr : it->second.get();
 }
 
 std::vector<PracticeKey> PracticeForest::Originals() const {
   std::vector<PracticeKey> out;
   for (const auto& [key, r] : practices_) {
-    if (!IsAdaptation(r)) out.push_back(key);
+    if (!IsAdaptation(*r)) out.push_back(key);
   }
   return out;
 }
@@ -85,7 +97,7 @@ std::map<std::string, std::string> PracticeForest::AdoptersOf(const PracticeKey&
   if (it == members_.end()) return adopters;
   for (const PracticeKey& key : it->second) {
     if (key.first == root.first) continue;  // the original's own chapter did not adopt it
-    const std::string period = AdoptedPeriodOf(practices_.at(key));
+    const std::string period = AdoptedPeriodOf(*practices_.at(key));
     auto [at, inserted] = adopters.emplace(key.first, period);
     if (!inserted && period < at->second) at->second = period;
   }
@@ -101,7 +113,7 @@ v1::PracticeStanding PracticeForest::Tally(const PracticeKey& root) const {
   if (it != members_.end()) {
     for (const PracticeKey& key : it->second) {
       if (key.first == root.first) continue;
-      const v1::Record& r = practices_.at(key);
+      const v1::Record& r = *practices_.at(key);
       const v1::Record*& held = latest[key.first];
       if (!held || r.updated_us() > held->updated_us()) held = &r;
     }

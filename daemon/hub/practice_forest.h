@@ -1,6 +1,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -24,6 +25,8 @@ class PracticeForest {
   static absl::StatusOr<PracticeForest> Load(const LearningSources& sources, v1::Audience audience);
   // From records already read (tests, and callers that hold them).
   explicit PracticeForest(std::vector<v1::Record> practices);
+  // From shared records (PracticeCache): several forests hold one copy.
+  explicit PracticeForest(std::vector<std::shared_ptr<const v1::Record>> practices);
 
   // The original at the root of `key`'s tree; nullopt when `key` is not held or its chain
   // leads to a practice not held here (or loops, or is deeper than kMaxDepth).
@@ -45,7 +48,8 @@ class PracticeForest {
   static constexpr int kMaxDepth = 16;
 
  private:
-  std::map<PracticeKey, v1::Record> practices_;
+  void Build();
+  std::map<PracticeKey, std::shared_ptr<const v1::Record>> practices_;
   std::map<PracticeKey, std::vector<PracticeKey>> children_;
   std::map<PracticeKey, std::vector<PracticeKey>> members_;  // root -> every adaptation in it
 };

@@ -37,16 +37,16 @@ std::optional<double> Improvement(const v1::OutcomeFigure& figure) {
   return figure.adopters_change() - figure.others_change();
 }
 
-absl::StatusOr<std::string> RankingMetric(const LearningSources& sources,
-                                          const std::string& asked) {
+absl::StatusOr<std::string> RankingMetric(const LearningSources& sources, const std::string& asked,
+                                          v1::Audience audience) {
   if (!asked.empty()) return asked;
   LDGS_ASSIGN_OR_RETURN(std::optional<v1::Record> preferred,
                         DefinitionOf(sources, "actively_homeless"));
-  if (preferred) return std::string("actively_homeless");
+  if (preferred && VisibleTo(*preferred, audience)) return std::string("actively_homeless");
   std::string first;
   const std::vector<std::string> authorities = Authorities(sources);
-  LDGS_RETURN_IF_ERROR(ForEachVisible(
-      sources, v1::KIND_METRIC_DEFINITION, v1::AUDIENCE_OPERATOR, [&](const v1::Record& r) {
+  LDGS_RETURN_IF_ERROR(
+      ForEachVisible(sources, v1::KIND_METRIC_DEFINITION, audience, [&](const v1::Record& r) {
         if (r.deleted() || !r.has_metric_definition()) return true;
         if (std::find(authorities.begin(), authorities.end(), r.origin()) == authorities.end()) {
           return true;
@@ -100,6 +100,7 @@ absl::StatusOr<std::map<std::string, v1::OutcomeFigure>> PublishedOutcomes(
 }
 
 absl::StatusOr<v1::RankPracticesResponse> RankPractices(const LearningSources& sources,
+                                                        const PracticeForest& forest,
                                                         const v1::RankPracticesRequest& request) {
   if (request.limit() > kMaxLimit) {
     return absl::InvalidArgumentError("limit must be at most " + std::to_string(kMaxLimit));
@@ -108,9 +109,9 @@ absl::StatusOr<v1::RankPracticesResponse> RankPractices(const LearningSources& s
     return absl::InvalidArgumentError("unknown ranking order");
   }
   v1::RankPracticesResponse response;
-  LDGS_ASSIGN_OR_RETURN(std::string metric, RankingMetric(sources, request.metric()));
+  LDGS_ASSIGN_OR_RETURN(std::string metric,
+                        RankingMetric(sources, request.metric(), request.audience()));
   response.set_metric(metric);
-  LDGS_ASSIGN_OR_RETURN(PracticeForest forest, PracticeForest::Load(sources, request.audience()));
   std::map<std::string, v1::OutcomeFigure> outcomes;
   if (!metric.empty()) {
     LDGS_ASSIGN_OR_RETURN(outcomes, PublishedOutcomes(sources, metric, request.audience()));
@@ -166,8 +167,8 @@ void Grow(const PracticeForest& forest, const PracticeKey& key, RegionBook& regi
 }  // namespace
 
 absl::StatusOr<v1::ProvenanceResponse> Provenance(const LearningSources& sources,
+                                                  const PracticeForest& forest,
                                                   const v1::ProvenanceRequest& request) {
-  LDGS_ASSIGN_OR_RETURN(PracticeForest forest, PracticeForest::Load(sources, request.audience()));
   const PracticeKey asked = {request.practice().origin(), request.practice().id()};
   if (!forest.Find(asked)) return absl::NotFoundError("no such practice here");
   std::optional<PracticeKey> root = forest.RootOf(asked);
@@ -181,7 +182,8 @@ absl::StatusOr<v1::ProvenanceResponse> Provenance(const LearningSources& sources
   Grow(forest, *root, regions, 0, &nodes, &truncated, response.mutable_root());
   response.set_truncated(truncated);
   *response.mutable_standing() = forest.Tally(*root);
-  LDGS_ASSIGN_OR_RETURN(std::string metric, RankingMetric(sources, request.metric()));
+  LDGS_ASSIGN_OR_RETURN(std::string metric,
+                        RankingMetric(sources, request.metric(), request.audience()));
   if (!metric.empty()) {
     LDGS_ASSIGN_OR_RETURN(auto outcomes, PublishedOutcomes(sources, metric, request.audience()));
     v1::RecordRef ref;

@@ -12,8 +12,10 @@
 namespace ldgs::daemon::hub {
 
 // The metric a ranking is about: `asked`, else actively_homeless when it is defined here,
-// else the first metric defined here; empty when none is.
-absl::StatusOr<std::string> RankingMetric(const LearningSources& sources, const std::string& asked);
+// else the first metric defined here, of the definitions `audience` may see; empty when
+// none is.
+absl::StatusOr<std::string> RankingMetric(const LearningSources& sources, const std::string& asked,
+                                          v1::Audience audience);
 
 // The "what's working" figure of each practice (keyed by record::PracticeKey) for `metric`
 // as this node may show it to `audience`: of the latest period, from the widest hub of its
@@ -25,10 +27,13 @@ absl::StatusOr<std::map<std::string, v1::OutcomeFigure>> PublishedOutcomes(
 // The improvement a figure shows: adopters' change minus the others'; nullopt when withheld.
 std::optional<double> Improvement(const v1::OutcomeFigure& figure);
 
+// `forest` holds the practices visible to the request's audience.
 absl::StatusOr<v1::RankPracticesResponse> RankPractices(const LearningSources& sources,
+                                                        const PracticeForest& forest,
                                                         const v1::RankPracticesRequest& request);
 
 absl::StatusOr<v1::ProvenanceResponse> Provenance(const LearningSources& sources,
+                                                  const PracticeForest& forest,
                                                   const v1::ProvenanceRequest& request);
 
 }  // namespace ldgs::daemon::hub

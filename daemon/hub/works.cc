@@ -8,33 +8,50 @@ namespace ldgs::daemon::hub {
 namespace {
 
 constexpr char kAdopter[] = "adopter";
-constexpr char kOther[] = "other";
+constexpr char kOthers[] = "others";  // one row: the others' count and sum, as published
 
-using Part = std::map<std::string, double>;  // node -> change
-
-// How many chapters differ between two versions of a group: joined, left or changed.
-size_t Changed(const Part& before, const Part& after) {
+// How many adopters differ between two versions: joined, left or changed value.
+size_t Changed(const std::map<std::string, double>& before, const Part& after) {
   size_t changed = 0;
   for (const auto& [node, value] : after) {
     auto it = before.find(node);
-    if (it == before.end() || it->second != value) ++changed;
+    if (it == before.end() || it->second != value.change) ++changed;
   }
   for (const auto& [node, value] : before) changed += after.count(node) ? 0 : 1;
   return changed;
 }
 
-void Previous(const v1::PublishedGroup* previous, Part* adopters, Part* others) {
-  if (!previous) return;
+// The direct part as last published.
+struct Direct {
+  std::map<std::string, double> adopters;
+  uint32_t others = 0;
+  double others_sum = 0;
+};
+
+Direct Previous(const v1::PublishedGroup* previous) {
+  Direct d;
+  if (!previous) return d;
   for (const auto& c : previous->contributors()) {
     if (c.subtree()) continue;
-    (c.block() == kAdopter ? *adopters : *others)[c.node_id()] = c.value();
+    if (c.block() == kAdopter) d.adopters[c.node_id()] = c.value();
+    if (c.block() == kOthers) {
+      d.others = c.chapters();
+      d.others_sum = c.value();
+    }
   }
+  return d;
 }
 
-double Sum(const Part& part) {
-  double sum = 0;
-  for (const auto& [node, value] : part) sum += value;
-  return sum;
+Direct FromParts(const Part& adopters, const Part& others) {
+  Direct d;
+  for (const auto& [node, c] : adopters) d.adopters[node] = c.change;
+  d.others = static_cast<uint32_t>(others.size());
+  for (const auto& [node, c] : others) d.others_sum += c.change;
+  return d;
+}
+
+bool Same(const Direct& a, const Direct& b) {
+  return a.adopters == b.adopters && a.others == b.others && a.others_sum == b.others_sum;
 }
 
 }  // namespace
@@ -47,40 +64,47 @@ std::optional<double> RelativeChange(double before, double after, v1::Direction 
 }
 
 WorksPublication DecideWorks(const WorksInputs& inputs, const v1::PublishedGroup* previous,
-                             uint32_t min_reporting, bool has_hub_above, int64_t now_us) {
+                             uint32_t min_reporting, bool has_hub_above, int64_t now_us,
+                             const AdmitDirect& admit) {
   const size_t m = std::max<uint32_t>(min_reporting, 1);
-  Part adopters, others;  // the direct part to publish
   const bool safe = inputs.adopters.size() >= m && inputs.others.size() >= m;
+  const Direct was = Previous(previous);
+  Direct direct;  // empty: no direct part
   if (safe) {
-    adopters = inputs.adopters;
-    others = inputs.others;
-  }
-  Part was_adopters, was_others;
-  Previous(previous, &was_adopters, &was_others);
-  const size_t moved_a = Changed(was_adopters, adopters), moved_o = Changed(was_others, others);
-  // A version that differs by a few chapters would give those chapters away: keep the last.
-  const bool stable = (moved_a == 0 || moved_a >= m) && (moved_o == 0 || moved_o >= m);
-  if (!stable) {
-    adopters = was_adopters;
-    others = was_others;
+    const Direct now = FromParts(inputs.adopters, inputs.others);
+    const size_t moved = Changed(was.adopters, inputs.adopters);
+    // A version that differs by a few adopters would give those adopters away.
+    const bool may_move = moved == 0 || moved >= m;
+    if (Same(now, was)) {
+      direct = was;
+    } else if (may_move && admit(inputs.adopters, inputs.others)) {
+      direct = now;
+    } else {
+      direct = was;  // the last published figure stands (it passed the audit then)
+    }
   }
 
   WorksPublication out;
-  for (const auto& [part, block] : {std::pair{&adopters, kAdopter}, std::pair{&others, kOther}}) {
-    for (const auto& [node, value] : *part) {
-      auto* c = out.state.add_contributors();
-      c->set_node_id(node);
-      c->set_block(block);
-      c->set_value(value);
-      c->set_chapters(1);
-    }
+  for (const auto& [node, value] : direct.adopters) {
+    auto* c = out.state.add_contributors();
+    c->set_node_id(node);
+    c->set_block(kAdopter);
+    c->set_value(value);
+    c->set_chapters(1);
   }
-  uint64_t n_a = adopters.size(), n_o = others.size();
-  double sum_a = Sum(adopters), sum_o = Sum(others);
+  if (!direct.adopters.empty()) {
+    auto* c = out.state.add_contributors();
+    c->set_block(kOthers);
+    c->set_value(direct.others_sum);
+    c->set_chapters(direct.others);
+  }
+  uint64_t n_a = direct.adopters.size(), n_o = direct.adopters.empty() ? 0 : direct.others;
+  double sum_a = 0, sum_o = direct.adopters.empty() ? 0 : direct.others_sum;
+  for (const auto& [node, value] : direct.adopters) sum_a += value;
   for (const SubtreeWorks& s : inputs.subtrees) {
     if (s.adopters < m || s.others < m) continue;  // not publishable below either
     for (const auto& [block, chapters, value] : {std::tuple{kAdopter, s.adopters, s.adopters_sum},
-                                                 std::tuple{kOther, s.others, s.others_sum}}) {
+                                                 std::tuple{kOthers, s.others, s.others_sum}}) {
       auto* c = out.state.add_contributors();
       c->set_node_id(s.hub);
       c->set_block(block);
@@ -111,7 +135,6 @@ WorksPublication DecideWorks(const WorksInputs& inputs, const v1::PublishedGroup
   cell.set_expected(std::max<uint64_t>(inputs.expected, n_a + n_o));
   cell.set_computed_us(now_us);
   cell.set_revision(out.state.revision());
-  cell.set_window_start(inputs.window_start);
   if (n_a == 0) {
     cell.set_withheld(true);
     cell.set_withheld_reason("fewer than " + std::to_string(m) +
@@ -124,6 +147,7 @@ WorksPublication DecideWorks(const WorksInputs& inputs, const v1::PublishedGroup
     cell.set_mean(sum_a / static_cast<double>(n_a));
     cell.set_others_sum(sum_o);
     cell.set_others_mean(sum_o / static_cast<double>(n_o));
+    cell.set_window_start(inputs.window_start);
   }
   if (has_hub_above) {
     v1::Rollup up = cell;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -26,15 +27,24 @@ struct SubtreeWorks {
   uint32_t adopters = 0, others = 0;
   double adopters_sum = 0, others_sum = 0;
   uint32_t expected = 0;
+  std::string window_start;
 };
+
+// A chapter's change in one group, and what it was measured from (an audit unknown: the
+// chapter, the base period and the versions of the two observations).
+struct ChapterChange {
+  double change = 0;
+  uint64_t measure = 0;  // names the (base period, observation versions) behind it
+};
+using Part = std::map<std::string, ChapterChange>;  // node -> its change
 
 struct WorksInputs {
   v1::RecordRef practice;
   std::string metric;
   std::string period;
-  std::string window_start;                // the earliest base period of any change
-  std::map<std::string, double> adopters;  // direct member chapters: node -> change
-  std::map<std::string, double> others;
+  std::string window_start;  // the earliest base period of any change
+  Part adopters;             // direct member chapters
+  Part others;
   std::vector<SubtreeWorks> subtrees;  // published (not withheld) subtree figures
   uint32_t expected = 0;               // chapters behind this hub, subtrees included
 };
@@ -45,12 +55,17 @@ struct WorksPublication {
   std::optional<v1::Rollup> contribution;  // for this hub's own hub
 };
 
+// Whether the direct part (both groups) may be published on top of everything published
+// before: the hub's query audit over every what's-working figure of the metric and period.
+using AdmitDirect = std::function<bool(const Part& adopters, const Part& others)>;
+
 // Decides the cell. The figure pools parts that are each safe to publish alone: the direct
-// chapters' part when both its groups hold at least `min_reporting` chapters, and every
-// subtree's published figure. The direct part moves only when at least min_reporting of a
-// group's chapters changed (joined, left, or changed value), or none did: two versions
-// never differ by fewer than min_reporting chapters' values. Nothing to pool: withheld.
+// chapters' part when both its groups hold at least `min_reporting` chapters and `admit`
+// lets it out, and every subtree's published figure. The adopters' part moves only when at
+// least min_reporting of them changed (joined, left, or changed value), or none did; a part
+// that may not move keeps its last published figure. Nothing to pool: withheld.
 WorksPublication DecideWorks(const WorksInputs& inputs, const v1::PublishedGroup* previous,
-                             uint32_t min_reporting, bool has_hub_above, int64_t now_us);
+                             uint32_t min_reporting, bool has_hub_above, int64_t now_us,
+                             const AdmitDirect& admit);
 
 }  // namespace ldgs::daemon::hub

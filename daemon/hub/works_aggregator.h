@@ -2,11 +2,14 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "daemon/hub/learning_sources.h"
+#include "daemon/hub/practice_cache.h"
 #include "daemon/hub/rollup.h"
 #include "storage/local_writer.h"
 
@@ -20,11 +23,13 @@ namespace ldgs::daemon::hub {
 // store moved. Not thread-safe: driven by the hub's runner thread.
 class WorksAggregator {
  public:
-  // Pointers must outlive it; the functions as for Aggregator.
+  // Pointers must outlive it; the functions as for Aggregator. `practices` (optional) is
+  // the node's practice cache; without it every run reads the practices from the store.
   WorksAggregator(storage::RecordStore* records, storage::NodeState* state,
                   storage::LocalWriter* writer, std::string self_id, RollupSettings settings,
                   bool has_hub_above, std::function<std::vector<std::string>()> hub_chain,
-                  std::function<bool(const std::string&)> is_revoked);
+                  std::function<bool(const std::string&)> is_revoked,
+                  PracticeCache* practices = nullptr);
 
   // Returns the number of records written.
   absl::StatusOr<int> RunOnce(int64_t now_us);
@@ -32,13 +37,17 @@ class WorksAggregator {
   // The node-state marker holding a cell's parts (v1::PublishedGroup).
   static std::string StateMarker(const std::string& metric, const std::string& period,
                                  const std::string& practice_key);
+  // The marker holding the audit history of every cell of (metric, period).
+  static std::string AuditMarker(const std::string& metric, const std::string& period);
 
  private:
   struct Metric {
     v1::Record definition;
     std::string period;  // the latest this hub published
   };
-  absl::StatusOr<std::vector<Metric>> MetricsToDecide() const;
+  // The metrics to decide; `held_cells` gets the ids of this hub's what's-working cells.
+  absl::StatusOr<std::vector<Metric>> MetricsToDecide(std::set<std::string>* held_cells) const;
+  absl::StatusOr<std::shared_ptr<const PracticeForest>> ForestFor(v1::Audience audience) const;
 
   storage::RecordStore* store_;
   storage::NodeState* state_;
@@ -47,7 +56,9 @@ class WorksAggregator {
   const RollupSettings settings_;
   const bool has_hub_above_;
   const std::function<bool(const std::string&)> is_revoked_;
+  PracticeCache* practices_;
   uint64_t decided_through_ = 0;  // the store's last sequence at the last full run
+  std::string decided_members_;   // and who counted then
   bool ran_ = false;
 };
 
