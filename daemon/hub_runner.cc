@@ -11,7 +11,8 @@ HubRunner::HubRunner(std::unique_ptr<hub::Aggregator> aggregator,
     : aggregator_(std::move(aggregator)),
       works_(std::move(works)),
       notifier_(notifier),
-      thread_([this] { Loop(); }) {}
+      thread_([this] { Loop(); }),
+      works_thread_([this] { WorksLoop(); }) {}
 
 HubRunner::~HubRunner() { Stop(); }
 
@@ -23,14 +24,25 @@ void HubRunner::Loop() {
     for (const std::string& group : aggregator_->skipped()) {
       spdlog::error("aggregator: group left as last published: {}", group);
     }
-    // What's working reads every adopted practice's observations: at most every few
-    // seconds, however fast records arrive.
-    if (std::chrono::steady_clock::now() >= next_works_) {
-      absl::StatusOr<int> works = works_->RunOnce(NowMicros());
-      if (!works.ok()) spdlog::error("what's working: {}", works.status().ToString());
-      next_works_ = std::chrono::steady_clock::now() + kWorksInterval;
-    }
     notifier_->WaitBeyond(seen, std::chrono::steady_clock::now() + std::chrono::seconds(5));
+  }
+}
+
+// What's working on its own thread: a run reads every adopted practice's observations and
+// audits every figure, which on a large hub takes far longer than deciding rollups, and
+// must not hold them up. At most one run every few seconds, however fast records arrive.
+void HubRunner::WorksLoop() {
+  while (!stopping_) {
+    const uint64_t seen = notifier_->last_seq();
+    const auto started = std::chrono::steady_clock::now();
+    absl::StatusOr<int> works = works_->RunOnce(NowMicros());
+    if (!works.ok()) spdlog::error("what's working: {}", works.status().ToString());
+    while (!stopping_ && std::chrono::steady_clock::now() < started + kWorksInterval) {
+      notifier_->WaitBeyond(UINT64_MAX, started + kWorksInterval);  // only Stop wakes it
+    }
+    if (!stopping_) {
+      notifier_->WaitBeyond(seen, std::chrono::steady_clock::now() + std::chrono::seconds(5));
+    }
   }
 }
 
@@ -38,6 +50,7 @@ void HubRunner::Stop() {
   stopping_ = true;
   notifier_->WakeAll();
   if (thread_.joinable()) thread_.join();
+  if (works_thread_.joinable()) works_thread_.join();
 }
 
 }  // namespace ldgs::daemon

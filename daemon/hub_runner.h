@@ -24,14 +24,15 @@ class HubRunner {
 
  private:
   void Loop();
+  void WorksLoop();
 
   std::unique_ptr<hub::Aggregator> aggregator_;
   std::unique_ptr<hub::WorksAggregator> works_;
   replication::ChangeNotifier* notifier_;
   static constexpr auto kWorksInterval = std::chrono::seconds(3);
-  std::chrono::steady_clock::time_point next_works_;  // loop thread only
   std::atomic<bool> stopping_{false};
   std::thread thread_;
+  std::thread works_thread_;
 };
 
 }  // namespace ldgs::daemon

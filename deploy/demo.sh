@@ -274,6 +274,17 @@ for page in overview:/ practices:/practices stories:/stories data:/data \
   [ -s "$demo/page-$name.png" ] && shots+=("$demo/page-$name.png")
 done
 echo "   screenshots: ${shots[*]:-none (is chromium installed?)}"
+# What a person sees is what the hub published: the page's DOM holds the public report's
+# latest network figure of the first metric.
+figure=$(ctl national report --audience public | awk '$1 == "network" {print $4; exit}')
+if chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
+    --disable-component-update --disable-sync --no-first-run --user-data-dir="$demo/chromium" \
+    --dump-dom "$url/" 2>/dev/null | grep -q "data-field=\"value\" data-value=\"$figure\""; then
+  echo "   the overview page shows the network figure $figure, as the report does"
+else
+  echo "demo: the overview page does not show the network figure $figure" >&2
+  exit 1
+fi
 
 if [ "$serve" = 1 ]; then
   echo
