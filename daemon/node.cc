@@ -22,11 +22,11 @@
 #include "daemon/data_dir.h"
 #include "daemon/grpc_servers.h"
 #include "daemon/hub_runner.h"
-#include "daemon/web_site.h"
 #include "daemon/node_http.h"
 #include "daemon/peer_links.h"
 #include "daemon/replication/replication_service.h"
 #include "daemon/retraction_purge.h"
+#include "daemon/web_site.h"
 #include "record/node_key.h"
 #include "spdlog/spdlog.h"
 #include "storage/local_writer.h"
@@ -220,7 +220,7 @@ absl::Status Node::Init(const NodeConfig& config) {
                                           is_revoked),
         std::make_unique<hub::WorksAggregator>(&records, &st.storage->state(), st.writer.get(),
                                                st.key->node_id(), config.rollups, has_hub_above,
-                                               chain, is_revoked),
+                                               chain, is_revoked, st.learnings->practices()),
         st.notifier.get());
   }
   st.peers->StartConfigured(config.peers);

@@ -15,14 +15,11 @@
 namespace ldgs::storage {
 namespace {
 
-absl::StatusOr<StoredEntry> ReadEntry(rocksdb::DB* db, const rocksdb::ReadOptions& options,
-                                      rocksdb::ColumnFamilyHandle* records, std::string_view key) {
-  std::string value;
-  rocksdb::Status s = db->Get(options, records, key, &value);
-  if (s.IsNotFound()) return absl::NotFoundError("no such record");
-  LDGS_RETURN_IF_ERROR(FromRocksDb(s, "read record"));
+absl::StatusOr<StoredEntry> ParseEntry(std::string_view value) {
   StoredEntry entry;
-  if (!entry.stored.ParseFromString(value)) return absl::DataLossError("corrupt stored record");
+  if (!entry.stored.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+    return absl::DataLossError("corrupt stored record");
+  }
   entry.seq = entry.stored.seq();
   absl::StatusOr<v1::Record> decoded = record::DecodeSignedRecord(entry.stored.signed_bytes());
   if (!decoded.ok()) return absl::DataLossError("corrupt stored record payload");
@@ -30,11 +27,21 @@ absl::StatusOr<StoredEntry> ReadEntry(rocksdb::DB* db, const rocksdb::ReadOption
   return entry;
 }
 
+absl::StatusOr<StoredEntry> ReadEntry(rocksdb::DB* db, const rocksdb::ReadOptions& options,
+                                      rocksdb::ColumnFamilyHandle* records, std::string_view key) {
+  std::string value;
+  rocksdb::Status s = db->Get(options, records, key, &value);
+  if (s.IsNotFound()) return absl::NotFoundError("no such record");
+  LDGS_RETURN_IF_ERROR(FromRocksDb(s, "read record"));
+  return ParseEntry(value);
+}
+
 bool Matches(const StoredEntry& entry, const ListFilter& filter) {
   const v1::Record& r = entry.record;
   if (r.deleted() && !filter.include_deleted) return false;
   if (filter.kind != v1::KIND_UNSPECIFIED && r.kind() != filter.kind) return false;
   if (!filter.origin.empty() && r.origin() != filter.origin) return false;
+  if (!filter.id_prefix.empty() && r.id().rfind(filter.id_prefix, 0) != 0) return false;
   if (!filter.tag.empty()) {
     std::vector<std::string> tags = TagsOf(r);
     if (!std::binary_search(tags.begin(), tags.end(), filter.tag)) return false;
@@ -123,7 +130,7 @@ absl::Status RecordStore::Scan(const ListFilter& filter, const Visitor& visit) c
   rocksdb::ColumnFamilyHandle* const records = db_->cf(ColumnFamily::kRecords);
   rocksdb::ColumnFamilyHandle* const index = db_->cf(ColumnFamily::kIndex);
   rocksdb::ColumnFamilyHandle* cf = records;
-  std::string prefix = filter.origin.empty() ? "" : OriginPrefix(filter.origin);
+  std::string prefix = filter.origin.empty() ? "" : OriginPrefix(filter.origin) + filter.id_prefix;
   // One origin's records are read in place, in key order, without an index lookup per
   // record: cheaper than any index for a chapter, and no worse for a hub's own records.
   if (!filter.adapted_from.id().empty()) {

@@ -45,6 +45,7 @@ struct ListFilter {
   v1::Kind kind = v1::KIND_UNSPECIFIED;  // unspecified: any
   std::string tag;                       // empty: any
   std::string origin;                    // empty: any
+  std::string id_prefix;                 // with origin: ids starting with this
   std::string metric;                    // observations and rollups of this metric
   std::string period;                    // with metric: of this period only
   v1::RecordRef adapted_from;            // practices adapted directly from this one

@@ -65,6 +65,7 @@ absl::StatusOr<v1::NetworkReport> BuildReport(const LearningSources& sources,
   std::map<std::string, std::map<std::string, std::map<std::string, v1::Rollup>>> cells;
   storage::ListFilter filter;
   filter.origin = publisher;
+  filter.id_prefix = "rollup:";  // published cells only, read in place
   filter.kind = v1::KIND_ROLLUP;
   LDGS_RETURN_IF_ERROR(
       sources.store->Scan(filter, [&](const storage::StoredEntry& e, std::string_view) {

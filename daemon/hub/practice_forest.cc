@@ -104,9 +104,10 @@ std::map<std::string, std::string> PracticeForest::AdoptersOf(const PracticeKey&
   return adopters;
 }
 
-v1::PracticeStanding PracticeForest::Tally(const PracticeKey& root) const {
+v1::PracticeStanding PracticeForest::Tally(const PracticeKey& root, bool with_record) const {
   v1::PracticeStanding standing;
-  if (const v1::Record* original = Find(root)) *standing.mutable_practice() = *original;
+  const v1::Record* original = Find(root);
+  if (original && with_record) *standing.mutable_practice() = *original;
   // Each adopter's latest adaptation says how it went there.
   std::map<std::string, const v1::Record*> latest;
   auto it = members_.find(root);

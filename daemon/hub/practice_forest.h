@@ -39,7 +39,8 @@ class PracticeForest {
 
   // Adoption and outcome counts of the tree rooted at `root`: one adoption per node other
   // than the original's, with that node's latest adaptation's outcome.
-  v1::PracticeStanding Tally(const PracticeKey& root) const;
+  // `with_record`: the original's record in `practice` too (else left empty).
+  v1::PracticeStanding Tally(const PracticeKey& root, bool with_record = true) const;
 
   // Nodes that adopted the tree of `root` (not its origin), each with the period of its
   // earliest adoption (adopted_period, else the month it was written).

@@ -70,6 +70,7 @@ absl::StatusOr<std::map<std::string, v1::OutcomeFigure>> PublishedOutcomes(
     std::vector<v1::Record> cells;
     storage::ListFilter filter;
     filter.origin = hub;
+    filter.id_prefix = "works:" + metric + ":";  // this metric's cells only, read in place
     filter.kind = v1::KIND_ROLLUP;
     LDGS_RETURN_IF_ERROR(
         sources.store->Scan(filter, [&](const storage::StoredEntry& e, std::string_view) {
@@ -116,9 +117,15 @@ absl::StatusOr<v1::RankPracticesResponse> RankPractices(const LearningSources& s
   if (!metric.empty()) {
     LDGS_ASSIGN_OR_RETURN(outcomes, PublishedOutcomes(sources, metric, request.audience()));
   }
+  // Counted without the records; only the ranks answered get theirs.
   std::vector<v1::PracticeStanding> standings;
-  for (const PracticeKey& root : forest.Originals()) {
-    v1::PracticeStanding standing = forest.Tally(root);
+  std::vector<PracticeKey> roots = forest.Originals();
+  for (const PracticeKey& root : roots) {
+    v1::PracticeStanding standing = forest.Tally(root, /*with_record=*/false);
+    standing.mutable_practice()->set_origin(root.first);
+    standing.mutable_practice()->set_id(root.second);
+    standing.mutable_practice()->mutable_practice()->set_title(
+        forest.Find(root)->practice().title());
     v1::RecordRef ref;
     ref.set_origin(root.first);
     ref.set_id(root.second);
@@ -143,6 +150,7 @@ absl::StatusOr<v1::RankPracticesResponse> RankPractices(const LearningSources& s
   const uint32_t limit = request.limit() == 0 ? kDefaultLimit : request.limit();
   for (v1::PracticeStanding& s : standings) {
     if (static_cast<uint32_t>(response.practices_size()) == limit) break;
+    *s.mutable_practice() = *forest.Find({s.practice().origin(), s.practice().id()});
     *response.add_practices() = std::move(s);
   }
   return response;

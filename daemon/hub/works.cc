@@ -60,7 +60,39 @@ std::optional<double> RelativeChange(double before, double after, v1::Direction 
   if (before == 0 || !std::isfinite(before) || !std::isfinite(after)) return std::nullopt;
   double change = (after - before) / std::fabs(before);
   if (direction == v1::DIRECTION_DOWN_IS_GOOD) change = -change;
-  return std::clamp(change, -kMaxChange, kMaxChange);
+  // On a grid of 0.1 %: an exact ratio of two counts could be factored back out of a sum.
+  change = std::round(std::clamp(change, -kMaxChange, kMaxChange) * 1000) / 1000;
+  return change == 0 ? 0 : change;  // no -0
+}
+
+ChangeBounds BoundsOf(const v1::MetricDefinition& definition) {
+  ChangeBounds bounds;
+  // A metric that cannot go below zero cannot fall by more than all of it.
+  if (definition.has_min_value() && definition.min_value() >= 0) {
+    if (definition.direction() == v1::DIRECTION_DOWN_IS_GOOD) {
+      bounds.max = 1;
+    } else {
+      bounds.min = -1;
+    }
+  }
+  return bounds;
+}
+
+bool RevealsABound(const Part& part, const ChangeBounds& bounds) {
+  const size_t n = part.size();
+  double sum = 0;
+  for (const auto& [node, c] : part) sum += c.change;
+  auto at = [](double total, double each, size_t count) {
+    return std::fabs(total - each * static_cast<double>(count)) < 1e-9;
+  };
+  for (double bound : {bounds.min, bounds.max}) {
+    if (n > 0 && at(sum, bound, n)) return true;  // every one of them at the bound
+    // A member takes its own change away: the others all at the bound.
+    for (const auto& [node, c] : part) {
+      if (n > 1 && at(sum - c.change, bound, n - 1)) return true;
+    }
+  }
+  return false;
 }
 
 WorksPublication DecideWorks(const WorksInputs& inputs, const v1::PublishedGroup* previous,

@@ -20,6 +20,14 @@ namespace ldgs::daemon::hub {
 std::optional<double> RelativeChange(double before, double after, v1::Direction direction);
 inline constexpr double kMaxChange = 100;  // +-10,000 %
 
+// The range a chapter's change can take under `definition` (a metric bounded below by zero
+// cannot fall by more than 100 %), and whether a group's figure would show that every
+// chapter in it, or every one but a member that knows its own, sits at a bound.
+struct ChangeBounds {
+  double min = -kMaxChange, max = kMaxChange;
+};
+ChangeBounds BoundsOf(const v1::MetricDefinition& definition);
+
 // What a member hub said of its subtree (a works-contrib record).
 struct SubtreeWorks {
   std::string hub;
@@ -37,6 +45,7 @@ struct ChapterChange {
   uint64_t measure = 0;  // names the (base period, observation versions) behind it
 };
 using Part = std::map<std::string, ChapterChange>;  // node -> its change
+bool RevealsABound(const Part& part, const ChangeBounds& bounds);
 
 struct WorksInputs {
   v1::RecordRef practice;

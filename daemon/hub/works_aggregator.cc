@@ -1,6 +1,7 @@
 #include "daemon/hub/works_aggregator.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -11,6 +12,7 @@
 #include "daemon/hub/practice_forest.h"
 #include "daemon/hub/works.h"
 #include "record/record_validation.h"
+#include "spdlog/spdlog.h"
 
 namespace ldgs::daemon::hub {
 namespace {
@@ -193,7 +195,11 @@ absl::StatusOr<int> WorksAggregator::RunOnce(int64_t now_us) {
     AuditLimits limits;
     limits.min_reporting = static_cast<uint32_t>(m);
     bool audit_changed = false;
+    const ChangeBounds bounds = BoundsOf(definition);
+    limits.min_value = bounds.min;
+    limits.max_value = bounds.max;
     auto admit = [&](const Part& adopters, const Part& others) {
+      if (RevealsABound(adopters, bounds) || RevealsABound(others, bounds)) return false;
       std::vector<AuditCell> cells(2);
       for (auto [part, cell] : {std::pair{&adopters, &cells[0]}, std::pair{&others, &cells[1]}}) {
         cell->published = true;
@@ -229,6 +235,17 @@ absl::StatusOr<int> WorksAggregator::RunOnce(int64_t now_us) {
             sub.practice().id() != ref.id() || sub.withheld()) {
           continue;
         }
+        // A member hub's claim is bounded: no change beyond what a chapter can have, and
+        // no more chapters than its own subtree figure of the metric reports.
+        absl::StatusOr<storage::StoredEntry> subtree_figure =
+            store_->Get(hub, "contrib:" + definition.code() + ":" + period);
+        const uint64_t compared = static_cast<uint64_t>(sub.reporting()) + sub.others();
+        if (!subtree_figure.ok() || subtree_figure->record.deleted() ||
+            compared > subtree_figure->record.rollup().reporting() ||
+            std::fabs(sub.sum()) > kMaxChange * sub.reporting() ||
+            std::fabs(sub.others_sum()) > kMaxChange * sub.others()) {
+          continue;
+        }
         subtrees.push_back({hub, held->record.version(), sub.reporting(), sub.others(), sub.sum(),
                             sub.others_sum(), sub.expected(), sub.window_start()});
         absl::StatusOr<storage::StoredEntry> cell =
@@ -245,33 +262,47 @@ absl::StatusOr<int> WorksAggregator::RunOnce(int64_t now_us) {
       in.metric = definition.code();
       in.period = period;
       in.expected = static_cast<uint32_t>(members.chapters.size());
-      // Direct adopters: a value the period before adopting and at `period`.
+      // The span starts at the earliest adopter's base period: from who adopted when, never
+      // from who has values (that would tell who has none).
       std::string window_start;
       for (const std::string& node : adopted) {
         const std::string base = PreviousPeriod(adopters.at(node));
+        if (window_start.empty() || base < window_start) window_start = base;
+      }
+      // A chapter with both values but no change to give (its base is 0) would drop out of
+      // its group and so tell that its value was 0: then the direct part is not published.
+      bool measurable = true;
+      auto measure = [&](const std::string& node, const std::string& base,
+                         Part* into) -> absl::Status {
         LDGS_ASSIGN_OR_RETURN(auto before, values.ValueOf(node, base));
         LDGS_ASSIGN_OR_RETURN(auto after, values.ValueOf(node, period));
-        if (!before || !after || base >= period) continue;
+        if (!before || !after || base >= period) return absl::OkStatus();
         if (auto change = RelativeChange(before->value, after->value, definition.direction())) {
-          in.adopters[node] = {*change, MeasureOf(base, before->version, after->version)};
-          if (window_start.empty() || base < window_start) window_start = base;
+          (*into)[node] = {*change, MeasureOf(base, before->version, after->version)};
+        } else {
+          measurable = false;
         }
+        return absl::OkStatus();
+      };
+      // Adopters from the period before each adopted it; the others over the whole span.
+      for (const std::string& node : adopted) {
+        LDGS_RETURN_IF_ERROR(measure(node, PreviousPeriod(adopters.at(node)), &in.adopters));
       }
-      // The others over the adopters' span: from the earliest base period to `period`.
       if (!window_start.empty()) {
         for (const auto& [node, region] : members.chapters) {
           if (adopted.count(node) || node == root.first) continue;
-          LDGS_ASSIGN_OR_RETURN(auto before, values.ValueOf(node, window_start));
-          LDGS_ASSIGN_OR_RETURN(auto after, values.ValueOf(node, period));
-          if (!before || !after) continue;
-          if (auto change = RelativeChange(before->value, after->value, definition.direction())) {
-            in.others[node] = {*change, MeasureOf(window_start, before->version, after->version)};
-          }
+          LDGS_RETURN_IF_ERROR(measure(node, window_start, &in.others));
         }
+      }
+      if (!measurable) {
+        in.adopters.clear();
+        in.others.clear();
       }
       in.window_start = window_start;
       for (const SubtreeWorks& sub : subtrees) {
-        in.expected += sub.expected;
+        // Never past the bound every record keeps (a million chapters).
+        in.expected = static_cast<uint32_t>(
+            std::min<uint64_t>(static_cast<uint64_t>(in.expected) + sub.expected, 1000000));
         if (in.window_start.empty() || sub.window_start < in.window_start) {
           in.window_start = sub.window_start;
         }
@@ -294,11 +325,18 @@ absl::StatusOr<int> WorksAggregator::RunOnce(int64_t now_us) {
         auto it = open_adopters.find(node);
         is_public = is_public && it != open_adopters.end() && it->second == adopters.at(node);
       }
+      bool valid = true;
       auto add = [&](const v1::Rollup& rollup, v1::Visibility visibility) {
         storage::PutItem item;
         item.visibility = visibility;
         *item.body.mutable_rollup() = rollup;
         item.id = *record::RequiredRecordId(item.body);
+        // One bad cell (say, a subtree's odd claim) is skipped, not the whole batch.
+        if (absl::Status ok = record::ValidateBody(item.body, record::RecordLimits()); !ok.ok()) {
+          spdlog::warn("what's working: cell {} not written: {}", item.id, ok.ToString());
+          valid = false;
+          return;
+        }
         absl::StatusOr<storage::StoredEntry> held = store_->Get(sources_.self_id, item.id);
         if (held.ok() && !held->record.deleted() && held->record.visibility() == visibility &&
             SameCell(held->record.rollup(), rollup)) {
@@ -309,6 +347,10 @@ absl::StatusOr<int> WorksAggregator::RunOnce(int64_t now_us) {
       const size_t before_items = items.size();
       add(decided.cell, is_public ? v1::VISIBILITY_PUBLIC : v1::VISIBILITY_NETWORK);
       if (decided.contribution) add(*decided.contribution, v1::VISIBILITY_HUB);
+      if (!valid) {
+        items.resize(before_items);
+        continue;
+      }
       const std::string state = decided.state.SerializeAsString();
       if (items.size() == before_items && has_previous && previous.SerializeAsString() == state) {
         continue;

@@ -846,7 +846,9 @@ struct ExpectedWorks {
 
 // Relative change, positive when the value went down, within +-100.
 double DownIsGood(double before, double after) {
-  return std::clamp(-(after - before) / std::fabs(before), -100.0, 100.0);
+  // On the published grid of 0.1 % (docs/decisions.md, "What's working").
+  const double change = std::clamp(-(after - before) / std::fabs(before), -100.0, 100.0);
+  return std::round(change * 1000) / 1000 + 0.0;
 }
 
 ExpectedWorks Oracle(const WorksNetwork& net) {
@@ -993,6 +995,63 @@ TEST(WorksTest, AFigureMovesOnlyWhenAtLeastThreeOfAGroupChanged) {
     EXPECT_EQ(r.others(), now.others) << "seed " << seed;
     EXPECT_EQ(r.revision(), first->record.rollup().revision() + 1) << "seed " << seed;
     EXPECT_GT(third->record.version(), first->record.version()) << "seed " << seed;
+  }
+}
+
+}  // namespace
+}  // namespace ldgs::daemon::hub
+
+namespace ldgs::daemon::hub {
+namespace {
+
+// Six chapters: three adopt in 2026-03, three do not; values hand-set.
+std::unique_ptr<WorksNetwork> HandMadeNetwork(const std::vector<std::vector<double>>& values) {
+  auto net = std::make_unique<WorksNetwork>(static_cast<int>(values.size()));
+  net->values = values;
+  for (size_t c = 0; c < 3; ++c) net->adopted[c] = 2;  // 2026-03: base 2026-02
+  return net;
+}
+
+TEST(WorksTest, AFigureThatShowsAdoptersAtTheBoundOrAZeroBaseIsNotPublished) {
+  const std::vector<double> down = {100, 100, 90, 80, 70, 50};
+  const std::vector<double> flat = {100, 100, 100, 100, 100, 90};
+  const std::vector<double> to_zero = {100, 40, 30, 20, 10, 0};
+  // Published: changes of +0.5 for the adopters, +0.1 for the others (hand-computed).
+  {
+    auto net = HandMadeNetwork({down, down, down, flat, flat, flat});
+    ASSERT_TRUE(net->Build(false).ok());
+    ASSERT_TRUE(net->Run().ok());
+    absl::StatusOr<storage::StoredEntry> cell = net->Cell();
+    ASSERT_TRUE(cell.ok()) << cell.status();
+    EXPECT_NEAR(cell->record.rollup().mean(), 0.5, 1e-9);
+    EXPECT_NEAR(cell->record.rollup().others_mean(), 0.1, 1e-9);
+  }
+  // Every adopter at 0 (a change of +100 %, the bound of a metric that cannot go below 0):
+  // the mean would say so; nothing is published.
+  {
+    auto net = HandMadeNetwork({to_zero, to_zero, to_zero, flat, flat, flat});
+    ASSERT_TRUE(net->Build(false).ok());
+    ASSERT_TRUE(net->Run().ok());
+    EXPECT_TRUE(absl::IsNotFound(net->Cell().status()));
+  }
+  // Two of three at 0: adopter 2 takes its own change away and learns the other two are at
+  // the bound; nothing is published.
+  {
+    auto net = HandMadeNetwork({to_zero, to_zero, down, flat, flat, flat});
+    ASSERT_TRUE(net->Build(false).ok());
+    ASSERT_TRUE(net->Run().ok());
+    EXPECT_TRUE(absl::IsNotFound(net->Cell().status()));
+  }
+  // An adopter whose base value is 0 has no change: leaving it out would tell its base was
+  // 0, so nothing is published.
+  {
+    std::vector<double> zero_base = down;
+    zero_base[1] = 0;  // 2026-02, the base of a 2026-03 adoption
+    auto net = HandMadeNetwork({down, down, down, zero_base, flat, flat, flat});
+    net->adopted[3] = 2;
+    ASSERT_TRUE(net->Build(false).ok());
+    ASSERT_TRUE(net->Run().ok());
+    EXPECT_TRUE(absl::IsNotFound(net->Cell().status()));
   }
 }
 
