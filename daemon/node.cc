@@ -9,6 +9,7 @@
 #include <atomic>
 #include <csignal>
 #include <functional>
+#include <thread>
 #include <utility>  // before Asio: Boost 1.74 with C++20 needs it (TOOLCHAIN.md)
 
 #include "boost/asio/io_context.hpp"
@@ -76,7 +77,9 @@ struct Node::State {
   std::unique_ptr<HubRunner> hub;
   std::unique_ptr<WebSite> web;
   std::atomic<WebSite*> web_ready{nullptr};  // what the HTTP pages reach, once it exists
+  boost::asio::io_context http_io;
   std::unique_ptr<http::HttpServer> http;
+  std::thread http_thread;  // runs http_io
   // Handled from before the address files exist, so that a signal sent to a node that says
   // it is serving is never lost or fatal.
   std::unique_ptr<boost::asio::signal_set> signals;
@@ -108,9 +111,11 @@ absl::Status Node::Init(const NodeConfig& config) {
   LDGS_ASSIGN_OR_RETURN(std::string token, ReadToken(config.data_dir));
   LDGS_ASSIGN_OR_RETURN(NodeTls tls, LoadNodeTls(config));
   if (!config.http_listen.empty()) {
-    LDGS_ASSIGN_OR_RETURN(st.http, StartNodeHttp(&st.io, config.http_listen, [state = &st] {
+    // Pages run on their own thread: a slow page never holds up signals or peer links.
+    LDGS_ASSIGN_OR_RETURN(st.http, StartNodeHttp(&st.http_io, config.http_listen, [state = &st] {
                             return state->web_ready.load();
                           }));
+    st.http_thread = std::thread([io = &st.http_io] { io->run(); });
   }
   LDGS_ASSIGN_OR_RETURN(st.storage, storage::Storage::Open(config.data_dir, config.store));
   st.storage->db().SetMinFreeBytes(config.limits.min_free_disk_bytes);
@@ -253,6 +258,10 @@ Node::~Node() {
     unlink(ListenAddressPath(st.config.data_dir).c_str());
     unlink(HttpAddressPath(st.config.data_dir).c_str());
   }
+  // The page loop stops first (its connections end with it), then its server is closed on
+  // this thread: nothing else runs it any more.
+  st.http_io.stop();
+  if (st.http_thread.joinable()) st.http_thread.join();
   if (st.http) st.http->Stop();
   st.web_ready = nullptr;
   // Dialers first (they block on their own calls), then the hub, then servers, then the

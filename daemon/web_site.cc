@@ -14,6 +14,7 @@
 #include "record/node_key.h"
 #include "record/record_validation.h"
 #include "sodium.h"
+#include "spdlog/spdlog.h"
 
 namespace ldgs::daemon {
 namespace {
@@ -73,31 +74,35 @@ void WebSite::Register(http::Router* router, std::function<WebSite*()> site) {
   router->Handle("/stories", page([](WebSite& w, const http::Request& r) {
                    return w.Catalogue(r, v1::KIND_STORY);
                  }));
-  router->Handle("/practice", page([](WebSite& w, const http::Request& r) { return w.Practice(r); }));
+  router->Handle("/practice",
+                 page([](WebSite& w, const http::Request& r) { return w.Practice(r); }));
   router->Handle("/data", page([](WebSite& w, const http::Request& r) { return w.OpenData(r); }));
-  router->Handle("/data/records.csv", page([](WebSite& w, const http::Request& r) {
-                   return w.RecordsFile(r, true);
-                 }));
-  router->Handle("/data/records.json", page([](WebSite& w, const http::Request& r) {
-                   return w.RecordsFile(r, false);
-                 }));
-  router->Handle("/data/rollups.csv", page([](WebSite& w, const http::Request& r) {
-                   return w.RollupsFile(r, true);
-                 }));
-  router->Handle("/data/rollups.json", page([](WebSite& w, const http::Request& r) {
-                   return w.RollupsFile(r, false);
-                 }));
+  router->Handle("/data/records.csv",
+                 page([](WebSite& w, const http::Request& r) { return w.RecordsFile(r, true); }));
+  router->Handle("/data/records.json",
+                 page([](WebSite& w, const http::Request& r) { return w.RecordsFile(r, false); }));
+  router->Handle("/data/rollups.csv",
+                 page([](WebSite& w, const http::Request& r) { return w.RollupsFile(r, true); }));
+  router->Handle("/data/rollups.json",
+                 page([](WebSite& w, const http::Request& r) { return w.RollupsFile(r, false); }));
   router->Handle("/login", page([](WebSite& w, const http::Request& r) { return w.LoginForm(r); }));
   router->HandlePost("/login", page([](WebSite& w, const http::Request& r) { return w.Login(r); }));
   router->HandlePost("/logout",
                      page([](WebSite& w, const http::Request& r) { return w.Logout(r); }));
   router->Handle("/operator",
                  page([](WebSite& w, const http::Request& r) { return w.OperatorPage(r); }));
-  router->Handle("/standing", page([](WebSite& w, const http::Request& r) { return w.Standing(r); }));
+  router->Handle("/standing",
+                 page([](WebSite& w, const http::Request& r) { return w.Standing(r); }));
+}
+
+// The operator view is for someone on this machine: a loopback listener, a loopback peer,
+// and no proxy in between (one on this host would make it the internet's).
+bool WebSite::OperatorReachable(const http::Request& request) const {
+  return deps_.loopback && request.from_loopback && !request.forwarded;
 }
 
 bool WebSite::IsOperator(const http::Request& request) {
-  if (!deps_.loopback) return false;
+  if (!OperatorReachable(request)) return false;
   const std::string id = http::CookieValue(request.cookie, kSessionCookie);
   if (id.empty()) return false;
   std::lock_guard<std::mutex> lock(mu_);
@@ -127,7 +132,11 @@ http::Response WebSite::Html(const http::Request& request, const std::string& ti
 
 http::Response WebSite::Failure(const http::Request& request, const absl::Status& status) {
   const int code = absl::IsInvalidArgument(status) ? 400 : absl::IsNotFound(status) ? 404 : 500;
-  const std::string message(status.message().empty() ? "failed" : status.message());
+  // What went wrong inside (paths, store errors) is for the node's log, not for visitors.
+  if (code == 500) spdlog::error("web page {}: {}", request.path, status.ToString());
+  const std::string message = code == 500                ? "this page could not be made; try again"
+                              : status.message().empty() ? "not available"
+                                                         : std::string(status.message());
   return Html(request, "Not available", "",
               "<h1>Not available</h1><p class=\"err\">" + web::Escape(message) + "</p>", code);
 }
@@ -227,7 +236,7 @@ http::Response WebSite::RollupsFile(const http::Request& request, bool csv) {
 }
 
 http::Response WebSite::LoginForm(const http::Request& request) {
-  if (!deps_.loopback) {
+  if (!OperatorReachable(request)) {
     return Html(request, "Log in", "login",
                 "<h1>Log in</h1><p class=\"err\">The operator view is served only on loopback: "
                 "open this page on the hub's own machine (or through an SSH tunnel).</p>",
@@ -237,7 +246,7 @@ http::Response WebSite::LoginForm(const http::Request& request) {
 }
 
 http::Response WebSite::Login(const http::Request& request) {
-  if (!deps_.loopback) return LoginForm(request);
+  if (!OperatorReachable(request)) return LoginForm(request);
   const std::string token = ValueOf(http::ParseParams(request.body), "token");
   const bool match = token.size() == deps_.admin_token.size() && !token.empty() &&
                      sodium_memcmp(token.data(), deps_.admin_token.data(), token.size()) == 0;
@@ -253,8 +262,9 @@ http::Response WebSite::Login(const http::Request& request) {
       it = it->second < now ? sessions_.erase(it) : std::next(it);
     }
     while (sessions_.size() >= kMaxSessions) {
-      sessions_.erase(std::min_element(sessions_.begin(), sessions_.end(),
-                                       [](const auto& a, const auto& b) { return a.second < b.second; }));
+      sessions_.erase(
+          std::min_element(sessions_.begin(), sessions_.end(),
+                           [](const auto& a, const auto& b) { return a.second < b.second; }));
     }
     sessions_[id] = now + kSessionMicros;
   }

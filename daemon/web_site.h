@@ -49,6 +49,7 @@ class WebSite {
   static constexpr char kSessionCookie[] = "ldgs_session";
 
  private:
+  bool OperatorReachable(const http::Request& request) const;
   // Whether the request carries a live operator session.
   bool IsOperator(const http::Request& request);
   v1::Audience AudienceOf(const http::Request& request);

@@ -106,6 +106,11 @@ class Session : public std::enable_shared_from_this<Session> {
     in.cookie = std::string(request[bhttp::field::cookie]);
     in.content_type = std::string(request[bhttp::field::content_type]);
     in.body = request.body();
+    boost::system::error_code peer_error;
+    const tcp::endpoint peer = stream_.socket().remote_endpoint(peer_error);
+    in.from_loopback = !peer_error && peer.address().is_loopback();
+    in.forwarded = request.find(bhttp::field::forwarded) != request.end() ||
+                   request.find("X-Forwarded-For") != request.end();
     Send(router_->Dispatch(in), request.keep_alive(), request.method() == bhttp::verb::head);
   }
 

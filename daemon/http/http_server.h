@@ -23,7 +23,9 @@ struct Request {
   std::string query;   // after the '?', undecoded
   std::string cookie;  // the Cookie header, as sent
   std::string content_type;
-  std::string body;    // POST: at most the server's body limit
+  std::string body;            // POST: at most the server's body limit
+  bool from_loopback = false;  // the TCP peer is on loopback
+  bool forwarded = false;      // it says it forwards for someone (Forwarded, X-Forwarded-For)
 };
 
 struct Response {

@@ -301,17 +301,35 @@ absl::StatusOr<size_t> CatalogueIndex::CatchUp() {
   try {
     return CatchUpLocked();
   } catch (const Xapian::Error& e) {
+    db_.reset();  // the next call opens it again (or rebuilds it): it is only a cache
     return FromXapian(e, "catch up");
   }
 }
 
 absl::StatusOr<uint32_t> CatalogueIndex::Count(v1::Kind kind, v1::Audience audience) {
-  v1::SearchCatalogueRequest request;
-  request.set_kind(kind);
-  request.set_audience(audience);
-  request.set_limit(1);
-  LDGS_ASSIGN_OR_RETURN(v1::SearchCatalogueResponse found, Search(request));
-  return found.matches();
+  audience = Normalized(audience);
+  std::lock_guard<std::mutex> lock(mu_);
+  try {
+    LDGS_RETURN_IF_ERROR(CatchUpLocked().status());
+    // Boolean terms only, and no facet counting: a count, not a search.
+    std::vector<std::string> visible = {"V4"};
+    if (audience != v1::AUDIENCE_PUBLIC) visible.push_back("V3");
+    if (audience == v1::AUDIENCE_OPERATOR) visible.push_back("V2");
+    Xapian::Query query(Xapian::Query::OP_AND,
+                        Xapian::Query(kind == v1::KIND_STORY ? "Kstory" : "Kpractice"),
+                        Xapian::Query(Xapian::Query::OP_OR, visible.begin(), visible.end()));
+    if (kind != v1::KIND_STORY) {
+      query = Xapian::Query(Xapian::Query::OP_AND_NOT, query, Xapian::Query("XA"));
+    }
+    Xapian::Enquire enquire(*db_);
+    enquire.set_query(query);
+    enquire.set_weighting_scheme(Xapian::BoolWeight());
+    return static_cast<uint32_t>(
+        enquire.get_mset(0, 0, db_->get_doccount()).get_matches_estimated());
+  } catch (const Xapian::Error& e) {
+    db_.reset();
+    return FromXapian(e, "count");
+  }
 }
 
 absl::StatusOr<v1::SearchCatalogueResponse> CatalogueIndex::Search(
@@ -417,6 +435,7 @@ absl::StatusOr<v1::SearchCatalogueResponse> CatalogueIndex::Search(
     }
     return response;
   } catch (const Xapian::Error& e) {
+    db_.reset();  // the next call opens it again (or rebuilds it): it is only a cache
     return FromXapian(e, "search");
   }
 }
