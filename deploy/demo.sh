@@ -285,6 +285,15 @@ else
   echo "demo: the overview page does not show the network figure $figure" >&2
   exit 1
 fi
+# A public practice adopted publicly shows what's working on its public page, pooled from
+# the regional hubs.
+if chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
+    --disable-component-update --disable-sync --no-first-run --user-data-dir="$demo/chromium" \
+    --dump-dom "$url/practice?origin=$origin&id=$pid" 2>/dev/null | grep -q '% vs [+-]'; then
+  echo "   its public practice page shows what's working (adopters vs others)"
+else
+  echo "   (the top practice's public page shows no what's-working figure)"
+fi
 
 if [ "$serve" = 1 ]; then
   echo

@@ -18,6 +18,8 @@ namespace ldgs::daemon::hub {
 namespace {
 
 constexpr size_t kCellsPerBatch = 256;
+// A contribution whose every counted part is public says so in its scope.
+constexpr char kPublicSubtreeScope[] = "subtree:public";
 
 bool WithinBounds(const v1::MetricDefinition& d, double value) {
   return (!d.has_min_value() || value >= d.min_value()) &&
@@ -248,10 +250,9 @@ absl::StatusOr<int> WorksAggregator::RunOnce(int64_t now_us) {
         }
         subtrees.push_back({hub, held->record.version(), sub.reporting(), sub.others(), sub.sum(),
                             sub.others_sum(), sub.expected(), sub.window_start()});
-        absl::StatusOr<storage::StoredEntry> cell =
-            store_->Get(hub, "works:" + definition.code() + ":" + period + ":" + key);
-        subtrees_public =
-            subtrees_public && cell.ok() && cell->record.visibility() == v1::VISIBILITY_PUBLIC;
+        // The hub below says whether everything its figure counts is public (its own cell
+        // never comes up the tree, so it says it in the contribution's scope).
+        subtrees_public = subtrees_public && sub.scope() == kPublicSubtreeScope;
       }
       // Too few adopters here and nothing from below: there is nothing to say, unless a
       // figure said earlier must now be withheld.
@@ -320,11 +321,17 @@ absl::StatusOr<int> WorksAggregator::RunOnce(int64_t now_us) {
       // adaptation counted here and every subtree's own figure.
       bool is_public = metric.definition.visibility() == v1::VISIBILITY_PUBLIC &&
                        open->Find(root) != nullptr && subtrees_public;
+      // The adopters the published figure counts (its state's: a figure that stood is the
+      // earlier one), each by a public adaptation of the same period.
       const std::map<std::string, std::string> open_adopters = open->AdoptersOf(root);
-      for (const auto& [node, change] : in.adopters) {
-        auto it = open_adopters.find(node);
-        is_public = is_public && it != open_adopters.end() && it->second == adopters.at(node);
+      for (const auto& c : decided.state.contributors()) {
+        if (c.subtree() || c.node_id().empty()) continue;
+        auto it = open_adopters.find(c.node_id());
+        auto all_it = adopters.find(c.node_id());
+        is_public = is_public && it != open_adopters.end() && all_it != adopters.end() &&
+                    it->second == all_it->second;
       }
+      if (decided.contribution && is_public) decided.contribution->set_scope(kPublicSubtreeScope);
       bool valid = true;
       auto add = [&](const v1::Rollup& rollup, v1::Visibility visibility) {
         storage::PutItem item;
