@@ -12,6 +12,7 @@
 #include "client/record_format.h"
 #include "client/report.h"
 #include "nlohmann/json.hpp"
+#include "record/kind.h"
 
 namespace ldgs::client {
 namespace {
@@ -29,17 +30,12 @@ absl::StatusOr<v1::Audience> ParseAudience(const std::string& name) {
 }
 
 absl::StatusOr<v1::Outcome> ParseOutcome(const std::string& name) {
-  static const std::map<std::string, v1::Outcome> kOutcomes = {
-      {"worked", v1::OUTCOME_WORKED},
-      {"mixed", v1::OUTCOME_MIXED},
-      {"did-not-work-here", v1::OUTCOME_DID_NOT_WORK_HERE},
-      {"too-early", v1::OUTCOME_TOO_EARLY}};
-  auto it = kOutcomes.find(name);
-  if (it == kOutcomes.end()) {
+  std::optional<v1::Outcome> outcome = record::OutcomeFromName(name);
+  if (!outcome) {
     return absl::InvalidArgumentError(
         "outcome must be worked, mixed, did-not-work-here or too-early");
   }
-  return it->second;
+  return *outcome;
 }
 
 absl::StatusOr<v1::RecordRef> ParseRef(const std::string& text) {

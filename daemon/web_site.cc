@@ -11,6 +11,7 @@
 #include "daemon/web/html.h"
 #include "daemon/web/open_data.h"
 #include "daemon/web/pages.h"
+#include "record/kind.h"
 #include "record/node_key.h"
 #include "record/record_validation.h"
 #include "sodium.h"
@@ -39,14 +40,6 @@ std::string ValueOf(const std::vector<std::pair<std::string, std::string>>& para
                     const std::string& name) {
   std::vector<std::string> values = ValuesOf(params, name);
   return values.empty() ? "" : values.front();
-}
-
-v1::Outcome OutcomeNamed(const std::string& name) {
-  for (v1::Outcome o : {v1::OUTCOME_WORKED, v1::OUTCOME_MIXED, v1::OUTCOME_DID_NOT_WORK_HERE,
-                        v1::OUTCOME_TOO_EARLY}) {
-    if (web::OutcomeName(o) == name) return o;
-  }
-  return v1::OUTCOME_UNSPECIFIED;
 }
 
 http::Response Redirect(const std::string& to) {
@@ -158,7 +151,8 @@ http::Response WebSite::Catalogue(const http::Request& request, v1::Kind kind) {
   for (const std::string& v : ValuesOf(params, "community")) ask.add_communities(v);
   for (const std::string& v : ValuesOf(params, "strategy")) ask.add_strategies(v);
   ask.set_region(ValueOf(params, "region"));
-  ask.set_outcome(OutcomeNamed(ValueOf(params, "outcome")));
+  ask.set_outcome(
+      record::OutcomeFromName(ValueOf(params, "outcome")).value_or(v1::OUTCOME_UNSPECIFIED));
   const std::string offset = ValueOf(params, "offset");
   const uint64_t skip = std::strtoull(offset.c_str(), nullptr, 10);
   ask.set_offset(static_cast<uint32_t>(std::min<uint64_t>(skip, kMaxOffset)));

@@ -68,4 +68,27 @@ v1::Record BodyOnly(const v1::Record& record) {
   return body;
 }
 
+std::string_view OutcomeName(v1::Outcome outcome) {
+  switch (outcome) {
+    case v1::OUTCOME_WORKED:
+      return "worked";
+    case v1::OUTCOME_MIXED:
+      return "mixed";
+    case v1::OUTCOME_DID_NOT_WORK_HERE:
+      return "did-not-work-here";
+    case v1::OUTCOME_TOO_EARLY:
+      return "too-early";
+    default:
+      return "";
+  }
+}
+
+std::optional<v1::Outcome> OutcomeFromName(std::string_view name) {
+  for (v1::Outcome o : {v1::OUTCOME_WORKED, v1::OUTCOME_MIXED, v1::OUTCOME_DID_NOT_WORK_HERE,
+                        v1::OUTCOME_TOO_EARLY}) {
+    if (!name.empty() && OutcomeName(o) == name) return o;
+  }
+  return std::nullopt;
+}
+
 }  // namespace ldgs::record

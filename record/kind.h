@@ -21,6 +21,12 @@ std::string_view KindName(v1::Kind kind);
 // The inverse of KindName; nullopt for a name no kind has.
 std::optional<v1::Kind> KindFromName(std::string_view name);
 
+// An outcome as written on the command line, in URLs and facets: "worked", "mixed",
+// "did-not-work-here", "too-early"; "" for OUTCOME_UNSPECIFIED or an unknown value.
+std::string_view OutcomeName(v1::Outcome outcome);
+// The inverse of OutcomeName; nullopt for any other name (and for "").
+std::optional<v1::Outcome> OutcomeFromName(std::string_view name);
+
 // Selects `kind`'s body field of `record` (clearing any other) and returns it to be filled.
 // nullptr for KIND_UNSPECIFIED or an unknown kind.
 google::protobuf::Message* MutableBody(v1::Record* record, v1::Kind kind);

@@ -10,6 +10,7 @@
 #include "common/status_macros.h"
 #include "daemon/hub/audience.h"
 #include "daemon/hub/practice_forest.h"
+#include "record/kind.h"
 #include "spdlog/spdlog.h"
 #include "storage/keys.h"
 
@@ -53,20 +54,7 @@ std::string IdTerm(const std::string& origin, const std::string& id) {
 
 constexpr size_t kMaxTermBytes = 240;
 
-std::string OutcomeName(v1::Outcome outcome) {
-  switch (outcome) {
-    case v1::OUTCOME_WORKED:
-      return "worked";
-    case v1::OUTCOME_MIXED:
-      return "mixed";
-    case v1::OUTCOME_DID_NOT_WORK_HERE:
-      return "did-not-work-here";
-    case v1::OUTCOME_TOO_EARLY:
-      return "too-early";
-    default:
-      return "";
-  }
-}
+std::string OutcomeName(v1::Outcome outcome) { return std::string(record::OutcomeName(outcome)); }
 
 // Counts each value of a multi-valued slot once per matching document.
 class ListCountSpy : public Xapian::MatchSpy {

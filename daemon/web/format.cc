@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "record/kind.h"
+
 namespace ldgs::daemon::web {
 namespace {
 
@@ -99,20 +101,7 @@ std::string Truncate(std::string_view text, size_t max_chars) {
   return std::string(text.substr(0, bytes)).append("…");
 }
 
-std::string OutcomeName(v1::Outcome outcome) {
-  switch (outcome) {
-    case v1::OUTCOME_WORKED:
-      return "worked";
-    case v1::OUTCOME_MIXED:
-      return "mixed";
-    case v1::OUTCOME_DID_NOT_WORK_HERE:
-      return "did-not-work-here";
-    case v1::OUTCOME_TOO_EARLY:
-      return "too-early";
-    default:
-      return "";
-  }
-}
+std::string OutcomeName(v1::Outcome outcome) { return std::string(record::OutcomeName(outcome)); }
 
 std::string OutcomeLabel(v1::Outcome outcome) {
   std::string name = OutcomeName(outcome);

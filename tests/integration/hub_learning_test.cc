@@ -8,6 +8,7 @@
 #include "nlohmann/json.hpp"
 #include "tests/support/federation.h"
 #include "tests/support/node_process.h"
+#include "tests/support/record_helpers.h"
 #include "tests/support/temp_dir.h"
 
 namespace ldgs {
@@ -15,6 +16,7 @@ namespace {
 
 using ::ldgs::testing::CommandResult;
 using ::ldgs::testing::NodeProcess;
+using ::ldgs::testing::RollupBecomes;
 using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -46,33 +48,7 @@ std::string StatusShows(const NodeProcess& node, const std::string& wanted) {
 }
 
 void Observe(const NodeProcess& chapter, const std::string& period, double value) {
-  v1::PutRecordRequest request;
-  request.set_visibility(v1::VISIBILITY_HUB);
-  request.mutable_body()->mutable_metric_observation()->set_metric("actively_homeless");
-  request.mutable_body()->mutable_metric_observation()->set_period(period);
-  request.mutable_body()->mutable_metric_observation()->set_value(value);
-  v1::Record written;
-  grpc::Status status = chapter.Put(request, &written);
-  ASSERT_TRUE(status.ok()) << status.error_message();
-}
-
-// Polls `node` (with a deadline) until its rollup `id` from `origin` satisfies `ready`.
-::testing::AssertionResult RollupBecomes(const NodeProcess& node, const std::string& origin,
-                                         const std::string& id,
-                                         const std::function<bool(const v1::Rollup&)>& ready,
-                                         v1::Rollup* out = nullptr) {
-  const auto deadline = std::chrono::steady_clock::now() + kDeadline;
-  v1::Record record;
-  while (std::chrono::steady_clock::now() < deadline) {
-    // Each wait returns when the node's feed moves (or after 1 s), so this is not a sleep.
-    grpc::Status status = node.Get(origin, id, &record, 1000, record.version() + 1);
-    if (status.ok() && ready(record.rollup())) {
-      if (out) *out = record.rollup();
-      return ::testing::AssertionSuccess();
-    }
-  }
-  return ::testing::AssertionFailure() << id << " never became ready at " << node.data_dir()
-                                       << "; last: " << record.ShortDebugString();
+  ldgs::testing::Observe(chapter, "actively_homeless", period, value);
 }
 
 class HubLearningTest : public ::testing::Test {

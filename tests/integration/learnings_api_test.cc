@@ -26,6 +26,8 @@ namespace {
 using ::ldgs::testing::Arrives;
 using ::ldgs::testing::CommandResult;
 using ::ldgs::testing::NodeProcess;
+using ::ldgs::testing::Observe;
+using ::ldgs::testing::RollupBecomes;
 using ::testing::HasSubstr;
 
 constexpr auto kDeadline = std::chrono::seconds(60);
@@ -72,38 +74,6 @@ v1::Record PutPractice(const NodeProcess& node, const std::string& title, v1::Vi
   grpc::Status status = node.Put(request, &written);
   EXPECT_TRUE(status.ok()) << status.error_message();
   return written;
-}
-
-void Observe(const NodeProcess& chapter, const std::string& metric, const std::string& period,
-             double value) {
-  v1::PutRecordRequest request;
-  request.set_visibility(v1::VISIBILITY_HUB);
-  request.mutable_body()->mutable_metric_observation()->set_metric(metric);
-  request.mutable_body()->mutable_metric_observation()->set_period(period);
-  request.mutable_body()->mutable_metric_observation()->set_value(value);
-  v1::Record written;
-  grpc::Status status = chapter.Put(request, &written);
-  ASSERT_TRUE(status.ok()) << status.error_message();
-}
-
-// Polls `node` (with a deadline) until its rollup `id` from `origin` satisfies `ready`.
-::testing::AssertionResult RollupBecomes(const NodeProcess& node, const std::string& origin,
-                                         const std::string& id,
-                                         const std::function<bool(const v1::Rollup&)>& ready,
-                                         v1::Rollup* out = nullptr,
-                                         std::chrono::seconds timeout = kDeadline) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  v1::Record record;
-  while (std::chrono::steady_clock::now() < deadline) {
-    // Each wait returns when the node's feed moves (or after 1 s), so this is not a sleep.
-    grpc::Status status = node.Get(origin, id, &record, 1000, record.version() + 1);
-    if (status.ok() && ready(record.rollup())) {
-      if (out) *out = record.rollup();
-      return ::testing::AssertionSuccess();
-    }
-  }
-  return ::testing::AssertionFailure() << id << " never became ready at " << node.data_dir()
-                                       << "; last: " << record.ShortDebugString();
 }
 
 std::map<std::string, uint32_t> FacetCounts(const v1::SearchCatalogueResponse& response,

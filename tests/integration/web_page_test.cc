@@ -28,6 +28,8 @@ using ::ldgs::testing::HttpExchange;
 using ::ldgs::testing::HttpGet;
 using ::ldgs::testing::HttpResult;
 using ::ldgs::testing::NodeProcess;
+using ::ldgs::testing::Observe;
+using ::ldgs::testing::RollupBecomes;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -48,33 +50,6 @@ constexpr char kPublicStory[] = "A family housed before winter";
 // 2026-03, which the public pages publish: 401 + 412 + 421 = 1234.
 constexpr double kHoused[3][3] = {{300, 350, 401}, {310, 360, 412}, {320, 370, 421}};
 constexpr char kHousedMarch[] = "1234";
-
-// Polls `node` (with a deadline) until its rollup `id` from `origin` satisfies `ready`.
-::testing::AssertionResult RollupBecomes(const NodeProcess& node, const std::string& origin,
-                                         const std::string& id,
-                                         const std::function<bool(const v1::Rollup&)>& ready) {
-  const auto deadline = std::chrono::steady_clock::now() + kDeadline;
-  v1::Record record;
-  while (std::chrono::steady_clock::now() < deadline) {
-    // Each wait returns when the node's feed moves (or after 1 s), so this is not a sleep.
-    grpc::Status status = node.Get(origin, id, &record, 1000, record.version() + 1);
-    if (status.ok() && ready(record.rollup())) return ::testing::AssertionSuccess();
-  }
-  return ::testing::AssertionFailure() << id << " never became ready at " << node.data_dir()
-                                       << "; last: " << record.ShortDebugString();
-}
-
-void Observe(const NodeProcess& chapter, const std::string& metric, const std::string& period,
-             double value) {
-  v1::PutRecordRequest request;
-  request.set_visibility(v1::VISIBILITY_HUB);
-  request.mutable_body()->mutable_metric_observation()->set_metric(metric);
-  request.mutable_body()->mutable_metric_observation()->set_period(period);
-  request.mutable_body()->mutable_metric_observation()->set_value(value);
-  v1::Record written;
-  grpc::Status status = chapter.Put(request, &written);
-  ASSERT_TRUE(status.ok()) << status.error_message();
-}
 
 void DefineMetric(const NodeProcess& hub, const std::string& code, const std::string& name,
                   v1::Visibility visibility) {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <string>
 
 #include "gtest/gtest.h"
@@ -33,6 +35,39 @@ inline ::testing::AssertionResult Arrives(const NodeProcess& node, const v1::Rec
   }
   if (held) *held = got;
   return ::testing::AssertionSuccess();
+}
+
+// Writes `chapter`'s observation of `metric` for `period` (hub visibility, as chapters
+// share them) through its Admin API; the test fails if the node refuses.
+inline void Observe(const NodeProcess& chapter, const std::string& metric,
+                    const std::string& period, double value) {
+  v1::PutRecordRequest request;
+  request.set_visibility(v1::VISIBILITY_HUB);
+  request.mutable_body()->mutable_metric_observation()->set_metric(metric);
+  request.mutable_body()->mutable_metric_observation()->set_period(period);
+  request.mutable_body()->mutable_metric_observation()->set_value(value);
+  v1::Record written;
+  grpc::Status status = chapter.Put(request, &written);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+}
+
+// Polls `node` (up to `timeout`) until its rollup `id` from `origin` satisfies `ready`;
+// `out` gets it. Each wait returns when the node's feed moves (or after 1 s): not a sleep.
+inline ::testing::AssertionResult RollupBecomes(
+    const NodeProcess& node, const std::string& origin, const std::string& id,
+    const std::function<bool(const v1::Rollup&)>& ready, v1::Rollup* out = nullptr,
+    std::chrono::seconds timeout = std::chrono::seconds(60)) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  v1::Record record;
+  while (std::chrono::steady_clock::now() < deadline) {
+    grpc::Status status = node.Get(origin, id, &record, 1000, record.version() + 1);
+    if (status.ok() && ready(record.rollup())) {
+      if (out) *out = record.rollup();
+      return ::testing::AssertionSuccess();
+    }
+  }
+  return ::testing::AssertionFailure() << id << " never became ready at " << node.data_dir()
+                                       << "; last: " << record.ShortDebugString();
 }
 
 }  // namespace ldgs::testing
