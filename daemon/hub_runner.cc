@@ -36,7 +36,9 @@ void HubRunner::WorksLoop() {
     const uint64_t seen = notifier_->last_seq();
     const auto started = std::chrono::steady_clock::now();
     absl::StatusOr<int> works = works_->RunOnce(NowMicros());
-    if (!works.ok()) spdlog::error("what's working: {}", works.status().ToString());
+    if (!works.ok() && !absl::IsCancelled(works.status())) {
+      spdlog::error("what's working: {}", works.status().ToString());
+    }
     while (!stopping_ && std::chrono::steady_clock::now() < started + kWorksInterval) {
       notifier_->WaitBeyond(UINT64_MAX, started + kWorksInterval);  // only Stop wakes it
     }
@@ -48,6 +50,7 @@ void HubRunner::WorksLoop() {
 
 void HubRunner::Stop() {
   stopping_ = true;
+  works_->Cancel();
   notifier_->WakeAll();
   if (thread_.joinable()) thread_.join();
   if (works_thread_.joinable()) works_thread_.join();

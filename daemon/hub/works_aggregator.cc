@@ -216,6 +216,12 @@ absl::StatusOr<int> WorksAggregator::RunOnce(int64_t now_us) {
       return true;
     };
     for (const PracticeKey& root : forest.Originals()) {
+      if (cancelled_) {
+        // What was decided goes out with the audit that let it out, as at any batch's end.
+        if (staged > 0) states.SetMarker(audit_marker, audit.SerializeAsString());
+        LDGS_RETURN_IF_ERROR(flush());
+        return absl::CancelledError("what's working stopped: the node is stopping");
+      }
       v1::RecordRef ref;
       ref.set_origin(root.first);
       ref.set_id(root.second);

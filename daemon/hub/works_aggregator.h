@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -31,8 +32,12 @@ class WorksAggregator {
                   std::function<bool(const std::string&)> is_revoked,
                   PracticeCache* practices = nullptr);
 
-  // Returns the number of records written.
+  // Returns the number of records written. CANCELLED when Cancel was called meanwhile (what
+  // was decided so far is written).
   absl::StatusOr<int> RunOnce(int64_t now_us);
+  // Makes a run in progress stop at the next practice (from any thread): a large hub's run
+  // can take minutes, and a node stopping must not wait for it.
+  void Cancel() { cancelled_ = true; }
 
   // The node-state marker holding a cell's parts (v1::PublishedGroup).
   static std::string StateMarker(const std::string& metric, const std::string& period,
@@ -60,6 +65,7 @@ class WorksAggregator {
   uint64_t decided_through_ = 0;  // the store's last sequence at the last full run
   std::string decided_members_;   // and who counted then
   bool ran_ = false;
+  std::atomic<bool> cancelled_{false};
 };
 
 }  // namespace ldgs::daemon::hub
