@@ -48,6 +48,7 @@
 #include "storage/local_writer.h"
 #include "storage/storage.h"
 #include "tests/support/temp_dir.h"
+#include "tests/unit/hub/signed_batch.h"
 
 // Fails the test, naming the seed, unless `expr` (an absl::Status) is OK.
 #define ASSERT_OK_FOR_SEED(expr)                                               \
@@ -291,39 +292,8 @@ double DownIsGood(double before, double after) {
   return std::round(change * 1000) / 1000 + 0.0;
 }
 
-// Records sealed by their origins, applied in one batch.
-class Batch {
- public:
-  void Add(const v1::Record& r, const record::NodeKey& key) {
-    items_.push_back(storage::IncomingRecord{r, record::SealRecord(r, key), ""});
-  }
-  absl::Status ApplyTo(storage::RecordStore& store) {
-    if (items_.empty()) return absl::OkStatus();
-    const size_t n = items_.size();
-    absl::StatusOr<storage::ApplyResult> result = store.Apply(items_);
-    items_.clear();
-    if (!result.ok()) return result.status();
-    if (result->applied != static_cast<int>(n)) {
-      return absl::InternalError("applied " + std::to_string(result->applied) + " of " +
-                                 std::to_string(n));
-    }
-    return absl::OkStatus();
-  }
-
- private:
-  std::vector<storage::IncomingRecord> items_;
-};
-
-v1::Record Identity(const std::string& origin, const std::string& id, uint64_t version,
-                    v1::Kind kind, v1::Visibility visibility) {
-  v1::Record r;
-  r.set_origin(origin);
-  r.set_id(id);
-  r.set_version(version);
-  r.set_kind(kind);
-  r.set_visibility(visibility);
-  return r;
-}
+using test::Batch;
+using test::Identity;
 
 class Simulation {
  public:
