@@ -81,6 +81,10 @@ absl::StatusOr<v1::NodeStatus> AdminClient::GetStatus() {
 absl::StatusOr<v1::Record> AdminClient::PutRecord(const v1::PutRecordRequest& request) {
   return Call(&v1::Admin::Stub::PutRecord, request);
 }
+absl::StatusOr<v1::ImportRecordsResponse> AdminClient::ImportRecords(
+    const v1::ImportRecordsRequest& request) {
+  return Call(&v1::Admin::Stub::ImportRecords, request);
+}
 absl::StatusOr<v1::Record> AdminClient::GetRecord(const v1::GetRecordRequest& request) {
   return Call(&v1::Admin::Stub::GetRecord, request);
 }

@@ -25,6 +25,7 @@ class AdminClient {
 
   absl::StatusOr<v1::NodeStatus> GetStatus();
   absl::StatusOr<v1::Record> PutRecord(const v1::PutRecordRequest& request);
+  absl::StatusOr<v1::ImportRecordsResponse> ImportRecords(const v1::ImportRecordsRequest& request);
   absl::StatusOr<v1::Record> GetRecord(const v1::GetRecordRequest& request);
   absl::StatusOr<v1::ListRecordsResponse> ListRecords(const v1::ListRecordsRequest& request);
   absl::StatusOr<v1::Record> ShareRecord(const v1::ShareRecordRequest& request);

@@ -18,6 +18,8 @@
 #include "client/ca.h"
 #include "client/catalogue_commands.h"
 #include "client/cli_errors.h"
+#include "client/import_file.h"
+#include "client/import_rows.h"
 #include "client/put_request.h"
 #include "client/record_format.h"
 
@@ -361,11 +363,15 @@ int main(int argc, char** argv) {
   });
 
   std::string import_file;
+  std::string import_format;
   CLI::App* import_cmd = app.add_subcommand(
       "import",
-      "put many records from a JSON-lines file ('-' for stdin), stopping at the first bad one");
-  import_cmd->add_option("file", import_file, "one {kind, visibility, id, body} per line")
+      "put many records from a file ('-' for stdin): JSON lines, or CSV with a header row; the "
+      "whole file is checked before the first write, and a bad line writes nothing");
+  import_cmd->add_option("file", import_file, "the file; .csv is CSV, anything else JSON lines")
       ->required();
+  import_cmd->add_option("--format", import_format, "jsonl or csv (default: from the name)")
+      ->check(CLI::IsMember({"jsonl", "csv"}));
   import_cmd->callback([&] {
     action = [&](AdminClient& c) {
       std::ifstream file_in;
@@ -374,24 +380,17 @@ int main(int argc, char** argv) {
         if (!file_in) return Fail(absl::InvalidArgumentError("cannot read " + import_file), 2);
       }
       std::istream& in = import_file == "-" ? std::cin : file_in;
-      std::string line;
-      int number = 0, written = 0;
-      while (std::getline(in, line)) {
-        ++number;
-        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-        auto request = ldgs::client::ParseImportLine(line);
-        absl::StatusOr<ldgs::v1::Record> put =
-            request.ok() ? c.PutRecord(*request)
-                         : absl::StatusOr<ldgs::v1::Record>(request.status());
-        if (!put.ok()) {
-          return Fail(absl::Status(put.status().code(),
-                                   import_file + ":" + std::to_string(number) + ": " +
-                                       std::string(put.status().message()) + " (" +
-                                       std::to_string(written) + " records written before it)"));
-        }
-        ++written;
-      }
-      std::cout << "imported " << written << " records\n";
+      const ldgs::client::ImportFormat format =
+          import_format.empty()    ? ldgs::client::FormatOfFile(import_file)
+          : import_format == "csv" ? ldgs::client::ImportFormat::kCsv
+                                   : ldgs::client::ImportFormat::kJsonLines;
+      absl::StatusOr<std::vector<ldgs::client::ImportRow>> rows =
+          ldgs::client::ReadImportFile(in, import_file, format);
+      if (!rows.ok()) return Fail(rows.status());
+      ldgs::client::ImportProgress progress(isatty(STDERR_FILENO), rows->size());
+      absl::Status imported = ldgs::client::ImportRows(c, import_file, *rows, &progress);
+      if (!imported.ok()) return Fail(imported);
+      std::cout << "imported " << rows->size() << " records\n";
       return 0;
     };
   });

@@ -210,6 +210,9 @@ std::string FormatPeers(const v1::ListPeersResponse& peers) {
                                                  "LAST SYNC", "TO SEND", "TO RECEIVE", "NOTE"}};
   for (const v1::PeerStatus& p : peers.peers()) {
     std::string note = p.revoked() ? "revoked" : p.last_error();
+    if (!p.throttled().empty()) {
+      note = "throttled: " + p.throttled() + (note.empty() ? "" : "; " + note);
+    }
     if (p.forks() > 0) note += (note.empty() ? "" : "; ") + std::to_string(p.forks()) + " forks";
     if (p.refused() > 0) {
       note += (note.empty() ? "" : "; ") + std::to_string(p.refused()) +

@@ -155,26 +155,54 @@ grpc::Status AdminService::GetStatus(grpc::ServerContext* context, const v1::Get
   return grpc::Status::OK;
 }
 
-grpc::Status AdminService::PutRecord(grpc::ServerContext* context,
-                                     const v1::PutRecordRequest* request, v1::Record* response) {
-  if (grpc::Status s = CheckToken(*context); !s.ok()) return s;
-  if (request->body().body_case() == v1::Record::BODY_NOT_SET) {
+grpc::Status AdminService::CheckPutBody(const v1::Record& body) const {
+  if (body.body_case() == v1::Record::BODY_NOT_SET) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "put needs a record body");
   }
   // Rollups are the hub's aggregator's to make and revocations come with `revoke`, never
   // from a put.
-  if (request->body().has_rollup() || request->body().has_revocation()) {
+  if (body.has_rollup() || body.has_revocation()) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         "rollups are made by a hub's aggregator and revocations by 'ldgsctl "
                         "revoke'; put practice, metric, observation, story or profile");
   }
-  if (absl::Status bounds = CheckObservationBounds(request->body()); !bounds.ok()) {
-    return ToGrpcStatus(bounds);
-  }
+  if (absl::Status bounds = CheckObservationBounds(body); !bounds.ok()) return ToGrpcStatus(bounds);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::PutRecord(grpc::ServerContext* context,
+                                     const v1::PutRecordRequest* request, v1::Record* response) {
+  if (grpc::Status s = CheckToken(*context); !s.ok()) return s;
+  if (grpc::Status refused = CheckPutBody(request->body()); !refused.ok()) return refused;
   absl::StatusOr<v1::Record> written =
       deps_.writer->Put(request->id(), request->visibility(), request->body());
   if (!written.ok()) return ToGrpcStatus(written.status());
   *response = std::move(*written);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::ImportRecords(grpc::ServerContext* context,
+                                         const v1::ImportRecordsRequest* request,
+                                         v1::ImportRecordsResponse* response) {
+  if (grpc::Status s = CheckToken(*context); !s.ok()) return s;
+  if (request->records().empty()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "import needs at least one record");
+  }
+  std::vector<storage::PutItem> items;
+  items.reserve(request->records_size());
+  for (int i = 0; i < request->records_size(); ++i) {
+    const v1::PutRecordRequest& put = request->records(i);
+    if (grpc::Status refused = CheckPutBody(put.body()); !refused.ok()) {
+      return grpc::Status(refused.error_code(),
+                          "record " + std::to_string(i + 1) + ": " + refused.error_message());
+    }
+    items.push_back({put.id(), put.visibility(), put.body()});
+  }
+  absl::StatusOr<std::vector<v1::Record>> written =
+      deps_.writer->PutMany(std::move(items), storage::StateChange(), storage::WriteClass::kRecords,
+                            request->validate_only());
+  if (!written.ok()) return ToGrpcStatus(written.status());
+  response->set_written(request->validate_only() ? 0 : static_cast<uint32_t>(written->size()));
   return grpc::Status::OK;
 }
 
@@ -332,6 +360,7 @@ absl::StatusOr<v1::ListPeersResponse> AdminService::Peers() const {
     peer->set_inbound_behind(
         state.peer_head > state.received_up_to ? state.peer_head - state.received_up_to : 0);
     peer->set_last_error(state.last_error);
+    peer->set_throttled(state.throttled);
     peer->set_forks(state.forks);
     peer->set_refused(state.refused);
     peer->set_last_refusal(state.last_refusal);

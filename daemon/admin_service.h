@@ -45,6 +45,8 @@ class AdminService final : public v1::Admin::Service {
                          v1::NodeStatus* response) override;
   grpc::Status PutRecord(grpc::ServerContext* context, const v1::PutRecordRequest* request,
                          v1::Record* response) override;
+  grpc::Status ImportRecords(grpc::ServerContext* context, const v1::ImportRecordsRequest* request,
+                             v1::ImportRecordsResponse* response) override;
   grpc::Status GetRecord(grpc::ServerContext* context, const v1::GetRecordRequest* request,
                          v1::Record* response) override;
   grpc::Status ListRecords(grpc::ServerContext* context, const v1::ListRecordsRequest* request,
@@ -89,6 +91,8 @@ class AdminService final : public v1::Admin::Service {
   absl::Status CheckRegionIsOfOneKind(v1::Relation relation, const std::string& region,
                                       const std::string& node_id) const;
   // INVALID_ARGUMENT for an observation outside its metric definition's bounds.
+  // INVALID_ARGUMENT unless `body` is a body a put may write.
+  grpc::Status CheckPutBody(const v1::Record& body) const;
   absl::Status CheckObservationBounds(const v1::Record& body) const;
 
   const Deps deps_;

@@ -118,6 +118,7 @@ absl::StatusOr<NodeConfig> LoadConfig(const std::string& path) {
         ReadSize(*replication, "max_streams_per_peer", &b.max_streams_per_peer, where));
     LDGS_RETURN_IF_ERROR(
         ReadSize(*replication, "max_records_per_minute", &b.max_records_per_minute, where));
+    LDGS_RETURN_IF_ERROR(ReadSize(*replication, "burst_records", &b.burst_records, where));
     size_t initial_ms = static_cast<size_t>(config.reconnect.initial.count());
     size_t max_ms = static_cast<size_t>(config.reconnect.max.count());
     size_t lifetime_s = static_cast<size_t>(config.reconnect.stream_lifetime.count());
@@ -138,6 +139,10 @@ absl::StatusOr<NodeConfig> LoadConfig(const std::string& path) {
     }
     config.purge_interval = std::chrono::seconds(purge_s);
     LDGS_RETURN_IF_ERROR(Read(*store, "compress", &config.store.compress, where));
+    LDGS_RETURN_IF_ERROR(ReadSize(*store, "memory_mb", &config.store.memory_mb, where));
+    if (config.store.memory_mb < 8 || config.store.memory_mb > 1024 * 1024) {
+      return absl::InvalidArgumentError(where + ": 'memory_mb' must be 8 to 1048576");
+    }
   }
   if (const toml::table* tls = table["tls"].as_table()) {
     const std::string where = path + " [tls]";

@@ -15,6 +15,7 @@
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/post.hpp"
 #include "boost/asio/signal_set.hpp"
+#include "boost/asio/steady_timer.hpp"
 #include "boost/asio/thread_pool.hpp"
 #include "common/clock.h"
 #include "common/data_dir_lock.h"
@@ -121,6 +122,12 @@ absl::Status Node::Init(const NodeConfig& config) {
   st.storage->db().SetMinFreeBytes(config.limits.min_free_disk_bytes);
   storage::RecordStore& records = st.storage->records();
   st.writer = std::make_unique<storage::LocalWriter>(&records, &*st.key, config.limits);
+  const int helpers = static_cast<int>(std::max(1u, std::thread::hardware_concurrency())) - 1;
+  st.writer->SetSigningExecutor(
+      [pool = &st.storage_pool](std::function<void()> task) {
+        boost::asio::post(*pool, std::move(task));
+      },
+      helpers);
   st.purge = std::make_unique<RetractionPurge>(st.storage.get(), config.purge_interval);
 
   st.notifier = std::make_unique<replication::ChangeNotifier>(records.LastSequence());
@@ -146,6 +153,15 @@ absl::Status Node::Init(const NodeConfig& config) {
   r.sessions = st.sessions.get();
   r.executor = [pool = &st.storage_pool](std::function<void()> task) {
     boost::asio::post(*pool, std::move(task));
+  };
+  // A batch's signatures are checked on every core: the calling task and one helper per
+  // other core (the pool has threads to spare for them).
+  r.verify_helpers = helpers;
+  r.run_after = [pool = &st.storage_pool](std::chrono::milliseconds delay,
+                                          std::function<void()> task) {
+    auto timer = std::make_shared<boost::asio::steady_timer>(pool->get_executor(), delay);
+    timer->async_wait(
+        [timer, task = std::move(task)](const boost::system::error_code&) { task(); });
   };
   r.tls = tls.enabled;
   r.dial_credentials = tls.dial;

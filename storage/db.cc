@@ -7,12 +7,16 @@
 
 #include "common/clock.h"
 #include "common/status_macros.h"
+#include "rocksdb/cache.h"
 #include "rocksdb/db.h"
+#include "rocksdb/filter_policy.h"
 #include "rocksdb/options.h"
-#include "storage/rocksdb_logger.h"
+#include "rocksdb/table.h"
 #include "rocksdb/utilities/checkpoint.h"
 #include "rocksdb/write_batch.h"
+#include "rocksdb/write_buffer_manager.h"
 #include "storage/keys.h"
+#include "storage/rocksdb_logger.h"
 #include "storage/rocksdb_status.h"
 #include "storage/schema.h"
 
@@ -59,8 +63,25 @@ absl::StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& dir, const DbOpt
   // a new MANIFEST at every version change (it holds only the live files) keeps no key of
   // a file compaction removed. Version changes are rare (flushes, compactions) and small.
   options.max_manifest_file_size = 1;
+  // No preallocation: a WAL is otherwise given 1.1 write buffers of disk up front, which on a
+  // small disk eats the free-space reserve the write guard keeps.
+  options.allow_fallocate = false;
   if (db_options.env != nullptr) options.env = db_options.env;
+  // One budget for the whole store ([storage] memory_mb): every family reads through the
+  // same block cache (index and filter blocks in it too, so a large store's grow no
+  // further), and every family's memtables are charged to it, flushed past half of it.
+  const size_t budget = std::max<size_t>(db_options.memory_mb, 8) << 20;
+  std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(budget);
+  options.write_buffer_manager = std::make_shared<rocksdb::WriteBufferManager>(budget / 2, cache);
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
+  table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  // Most point lookups on apply are for records not held yet: a filter answers them.
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   rocksdb::ColumnFamilyOptions family_options;
+  family_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  family_options.write_buffer_size = std::min<size_t>(budget / 4, 64 << 20);
   if (!db_options.compress) family_options.compression = rocksdb::kNoCompression;
   const std::string path = dir + "/db";
   // RocksDB must open every family a database has: those of this schema, and any an older

@@ -33,6 +33,9 @@ enum class WriteClass { kRecords, kNodeState };
 // How the store is kept on disk.
 struct DbOptions {
   bool compress = true;  // SST blocks compressed (off: tests that scan files for bytes)
+  // The one memory budget of the store: a block cache shared by every column family, with
+  // the memtables (write buffers) of all of them charged to it, half of it at most.
+  size_t memory_mb = 64;
   // Tests: a file system that watches syncs (must outlive the Db). nullptr: the default.
   rocksdb::Env* env = nullptr;
 };

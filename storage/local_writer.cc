@@ -6,6 +6,7 @@
 
 #include "common/base32.h"
 #include "common/clock.h"
+#include "common/parallel_for.h"
 #include "common/status_macros.h"
 #include "record/kind.h"
 #include "record/node_key.h"
@@ -67,8 +68,16 @@ absl::StatusOr<v1::Record> LocalWriter::Put(std::string id, v1::Visibility visib
 
 absl::StatusOr<std::vector<v1::Record>> LocalWriter::PutMany(std::vector<PutItem> items,
                                                              const StateChange& also,
-                                                             WriteClass write_class) {
-  for (PutItem& item : items) {
+                                                             WriteClass write_class,
+                                                             bool validate_only) {
+  // An error names the record when there are several (an import says which line).
+  auto at = [&](size_t i, const absl::Status& status) {
+    if (items.size() == 1) return status;
+    std::string where = "record " + std::to_string(i + 1);
+    if (!items[i].id.empty()) where += " (" + items[i].id + ")";
+    return absl::Status(status.code(), where + ": " + std::string(status.message()));
+  };
+  auto check = [&](PutItem& item) -> absl::Status {
     LDGS_RETURN_IF_ERROR(record::ValidateBody(item.body, limits_));
     if (!v1::Visibility_IsValid(item.visibility)) {
       return absl::InvalidArgumentError("unknown visibility");
@@ -85,49 +94,69 @@ absl::StatusOr<std::vector<v1::Record>> LocalWriter::PutMany(std::vector<PutItem
                                         std::to_string(limits_.max_id_bytes) +
                                         " characters of letters, digits, '.', '_', ':' or '-'");
     }
+    return absl::OkStatus();
+  };
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (absl::Status checked = check(items[i]); !checked.ok()) return at(i, checked);
   }
   std::lock_guard<std::mutex> lock(mu_);
   LDGS_ASSIGN_OR_RETURN(uint64_t last_issued, store_->ClockOf(key_->node_id()));
-  std::map<std::string, StoredEntry> pending;  // versions written earlier in this batch
-  std::vector<IncomingRecord> incoming;
-  std::vector<v1::Record> written;
-  for (PutItem& item : items) {
-    std::optional<StoredEntry> held;
+  std::map<std::string, size_t> pending;  // id -> its latest version earlier in this batch
+  std::vector<Stamped> stamped;
+  stamped.reserve(items.size());  // `held` below may point into it: no reallocation
+  auto stamp = [&](PutItem& item) -> absl::Status {
+    const v1::Record* held = nullptr;
+    v1::Visibility reach = v1::VISIBILITY_UNSPECIFIED;
+    std::optional<StoredEntry> stored;
     if (auto it = pending.find(item.id); it != pending.end()) {
-      held = it->second;
+      held = &stamped[it->second].record;
+      reach = stamped[it->second].Reach();
     } else {
       absl::StatusOr<StoredEntry> got = store_->Get(key_->node_id(), item.id);
       if (got.ok()) {
-        held = std::move(*got);
+        stored = std::move(*got);
+        held = &stored->record;
+        reach = ReachOf(*stored);
       } else if (!absl::IsNotFound(got.status())) {
         return got.status();
       }
     }
-    const bool live = held && !held->record.deleted();
+    const bool live = held && !held->deleted();
     v1::Record next = record::BodyOnly(item.body);
     next.set_kind(record::KindOfBody(item.body));
-    if (live && held->record.kind() != next.kind()) {
+    if (live && held->kind() != next.kind()) {
       return absl::InvalidArgumentError("record " + item.id + " is a " +
-                                        v1::Kind_Name(held->record.kind()) + ", not a " +
+                                        v1::Kind_Name(held->kind()) + ", not a " +
                                         v1::Kind_Name(next.kind()));
     }
     v1::Visibility visibility = item.visibility;
     if (visibility == v1::VISIBILITY_UNSPECIFIED) {
-      visibility = live ? held->record.visibility() : v1::VISIBILITY_PRIVATE;
+      visibility = live ? held->visibility() : v1::VISIBILITY_PRIVATE;
     }
     next.set_id(item.id);
     next.set_visibility(visibility);
-    LDGS_ASSIGN_OR_RETURN(IncomingRecord sealed,
-                          Seal(std::move(next), held ? &*held : nullptr, &last_issued));
-    StoredEntry& now_held = pending[item.id];
-    now_held.record = sealed.record;
-    now_held.stored.set_signed_bytes(sealed.signed_bytes);
-    now_held.stored.set_retraction(sealed.retraction_bytes);
-    written.push_back(sealed.record);
-    incoming.push_back(std::move(sealed));
+    Stamped now = Stamp(std::move(next), held, reach, &last_issued);
+    LDGS_RETURN_IF_ERROR(CheckSignedSize(now.record));
+    stamped.push_back(std::move(now));
+    pending[item.id] = stamped.size() - 1;
+    return absl::OkStatus();
+  };
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (absl::Status stamped_ok = stamp(items[i]); !stamped_ok.ok()) return at(i, stamped_ok);
   }
+  std::vector<v1::Record> written;
+  written.reserve(stamped.size());
+  if (validate_only) {
+    for (Stamped& s : stamped) written.push_back(std::move(s.record));
+    return written;
+  }
+  // Signing is most of a local write's work and each record's is its own: on every core.
+  std::vector<IncomingRecord> incoming(stamped.size());
+  ParallelFor(sign_executor_, sign_helpers_, stamped.size(),
+              [&](size_t i) { incoming[i] = Sign(std::move(stamped[i])); });
   LDGS_ASSIGN_OR_RETURN(ApplyResult result, store_->Apply(incoming, also, write_class));
   LDGS_CHECK(result.applied == static_cast<int>(incoming.size()));  // versions grow under mu_
+  for (const IncomingRecord& in : incoming) written.push_back(in.record);
   return written;
 }
 
@@ -175,41 +204,64 @@ absl::StatusOr<v1::Record> LocalWriter::WriteVersion(v1::Record next, const Stor
   return std::move(sealed.record);
 }
 
-absl::StatusOr<IncomingRecord> LocalWriter::Seal(v1::Record next, const StoredEntry* held,
-                                                 uint64_t* last_issued) {
+v1::Visibility LocalWriter::Stamped::Reach() const {
+  return tombstone ? std::max(record.visibility(), tombstone->visibility()) : record.visibility();
+}
+
+LocalWriter::Stamped LocalWriter::Stamp(v1::Record next, const v1::Record* held,
+                                        v1::Visibility held_reach, uint64_t* last_issued) const {
   const int64_t now = NowMicros();
   next.set_origin(key_->node_id());
   next.set_version(NextVersion(*last_issued, now));
-  next.set_created_us(held ? held->record.created_us() : now);
+  next.set_created_us(held ? held->created_us() : now);
   next.set_updated_us(now);
+  Stamped stamped;
+  // Narrower than an audience that had it: that audience gets a tombstone of this version,
+  // and keeps getting one with every later version until the record is widened again.
+  if (held && !next.deleted() && next.visibility() < held_reach) {
+    v1::Record& tombstone = stamped.tombstone.emplace();
+    tombstone.set_origin(next.origin());
+    tombstone.set_id(next.id());
+    tombstone.set_version(next.version());
+    tombstone.set_kind(next.kind());
+    tombstone.set_visibility(held_reach);
+    tombstone.set_deleted(true);
+    tombstone.set_created_us(next.created_us());
+    tombstone.set_updated_us(now);
+  }
+  *last_issued = next.version();
+  stamped.record = std::move(next);
+  return stamped;
+}
 
-  IncomingRecord incoming;
-  incoming.signed_bytes = record::SealRecord(next, *key_);
-  if (incoming.signed_bytes.size() > limits_.max_record_bytes) {
-    return absl::InvalidArgumentError("record is " + std::to_string(incoming.signed_bytes.size()) +
+absl::Status LocalWriter::CheckSignedSize(const v1::Record& record) const {
+  // Exactly the size SealRecord makes: the payload and a 64-byte signature.
+  v1::SignedRecord sized;
+  sized.set_payload(record.SerializeAsString());
+  sized.set_signature(std::string(64, '\0'));
+  const size_t bytes = sized.ByteSizeLong();
+  if (bytes > limits_.max_record_bytes) {
+    return absl::InvalidArgumentError("record is " + std::to_string(bytes) +
                                       " bytes signed, more than the limit of " +
                                       std::to_string(limits_.max_record_bytes));
   }
-  // Narrower than an audience that had it: that audience gets a tombstone of this version,
-  // and keeps getting one with every later version until the record is widened again.
-  if (held && !next.deleted()) {
-    const v1::Visibility reach = ReachOf(*held);
-    if (next.visibility() < reach) {
-      v1::Record tombstone;
-      tombstone.set_origin(next.origin());
-      tombstone.set_id(next.id());
-      tombstone.set_version(next.version());
-      tombstone.set_kind(next.kind());
-      tombstone.set_visibility(reach);
-      tombstone.set_deleted(true);
-      tombstone.set_created_us(next.created_us());
-      tombstone.set_updated_us(now);
-      incoming.retraction_bytes = record::SealRecord(tombstone, *key_);
-    }
-  }
-  *last_issued = next.version();
-  incoming.record = std::move(next);
+  return absl::OkStatus();
+}
+
+IncomingRecord LocalWriter::Sign(Stamped stamped) const {
+  IncomingRecord incoming;
+  incoming.signed_bytes = record::SealRecord(stamped.record, *key_);
+  if (stamped.tombstone) incoming.retraction_bytes = record::SealRecord(*stamped.tombstone, *key_);
+  incoming.record = std::move(stamped.record);
   return incoming;
+}
+
+absl::StatusOr<IncomingRecord> LocalWriter::Seal(v1::Record next, const StoredEntry* held,
+                                                 uint64_t* last_issued) {
+  Stamped stamped = Stamp(std::move(next), held ? &held->record : nullptr,
+                          held ? ReachOf(*held) : v1::VISIBILITY_UNSPECIFIED, last_issued);
+  LDGS_RETURN_IF_ERROR(CheckSignedSize(stamped.record));
+  return Sign(std::move(stamped));
 }
 
 }  // namespace ldgs::storage

@@ -2,11 +2,13 @@
 
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "common/parallel_for.h"
 #include "ldgs/v1/record.pb.h"
 #include "record/limits.h"
 #include "record/node_key.h"
@@ -42,9 +44,19 @@ class LocalWriter {
   // one. Returns the written records in item order.
   // `write_class` kNodeState lets a small administrative write (a revocation notice) use
   // half of the disk reserve, as node state does.
+  // `validate_only` checks every item as the write would (ids, bodies, kinds, the signed
+  // size) and returns the records it would write, writing and signing nothing.
   absl::StatusOr<std::vector<v1::Record>> PutMany(std::vector<PutItem> items,
                                                   const StateChange& also = StateChange(),
-                                                  WriteClass write_class = WriteClass::kRecords);
+                                                  WriteClass write_class = WriteClass::kRecords,
+                                                  bool validate_only = false);
+
+  // Signs the records of one PutMany on the calling thread and up to `helpers` tasks of
+  // `executor` too. Set before concurrent use.
+  void SetSigningExecutor(Executor executor, int helpers) {
+    sign_executor_ = std::move(executor);
+    sign_helpers_ = helpers;
+  }
 
   // A new version of record `id` with `visibility`. NOT_FOUND if absent or deleted.
   absl::StatusOr<v1::Record> Share(const std::string& id, v1::Visibility visibility);
@@ -60,8 +72,21 @@ class LocalWriter {
   absl::StatusOr<v1::Record> Delete(const std::string& id);
 
  private:
+  // A version with its identity fields filled in, not signed yet; with the tombstone for the
+  // wider audience it narrows.
+  struct Stamped {
+    v1::Record record;
+    std::optional<v1::Record> tombstone;
+    v1::Visibility Reach() const;  // the widest audience it leaves having had the record
+  };
   // Fills the identity fields of `next` with the version after `*last_issued` (which it
-  // advances) and signs it, with a retraction when it narrows `held`.
+  // advances), with a tombstone when it narrows `held` (whose reach is `held_reach`).
+  Stamped Stamp(v1::Record next, const v1::Record* held, v1::Visibility held_reach,
+                uint64_t* last_issued) const;
+  // INVALID_ARGUMENT when `record` signed would be over the record size limit.
+  absl::Status CheckSignedSize(const v1::Record& record) const;
+  IncomingRecord Sign(Stamped stamped) const;
+  // Stamp, CheckSignedSize and Sign of one version.
   absl::StatusOr<IncomingRecord> Seal(v1::Record next, const StoredEntry* held,
                                       uint64_t* last_issued) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Seals one new version and applies it.
@@ -73,6 +98,8 @@ class LocalWriter {
   const record::NodeKey* key_;
   const record::RecordLimits limits_;
   std::mutex mu_;  // versions are issued and applied one batch at a time
+  Executor sign_executor_;
+  int sign_helpers_ = 0;
 };
 
 // The id a new record gets when none is given: derived from the body where the body names

@@ -11,7 +11,9 @@ struct BatchLimits {
   size_t max_message_bytes = 8 * 1024 * 1024;  // gRPC message size, both directions
   size_t max_streams_per_peer = 4;             // a dialer needs 2 (Push, Pull); 4 lets a
                                                // reconnect overlap a dying session
-  size_t max_records_per_minute = 100000;      // pushed by one peer, per rolling minute
+  size_t max_records_per_minute = 100000;      // pushed by one peer, sustained
+  size_t burst_records = 1000000;              // pushed by one peer at once: a catch-up of a
+                                               // backlog this large is not held back
 };
 
 }  // namespace ldgs::daemon::replication

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <condition_variable>
+#include <deque>
 
 #include "boost/asio/post.hpp"
 #include "common/base32.h"
@@ -24,6 +26,7 @@ namespace {
 
 constexpr auto kHelloDeadline = std::chrono::seconds(10);
 constexpr auto kIdleWake = std::chrono::seconds(1);  // re-check for shutdown while idle
+constexpr size_t kPushWindow = 4;  // batches in flight before the first ack (push_reactor.h)
 
 }  // namespace
 
@@ -188,7 +191,7 @@ absl::Status PeerLink::RunSession(bool* made_progress) {
   PeerView push_peer = peer;
   push_peer.wants_own = hand_back;
   std::thread push_thread([&] {
-    PushLoop(push.get(), push_from, push_peer, limits, &pull_call, recover, hand_back,
+    PushLoop(push.get(), push_from, push_peer, limits, &pull_call, &push_call, recover, hand_back,
              &push_progress);
   });
 
@@ -208,7 +211,8 @@ absl::Status PeerLink::RunSession(bool* made_progress) {
     }
     absl::StatusOr<InboundResult> applied =
         ApplyInboundBatch(context_->records, batch, context_->Self(), peer, *context_->revocations,
-                          context_->record_limits, limits, welcome.feed_epoch());
+                          context_->record_limits, limits, welcome.feed_epoch(),
+                          Parallelism{context_->executor, context_->verify_helpers});
     if (!applied.ok()) {
       ended = applied.status();
       break;
@@ -254,37 +258,87 @@ absl::StatusOr<bool> PeerLink::LearnChain(
 
 void PeerLink::PushLoop(grpc::ClientReaderWriter<v1::Batch, v1::PushAck>* stream, uint64_t cursor,
                         const PeerView& peer, const BatchLimits& limits,
-                        grpc::ClientContext* pull_call, bool recovering, bool handing_back,
-                        bool* made_progress) {
-  v1::PushAck ack;
+                        grpc::ClientContext* pull_call, grpc::ClientContext* push_call,
+                        bool recovering, bool handing_back, bool* made_progress) {
+  // Pipelined: up to kPushWindow batches are sent before the first is acknowledged; acks
+  // are cumulative (applied and durable through `up_to`) and read on their own thread.
+  std::mutex mu;
+  std::condition_variable changed;
+  uint64_t acked = cursor;  // guarded by mu
+  size_t in_flight = 0;     // batches sent, not yet covered by an ack; guarded by mu
+  std::deque<uint64_t> sent_up_to;
+  bool acks_over = false;  // guarded by mu
+  std::thread ack_reader([&] {
+    v1::PushAck ack;
+    std::string throttled;
+    while (stream->Read(&ack)) {
+      if (ack.throttled() != throttled) {  // the peer holds our pushes back, or stopped
+        throttled = ack.throttled();
+        context_->registry->SetThrottled(peer_.node_id, throttled);
+        if (!throttled.empty()) {
+          spdlog::warn("push to {}: held back: {}", peer_.node_id, EscapeForTerminal(throttled));
+        }
+      }
+      std::lock_guard<std::mutex> lock(mu);
+      if (ack.up_to() <= acked) continue;
+      acked = ack.up_to();
+      while (!sent_up_to.empty() && sent_up_to.front() <= acked) {
+        sent_up_to.pop_front();
+        --in_flight;
+      }
+      context_->registry->RecordSent(peer_.node_id, acked);
+      *made_progress = true;
+      changed.notify_all();
+    }
+    if (!throttled.empty()) context_->registry->SetThrottled(peer_.node_id, "");
+    std::lock_guard<std::mutex> lock(mu);
+    acks_over = true;
+    changed.notify_all();
+  });
+
   bool marked = !recovering;
   bool handed_back = !handing_back;
+  uint64_t sent = cursor;
   while (!stopping_ && !session_over_) {
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      changed.wait_for(lock, kIdleWake, [&] { return acks_over || in_flight < kPushWindow; });
+      if (acks_over) break;
+      if (in_flight >= kPushWindow) continue;  // re-check for shutdown
+    }
     absl::StatusOr<v1::Batch> batch =
-        BuildOutboundBatch(*context_->records, cursor, context_->Self(), peer, limits,
+        BuildOutboundBatch(*context_->records, sent, context_->Self(), peer, limits,
                            context_->revocations->Contains(peer_.node_id));
     if (!batch.ok()) {
       spdlog::error("push to {}: {}", peer_.node_id, batch.status().ToString());
       break;
     }
-    if (batch->up_to() == cursor && !marked) {
+    if (batch->up_to() == sent) {
+      bool all_acked = false;
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        all_acked = acked == sent;
+        // Wait for the acks of what is in flight before waiting for new records.
+        if (!all_acked) {
+          changed.wait_for(lock, kIdleWake, [&] { return acks_over || acked == sent; });
+          continue;
+        }
+      }
       // The peer has all of our feed again: later sessions may resume from its checkpoint.
-      marked = FinishRecovery(context_->state, peer_.node_id).ok();
-    }
-    if (batch->up_to() == cursor && !handed_back) {
-      handed_back = FinishHandBack(context_->state, peer_.node_id).ok();
-    }
-    if (batch->up_to() == cursor) {
-      context_->notifier->WaitBeyond(cursor, std::chrono::steady_clock::now() + kIdleWake);
-      if (session_over_) break;
+      if (!marked) marked = FinishRecovery(context_->state, peer_.node_id).ok();
+      if (!handed_back) handed_back = FinishHandBack(context_->state, peer_.node_id).ok();
+      context_->notifier->WaitBeyond(sent, std::chrono::steady_clock::now() + kIdleWake);
       continue;
     }
-    if (!stream->Write(*batch) || !stream->Read(&ack)) break;
-    cursor = ack.up_to();
-    context_->registry->RecordSent(peer_.node_id, cursor);
-    *made_progress = true;
+    if (!stream->Write(*batch)) break;
+    std::lock_guard<std::mutex> lock(mu);
+    sent = batch->up_to();
+    sent_up_to.push_back(sent);
+    ++in_flight;
   }
   pull_call->TryCancel();  // the session ends as a whole
+  push_call->TryCancel();  // ends the ack reader's Read
+  ack_reader.join();
   grpc::Status status = stream->Finish();
   if (!status.ok() && status.error_code() != grpc::StatusCode::CANCELLED) {
     spdlog::warn("push to {}: {}", peer_.node_id, status.error_message());

@@ -45,12 +45,14 @@ class PeerLink {
   void Dial();
   // One session, start to end; returns why it ended and whether it made progress.
   absl::Status RunSession(bool* made_progress);
-  // Streams this node's feed from `cursor` in batches within the session's `limits`; when
+  // Streams this node's feed from `cursor` in batches within the session's `limits`, several
+  // in flight; when
   // `recovering` (we were restored) or `handing_back` (the peer was), finishes that with
   // this peer the first time the peer has everything.
   void PushLoop(grpc::ClientReaderWriter<v1::Batch, v1::PushAck>* stream, uint64_t cursor,
                 const PeerView& peer, const BatchLimits& limits, grpc::ClientContext* pull_call,
-                bool recovering, bool handing_back, bool* made_progress);
+                grpc::ClientContext* push_call, bool recovering, bool handing_back,
+                bool* made_progress);
   // Cancels the running session's calls (thread-safe).
   void CancelCalls();
   // Records the hub chain this node's hub announced; returns whether it changed.

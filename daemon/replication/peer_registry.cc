@@ -63,21 +63,34 @@ int PeerRegistry::OpenStreams(const std::string& peer) const {
   return it == states_.end() ? 0 : it->second.open_streams;
 }
 
-bool PeerRegistry::TakeRecords(const std::string& peer, size_t records, size_t per_minute) {
+std::chrono::milliseconds PeerRegistry::TakeRecords(const std::string& peer, size_t records,
+                                                    size_t per_minute, size_t burst) {
   const auto now = std::chrono::steady_clock::now();
   std::lock_guard<std::mutex> lock(mu_);
   Bucket& bucket = buckets_[peer];
-  const double capacity = static_cast<double>(per_minute);
-  if (bucket.tokens < 0) {
+  const double capacity = static_cast<double>(std::max(burst, per_minute));
+  const double per_second = static_cast<double>(per_minute) / 60;
+  if (bucket.tokens == kUnstarted) {
     bucket.tokens = capacity;
   } else {
-    const double minutes = std::chrono::duration<double>(now - bucket.refilled).count() / 60;
-    bucket.tokens = std::min(capacity, bucket.tokens + minutes * capacity);
+    const double seconds = std::chrono::duration<double>(now - bucket.refilled).count();
+    bucket.tokens = std::min(capacity, bucket.tokens + seconds * per_second);
   }
   bucket.refilled = now;
-  if (static_cast<double>(records) > bucket.tokens) return false;
+  // A take larger than the bucket (a batch over the burst) waits for a full bucket.
+  const double needed = std::min(static_cast<double>(records), capacity);
+  if (bucket.tokens < needed) {
+    if (per_second <= 0) return std::chrono::hours(1);
+    return std::chrono::milliseconds(
+        static_cast<int64_t>((needed - bucket.tokens) / per_second * 1000) + 1);
+  }
   bucket.tokens -= static_cast<double>(records);
-  return true;
+  return std::chrono::milliseconds(0);
+}
+
+void PeerRegistry::SetThrottled(const std::string& peer, const std::string& why) {
+  std::lock_guard<std::mutex> lock(mu_);
+  states_[peer].throttled = why;
 }
 
 void PeerRegistry::CancelStreams(const std::string& peer) {

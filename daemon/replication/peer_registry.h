@@ -28,6 +28,7 @@ class PeerRegistry {
     uint64_t refused = 0;  // records skipped: the peer may not send them
     std::string last_refusal;
     std::string last_error;
+    std::string throttled;  // why one side holds the other's pushes back; empty: it does not
   };
 
   // Registers an open stream of `peer`; `cancel` closes it (used on revocation). Returns
@@ -45,9 +46,14 @@ class PeerRegistry {
   // Open streams of `peer` right now.
   int OpenStreams(const std::string& peer) const;
 
-  // Counts `records` pushed by `peer` against `per_minute` over a rolling minute (a token
-  // bucket refilled continuously). False, and nothing counted, when it would go over.
-  bool TakeRecords(const std::string& peer, size_t records, size_t per_minute);
+  // Counts `records` pushed by `peer` against a token bucket of `burst` records refilled at
+  // `per_minute`: a catch-up of up to `burst` goes through at once, a sustained flood at
+  // the rate. Zero when taken; otherwise nothing is taken and this returns how long until
+  // the bucket holds enough (a take larger than the bucket waits for it full, then takes).
+  std::chrono::milliseconds TakeRecords(const std::string& peer, size_t records, size_t per_minute,
+                                        size_t burst);
+  // Why `peer`'s pushes are held back (empty: they are not), for `peers`.
+  void SetThrottled(const std::string& peer, const std::string& why);
 
   // Closes every open stream of `peer`.
   void CancelStreams(const std::string& peer);
@@ -57,8 +63,9 @@ class PeerRegistry {
  private:
   mutable std::mutex mu_;
   std::map<std::string, State> states_ ABSL_GUARDED_BY(mu_);
+  static constexpr double kUnstarted = -1e300;
   struct Bucket {
-    double tokens = -1;  // < 0: not started (full)
+    double tokens = kUnstarted;  // kUnstarted: full
     std::chrono::steady_clock::time_point refilled;
   };
   std::map<std::string, Bucket> buckets_ ABSL_GUARDED_BY(mu_);

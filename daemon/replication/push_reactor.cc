@@ -14,43 +14,166 @@ PushReactor::PushReactor(ReplicationContext* context, PeerView peer, SessionTerm
       guard_(
           context->registry, peer_.node_id, [this](grpc::Status s) { Finish(s); },
           [this] { delete this; }) {
-  guard_.StartUnlessFinished([this] { StartRead(&batch_); });
+  std::lock_guard<std::mutex> lock(mu_);
+  StartReadLocked();
+}
+
+void PushReactor::StartReadLocked() {
+  guard_.StartUnlessFinished([this]() ABSL_NO_THREAD_SAFETY_ANALYSIS { StartRead(&reading_); });
+}
+
+bool PushReactor::AllDoneLocked() const {
+  return dialer_done_ && queued_.empty() && !draining_ && !writing_;
 }
 
 void PushReactor::OnReadDone(bool ok) {
-  if (!ok) {  // the dialer closed its side, or the call broke
-    guard_.FinishOnce(grpc::Status::OK);
-    return;
+  bool finish = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!ok) {  // the dialer closed its side, or the call broke
+      dialer_done_ = true;
+      finish = AllDoneLocked();
+    } else {
+      queued_.push_back(std::move(reading_));
+      reading_.Clear();
+      if (queued_.size() < kReadAhead) {
+        StartReadLocked();
+      } else {
+        read_paused_ = true;
+      }
+      if (!draining_) {
+        draining_ = true;
+        guard_.Post(context_->executor, [this] { Drain(); });
+      }
+    }
   }
-  guard_.Post(context_->executor, [this] { ApplyBatch(); });
+  if (finish) guard_.FinishOnce(grpc::Status::OK);
 }
 
-void PushReactor::ApplyBatch() {
-  // The volume check comes first, so a peer over its rate writes nothing.
-  const size_t per_minute = context_->batch_limits.max_records_per_minute;
-  if (!context_->registry->TakeRecords(peer_.node_id, batch_.records_size(), per_minute)) {
-    const std::string message = "node " + peer_.node_id + " pushed more than " +
-                                std::to_string(per_minute) + " records in a minute, the limit";
-    spdlog::warn("{}", message);
-    context_->registry->RecordError(peer_.node_id, message);
-    guard_.FinishOnce(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, message));
+void PushReactor::Drain() {
+  for (;;) {
+    std::vector<v1::Batch> group;
+    std::chrono::milliseconds wait(0);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (queued_.empty() || guard_.finished()) {
+        draining_ = false;
+        if (AllDoneLocked()) break;
+        return;
+      }
+      // The volume check comes first, so a peer over its rate writes nothing: the group is
+      // the batches its bucket covers. Past them its batches wait (and, the queue full,
+      // reading stops: flow control holds the dialer back) and it is told why.
+      while (!queued_.empty()) {
+        wait = context_->registry->TakeRecords(
+            peer_.node_id, static_cast<size_t>(queued_.front().records_size()),
+            context_->batch_limits.max_records_per_minute, context_->batch_limits.burst_records);
+        if (wait.count() > 0) break;
+        group.push_back(std::move(queued_.front()));
+        queued_.pop_front();
+      }
+      if (!group.empty() && !throttled_.empty() && wait.count() == 0) {
+        throttled_.clear();
+        context_->registry->SetThrottled(peer_.node_id, "");
+      }
+      if (read_paused_ && queued_.size() < kReadAhead) {
+        read_paused_ = false;
+        StartReadLocked();
+      }
+    }
+    if (!group.empty()) {
+      if (!ApplyGroup(group)) return;
+      SendAck(group.back().up_to());
+    }
+    if (wait.count() > 0) {
+      HoldBack(wait);
+      return;
+    }
+  }
+  guard_.FinishOnce(grpc::Status::OK);
+}
+
+void PushReactor::SendAck(uint64_t up_to) {
+  std::lock_guard<std::mutex> lock(mu_);
+  acked_ = up_to;
+  if (writing_) {
+    ack_pending_ = true;
     return;
   }
-  absl::StatusOr<InboundResult> applied =
-      ApplyInboundBatch(context_->records, batch_, context_->Self(), peer_, *context_->revocations,
-                        context_->record_limits, terms_.limits, terms_.peer_feed_epoch);
+  writing_ = true;
+  ack_.set_up_to(acked_);
+  ack_.set_throttled(throttled_);
+  guard_.StartUnlessFinished([this]() ABSL_NO_THREAD_SAFETY_ANALYSIS { StartWrite(&ack_); });
+}
+
+void PushReactor::HoldBack(std::chrono::milliseconds wait) {
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(wait).count() + 1;
+  const std::string why = "over " + std::to_string(context_->batch_limits.max_records_per_minute) +
+                          " records a minute after a burst of " +
+                          std::to_string(context_->batch_limits.burst_records) +
+                          "; pushes held back for " + std::to_string(seconds) + " s";
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    const bool first = throttled_.empty();
+    throttled_ = why;
+    if (first) {
+      spdlog::warn("push from {}: {}", peer_.node_id, why);
+      context_->registry->SetThrottled(peer_.node_id, why);
+    }
+  }
+  // The dialer learns why with an ack of what was applied before (nothing new).
+  uint64_t acked = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    acked = acked_;
+  }
+  SendAck(acked);
+  // Re-checked at least every second, so a cancelled stream is let go soon.
+  guard_.Hold();
+  context_->run_after(std::min(wait, std::chrono::milliseconds(1000)), [this] {
+    guard_.Post(context_->executor, [this] { Drain(); });
+    guard_.Release();
+  });
+}
+
+bool PushReactor::ApplyGroup(const std::vector<v1::Batch>& group) {
+  const Parallelism parallelism{context_->executor, context_->verify_helpers};
+  std::vector<VerifiedBatch> verified;
+  verified.reserve(group.size());
+  for (const v1::Batch& batch : group) {
+    absl::StatusOr<VerifiedBatch> checked = VerifyInboundBatch(
+        *context_->records, batch, context_->Self(), peer_, *context_->revocations,
+        context_->record_limits, terms_.limits, parallelism);
+    if (!checked.ok()) {
+      spdlog::warn("push from {}: {}", peer_.node_id, checked.status().ToString());
+      context_->registry->RecordError(peer_.node_id, std::string(checked.status().message()));
+      guard_.FinishOnce(ToGrpcStatus(checked.status()));
+      return false;
+    }
+    verified.push_back(std::move(*checked));
+  }
+  std::vector<InboundResult> outcomes(group.size());
+  for (size_t i = 0; i < group.size(); ++i) {
+    outcomes[i].refused = verified[i].refused;
+    outcomes[i].last_refusal = verified[i].last_refusal;
+    outcomes[i].revocations_changed = verified[i].revocations_changed;
+  }
+  absl::StatusOr<storage::ApplyResult> applied =
+      ApplyVerifiedBatches(context_->records, &verified, peer_, terms_.peer_feed_epoch);
   if (!applied.ok()) {
     spdlog::warn("push from {}: {}", peer_.node_id, applied.status().ToString());
     context_->registry->RecordError(peer_.node_id, std::string(applied.status().message()));
     guard_.FinishOnce(ToGrpcStatus(applied.status()));
-    return;
+    return false;
   }
-  if (absl::Status cut = RecordInbound(*context_, peer_, batch_, *applied); !cut.ok()) {
-    guard_.FinishOnce(ToGrpcStatus(cut));
-    return;
+  outcomes.back().applied = *applied;  // the group's counts, reported once
+  for (size_t i = 0; i < group.size(); ++i) {
+    if (absl::Status cut = RecordInbound(*context_, peer_, group[i], outcomes[i]); !cut.ok()) {
+      guard_.FinishOnce(ToGrpcStatus(cut));
+      return false;
+    }
   }
-  ack_.set_up_to(batch_.up_to());
-  guard_.StartUnlessFinished([this] { StartWrite(&ack_); });
+  return true;
 }
 
 void PushReactor::OnWriteDone(bool ok) {
@@ -58,7 +181,20 @@ void PushReactor::OnWriteDone(bool ok) {
     guard_.FinishOnce(grpc::Status(grpc::StatusCode::CANCELLED, "push stream broken"));
     return;
   }
-  guard_.StartUnlessFinished([this] { StartRead(&batch_); });
+  bool finish = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (ack_pending_) {
+      ack_pending_ = false;
+      ack_.set_up_to(acked_);
+      ack_.set_throttled(throttled_);
+      guard_.StartUnlessFinished([this]() ABSL_NO_THREAD_SAFETY_ANALYSIS { StartWrite(&ack_); });
+    } else {
+      writing_ = false;
+      finish = AllDoneLocked();
+    }
+  }
+  if (finish) guard_.FinishOnce(grpc::Status::OK);
 }
 
 void PushReactor::OnCancel() {

@@ -1,8 +1,10 @@
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 
+#include "common/parallel_for.h"
 #include "daemon/replication/batch_limits.h"
 #include "daemon/replication/change_notifier.h"
 #include "daemon/replication/hub_chain.h"
@@ -19,7 +21,7 @@
 namespace ldgs::daemon::replication {
 
 // Runs a task off the gRPC callback threads (the node's storage pool).
-using Executor = std::function<void(std::function<void()>)>;
+using Executor = ldgs::Executor;
 
 // What every replication piece of a node shares. Owned by the Node; outlives every stream.
 struct ReplicationContext {
@@ -35,6 +37,10 @@ struct ReplicationContext {
   PeerRegistry* registry = nullptr;
   SessionTable* sessions = nullptr;
   Executor executor;
+  // Runs a task on the executor after a delay (a throttled push resumes with it).
+  std::function<void(std::chrono::milliseconds, std::function<void()>)> run_after;
+  // How many executor tasks may help check one batch's records (the node's cores less one).
+  int verify_helpers = 0;
   // Mutual TLS between nodes when set: dialers present `dial_credentials` and expect the
   // peer's certificate to name its node ID; the service checks the caller's certificate.
   bool tls = false;

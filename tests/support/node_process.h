@@ -40,6 +40,8 @@ class NodeProcess {
   // Sends `signal` to the running ldgsd.
   void Signal(int signal) const;
   bool running() const { return child_ != nullptr; }
+  // The running ldgsd's process id (benchmarks read its CPU time and RSS); -1 when stopped.
+  pid_t pid() const { return child_ ? child_->pid() : -1; }
 
   const std::string& data_dir() const { return data_dir_; }
   const std::string& node_id() const { return node_id_; }

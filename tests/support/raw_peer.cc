@@ -127,6 +127,25 @@ grpc::Status RawPeer::Push(const v1::Batch& batch, v1::PushAck* ack) {
   return stream->Finish();
 }
 
+grpc::Status RawPeer::PushPipelined(const std::vector<v1::Batch>& batches,
+                                    const std::function<bool(const v1::PushAck&)>& enough,
+                                    std::vector<v1::PushAck>* acks) {
+  grpc::ClientContext context;
+  Prepare(&context);
+  auto stream = stub_->Push(&context);
+  bool written = true;
+  for (const v1::Batch& batch : batches) written = written && stream->Write(batch);
+  v1::PushAck ack;
+  while (written && stream->Read(&ack)) {
+    acks->push_back(ack);
+    if (enough(ack)) {
+      context.TryCancel();
+      break;
+    }
+  }
+  return stream->Finish();
+}
+
 RawPeer::~RawPeer() {
   for (OpenStream& stream : open_pulls_) stream.context->TryCancel();
   for (OpenStream& stream : open_pulls_) stream.reader->Finish().ok();

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -44,6 +45,12 @@ class RawPeer {
   // Pushes one batch and returns how the node answered: OK with the ack, or the status it
   // ended the stream with.
   grpc::Status Push(const v1::Batch& batch, v1::PushAck* ack);
+  // Pushes `batches` on one stream without waiting for acks (as a pipelining dialer does),
+  // then reads acks into `acks` until `enough` says so (or the stream ends), and cancels
+  // the stream. Returns the stream's status (CANCELLED when `enough` ended it).
+  grpc::Status PushPipelined(const std::vector<v1::Batch>& batches,
+                             const std::function<bool(const v1::PushAck&)>& enough,
+                             std::vector<v1::PushAck>* acks);
 
   // Opens a Pull stream and waits for its first batch. OK keeps the stream open in this
   // peer (until it is destroyed); otherwise the status the node ended it with.

@@ -1,0 +1,325 @@
+// Replication and bulk-load benchmarks, one measurement per invocation; bench/run.sh runs
+// each several times and writes the medians to bench/RESULTS.md. Every figure is printed
+// as one line "RESULT name value unit" for the script to collect.
+//
+//   sync_bench docs N FILE      the benchmark's N documents as import lines (JSON), which
+//                               the PouchDB peer (bench/peers) loads too
+//   sync_bench ceilings N       Ed25519 verification on all cores and on one; RocksDB
+//                               WriteBatch ingest of the same signed record bytes
+//   sync_bench sync N [--plain] initial sync of N records, chapter to hub, real ldgsd
+//                               processes, mutual TLS unless --plain
+//   sync_bench import FILE      `ldgsctl import` of FILE into a fresh chapter
+//   sync_bench rss N            RSS of a fresh idle chapter and of one holding N records
+#include <sodium.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <optional>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "daemon/data_dir.h"
+#include "google/protobuf/util/json_util.h"
+#include "record/node_key.h"
+#include "record/signed_record.h"
+#include "rocksdb/db.h"
+#include "rocksdb/write_batch.h"
+#include "storage/local_writer.h"
+#include "storage/storage.h"
+#include "tests/support/federation.h"
+#include "tests/support/node_process.h"
+#include "tests/support/temp_dir.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using ldgs::testing::NodeProcess;
+
+double Seconds(Clock::time_point since) {
+  return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
+void Result(const std::string& name, double value, const std::string& unit) {
+  std::printf("RESULT %s %.3f %s\n", name.c_str(), value, unit.c_str());
+  std::fflush(stdout);
+}
+
+[[noreturn]] void Die(const std::string& what) {
+  std::fprintf(stderr, "sync_bench: %s\n", what.c_str());
+  std::exit(1);
+}
+
+template <typename T>
+T Must(absl::StatusOr<T> value, const std::string& what) {
+  if (!value.ok()) Die(what + ": " + value.status().ToString());
+  return std::move(*value);
+}
+
+// The benchmark's documents: stories of about 300 bytes once signed, the same for ldgs and
+// PouchDB (deterministic, so every run and both systems get the same bytes).
+ldgs::v1::Record StoryBody(int i) {
+  static const char* kWords[] = {"housing",  "youth",     "outreach", "shelter",   "families",
+                                 "winter",   "coalition", "data",     "case",      "landlord",
+                                 "veterans", "county",    "service",  "volunteer", "school"};
+  std::mt19937 random(static_cast<uint32_t>(i));
+  std::string text;
+  while (text.size() < 110) {
+    text += kWords[random() % 15];
+    text += ' ';
+  }
+  ldgs::v1::Record body;
+  body.mutable_story()->set_title(absl::StrCat("Story ", i, " of the benchmark"));
+  body.mutable_story()->set_body(text);
+  body.mutable_story()->add_tags(kWords[i % 15]);
+  return body;
+}
+
+std::string StoryId(int i) { return absl::StrCat("story-", 1000000 + i); }
+
+std::string ImportLine(int i) {
+  std::string body;
+  (void)google::protobuf::util::MessageToJsonString(StoryBody(i).story(), &body);
+  return absl::StrCat(R"({"kind":"story","visibility":"network","id":")", StoryId(i),
+                      R"(","body":)", body, "}");
+}
+
+int ParseCount(const char* text) {
+  const long n = std::strtol(text, nullptr, 10);
+  if (n <= 0 || n > 20000000) Die("N must be 1..20000000");
+  return static_cast<int>(n);
+}
+
+int RunDocs(int n, const std::string& path) {
+  std::ofstream out(path);
+  for (int i = 0; i < n; ++i) out << ImportLine(i) << '\n';
+  out.close();
+  if (!out) Die("cannot write " + path);
+  return 0;
+}
+
+std::vector<std::string> SealStories(int n, const ldgs::record::NodeKey& key) {
+  std::vector<std::string> sealed;
+  sealed.reserve(n);
+  for (int i = 0; i < n; ++i) {
+    ldgs::v1::Record r = StoryBody(i);
+    r.set_origin(key.node_id());
+    r.set_id(StoryId(i));
+    r.set_version(static_cast<uint64_t>(i) + 1);
+    r.set_kind(ldgs::v1::KIND_STORY);
+    r.set_visibility(ldgs::v1::VISIBILITY_NETWORK);
+    sealed.push_back(ldgs::record::SealRecord(r, key));
+  }
+  return sealed;
+}
+
+// Verifies every record's signature over its payload on `threads` threads; returns rec/s.
+double VerifyRate(const std::vector<std::string>& sealed, int threads) {
+  std::vector<ldgs::v1::SignedRecord> parsed(sealed.size());
+  for (size_t i = 0; i < sealed.size(); ++i) parsed[i].ParseFromString(sealed[i]);
+  std::vector<unsigned char> public_key(crypto_sign_PUBLICKEYBYTES);
+  // Every record has the same origin; the ceiling is the curve arithmetic, not the decode.
+  ldgs::v1::Record first;
+  first.ParseFromString(parsed[0].payload());
+  std::atomic<size_t> next{0};
+  std::atomic<int> failures{0};
+  const auto start = Clock::now();
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&] {
+      for (size_t i = next++; i < parsed.size(); i = next++) {
+        if (!ldgs::record::VerifySignature(first.origin(), parsed[i].payload(),
+                                           parsed[i].signature())) {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (std::thread& t : pool) t.join();
+  const double rate = static_cast<double>(sealed.size()) / Seconds(start);
+  if (failures > 0) Die("a signature did not verify");
+  return rate;
+}
+
+int RunCeilings(int n) {
+  if (sodium_init() < 0) Die("libsodium");
+  ldgs::record::NodeKey key = ldgs::record::NodeKey::Generate();
+  const std::vector<std::string> sealed = SealStories(n, key);
+  size_t bytes = 0;
+  for (const std::string& s : sealed) bytes += s.size();
+  Result("record_bytes", static_cast<double>(bytes) / n, "B");
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  Result("cores", cores, "");
+  Result("verify_one_core", VerifyRate(sealed, 1), "rec/s");
+  Result("verify_all_cores", VerifyRate(sealed, cores), "rec/s");
+
+  // RocksDB's own ingest of the same bytes: default options, synced WriteBatches of 500
+  // records (the replication batch), one key per record.
+  ldgs::testing::TempDir dir;
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  rocksdb::DB* raw = nullptr;
+  if (!rocksdb::DB::Open(options, dir.Sub("rocks"), &raw).ok()) Die("rocksdb open");
+  std::unique_ptr<rocksdb::DB> db(raw);
+  rocksdb::WriteOptions synced;
+  synced.sync = true;
+  const auto start = Clock::now();
+  for (size_t i = 0; i < sealed.size();) {
+    rocksdb::WriteBatch batch;
+    for (size_t end = std::min(sealed.size(), i + 500); i < end; ++i) {
+      batch.Put(StoryId(static_cast<int>(i)), sealed[i]);
+    }
+    if (!db->Write(synced, &batch).ok()) Die("rocksdb write");
+  }
+  Result("rocksdb_writebatch_ingest", n / Seconds(start), "rec/s");
+  return 0;
+}
+
+// Loads N stories into a stopped chapter's store as its own records, through the storage
+// library (LocalWriter::PutMany, one synced batch per 1,000). Returns rec/s.
+double Preload(const NodeProcess& chapter, int n) {
+  ldgs::record::NodeKey key =
+      Must(ldgs::record::NodeKey::Load(ldgs::daemon::KeyPath(chapter.data_dir())), "load key");
+  auto storage = Must(ldgs::storage::Storage::Open(chapter.data_dir()), "open chapter store");
+  ldgs::storage::LocalWriter writer(&storage->records(), &key, ldgs::record::RecordLimits());
+  const auto start = Clock::now();
+  for (int i = 0; i < n;) {
+    std::vector<ldgs::storage::PutItem> items;
+    for (int end = std::min(n, i + 1000); i < end; ++i) {
+      items.push_back({StoryId(i), ldgs::v1::VISIBILITY_NETWORK, StoryBody(i)});
+    }
+    Must(writer.PutMany(std::move(items)), "preload");
+  }
+  return n / Seconds(start);
+}
+
+struct ProcessUse {
+  double cpu_s = 0;
+  double rss_mb = 0;
+  double peak_rss_mb = 0;
+};
+
+ProcessUse UseOf(pid_t pid) {
+  ProcessUse use;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  // Fields after the ")" that ends the command name: utime is the 12th, stime the 13th.
+  std::istringstream fields(text.substr(text.rfind(')') + 2));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 1; fields >> field; ++i) {
+    if (i == 12) utime = std::stoull(field);
+    if (i == 13) stime = std::stoull(field);
+  }
+  use.cpu_s = static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) use.rss_mb = std::stod(line.substr(6)) / 1024;
+    if (line.rfind("VmHWM:", 0) == 0) use.peak_rss_mb = std::stod(line.substr(6)) / 1024;
+  }
+  return use;
+}
+
+// Polls (with a deadline) the hub's view of `member` until it has received all of the
+// member's feed. (Not GetStatus: it counts every record held, which would load the hub.)
+bool WaitCaughtUp(const NodeProcess& hub, const NodeProcess& member, double timeout_s) {
+  const auto start = Clock::now();
+  bool behind = false;  // until the first batch arrives, nothing is known to be behind
+  while (Seconds(start) < timeout_s) {
+    std::optional<ldgs::v1::PeerStatus> seen = hub.PeerStatusOf(member.node_id());
+    if (seen && seen->inbound_behind() > 0) behind = true;
+    if (behind && seen && seen->inbound_behind() == 0) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+int RunSync(int n, bool tls) {
+  ldgs::testing::Federation fed({.tls = tls});
+  NodeProcess& hub = fed.AddHub("Bench hub", "bench");
+  NodeProcess& chapter = fed.AddChapter("Bench chapter", "bench", &hub);
+  Result("preload_storage_library", Preload(chapter, n), "rec/s");
+  if (!fed.StartNode(hub)) Die("hub did not start");
+  const uint64_t hub_start = hub.LastSequence();
+  const ProcessUse hub_before = UseOf(hub.pid());
+  const auto start = Clock::now();
+  if (!fed.StartNode(chapter)) Die("chapter did not start");
+  if (!WaitCaughtUp(hub, chapter, 3600)) Die("the sync did not finish in an hour");
+  const double elapsed = Seconds(start);
+  // The chapter's profile and its N stories, each a new entry in the hub's feed.
+  if (hub.LastSequence() < hub_start + n + 1) Die("the hub is missing records");
+  const ProcessUse hub_after = UseOf(hub.pid());
+  const ProcessUse chapter_after = UseOf(chapter.pid());
+  const std::string mode = tls ? "mtls" : "plain";
+  Result("sync_" + mode, n / elapsed, "rec/s");
+  Result("sync_" + mode + "_hub_cpu_per_record", (hub_after.cpu_s - hub_before.cpu_s) * 1e6 / n,
+         "us");
+  Result("sync_" + mode + "_chapter_cpu_per_record", chapter_after.cpu_s * 1e6 / n, "us");
+  Result("sync_" + mode + "_hub_rss", hub_after.rss_mb, "MB");
+  Result("sync_" + mode + "_chapter_rss", chapter_after.rss_mb, "MB");
+  return 0;
+}
+
+int RunImport(const std::string& file) {
+  ldgs::testing::TempDir dir;
+  NodeProcess chapter(dir.Sub("chapter"), "Import chapter");
+  if (!chapter.Start()) Die("chapter did not start");
+  std::ifstream in(file);
+  int lines = 0;
+  for (std::string line; std::getline(in, line);) ++lines;
+  const std::string format =
+      file.size() > 4 && file.substr(file.size() - 4) == ".csv" ? "csv" : "jsonl";
+  const int records = format == "csv" ? lines - 1 : lines;  // a CSV file has a header row
+  const auto start = Clock::now();
+  ldgs::testing::CommandResult imported = chapter.Ctl({"import", file});
+  const double elapsed = Seconds(start);
+  if (imported.exit_code != 0) Die("import failed: " + imported.err);
+  Result("import_ldgsctl_" + format, records / elapsed, "rec/s");
+  return 0;
+}
+
+int RunRss(int n) {
+  ldgs::testing::TempDir dir;
+  {
+    NodeProcess idle(dir.Sub("idle"), "Idle chapter");
+    if (!idle.Start()) Die("idle chapter did not start");
+    std::this_thread::sleep_for(std::chrono::seconds(3));  // let start-up work settle
+    Result("rss_idle_chapter", UseOf(idle.pid()).rss_mb, "MB");
+  }
+  NodeProcess full(dir.Sub("full"), "Full chapter");
+  Preload(full, n);
+  if (!full.Start()) Die("full chapter did not start");
+  // A chapter at work: its records read back through the Admin API, once.
+  full.ListAll();
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  Result("rss_chapter_" + std::to_string(n), UseOf(full.pid()).rss_mb, "MB");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.size() >= 3 && args[0] == "docs") return RunDocs(ParseCount(argv[2]), args[2]);
+  if (args.size() == 2 && args[0] == "ceilings") return RunCeilings(ParseCount(argv[2]));
+  if (args.size() >= 2 && args[0] == "sync") {
+    return RunSync(ParseCount(argv[2]), !(args.size() == 3 && args[2] == "--plain"));
+  }
+  if (args.size() == 2 && args[0] == "import") return RunImport(args[1]);
+  if (args.size() == 2 && args[0] == "rss") return RunRss(ParseCount(argv[2]));
+  std::fprintf(stderr,
+               "usage: sync_bench docs N FILE | ceilings N | sync N [--plain] | import FILE | "
+               "rss N\n");
+  return 2;
+}

@@ -1,0 +1,222 @@
+#include "client/import_file.h"
+
+#include <map>
+#include <optional>
+
+#include "client/put_request.h"
+#include "common/status_macros.h"
+#include "record/kind.h"
+
+namespace ldgs::client {
+namespace {
+
+absl::Status At(const std::string& name, int line, const absl::Status& status) {
+  return absl::InvalidArgumentError(name + ":" + std::to_string(line) + ": " +
+                                    std::string(status.message()));
+}
+
+// One CSV record (RFC 4180: quoted fields may hold commas, quotes as "" and line breaks).
+// Returns false at the end of the input; `lines` counts the physical lines it read.
+absl::StatusOr<bool> ReadCsvRecord(std::istream& in, std::vector<std::string>* fields, int* lines) {
+  fields->clear();
+  std::string line;
+  if (!std::getline(in, line)) return false;
+  ++*lines;
+  std::string field;
+  bool quoted = false;
+  for (size_t i = 0;; ++i) {
+    if (i == line.size()) {
+      if (!quoted) break;
+      // A line break inside quotes belongs to the field.
+      if (!std::getline(in, line)) return absl::InvalidArgumentError("unterminated quote");
+      ++*lines;
+      field += '\n';
+      i = static_cast<size_t>(-1);
+      continue;
+    }
+    const char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+        field += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        field += c;
+      }
+    } else if (c == '"' && field.empty()) {
+      quoted = true;
+    } else if (c == ',') {
+      fields->push_back(std::move(field));
+      field.clear();
+    } else if (c != '\r' || i + 1 != line.size()) {
+      field += c;
+    }
+  }
+  fields->push_back(std::move(field));
+  return true;
+}
+
+std::vector<std::string> SplitList(const std::string& text) {
+  std::vector<std::string> items;
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t end = std::min(text.find(';', start), text.size());
+    std::string item = text.substr(start, end - start);
+    const size_t first = item.find_first_not_of(' ');
+    const size_t last = item.find_last_not_of(' ');
+    if (first != std::string::npos) items.push_back(item.substr(first, last - first + 1));
+    start = end + 1;
+  }
+  return items;
+}
+
+absl::StatusOr<std::optional<double>> ParseNumber(const std::string& column,
+                                                  const std::string& text) {
+  if (text.empty()) return std::optional<double>();
+  size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (...) {
+    used = 0;
+  }
+  if (used != text.size()) {
+    return absl::InvalidArgumentError(column + " must be a number, not \"" + text + "\"");
+  }
+  return std::optional<double>(value);
+}
+
+// Sets the PutFlags field a CSV column names.
+absl::Status SetColumn(const std::string& column, const std::string& value, PutFlags* f) {
+  static const std::map<std::string, std::string PutFlags::*> kText = {
+      {"kind", &PutFlags::kind},
+      {"id", &PutFlags::id},
+      {"visibility", &PutFlags::visibility},
+      {"title", &PutFlags::title},
+      {"summary", &PutFlags::summary},
+      {"body", &PutFlags::body},
+      {"adapted_from", &PutFlags::adapted_from},
+      {"outcome", &PutFlags::outcome},
+      {"outcome_note", &PutFlags::outcome_note},
+      {"code", &PutFlags::code},
+      {"name", &PutFlags::name},
+      {"unit", &PutFlags::unit},
+      {"aggregation", &PutFlags::aggregation},
+      {"direction", &PutFlags::direction},
+      {"description", &PutFlags::description},
+      {"metric", &PutFlags::metric},
+      {"period", &PutFlags::period},
+      {"note", &PutFlags::note}};
+  static const std::map<std::string, std::vector<std::string> PutFlags::*> kLists = {
+      {"tags", &PutFlags::tags},
+      {"issue_areas", &PutFlags::issue_areas},
+      {"communities", &PutFlags::communities},
+      {"strategies", &PutFlags::strategies}};
+  static const std::map<std::string, std::optional<double> PutFlags::*> kNumbers = {
+      {"target", &PutFlags::target},
+      {"min_value", &PutFlags::min_value},
+      {"max_value", &PutFlags::max_value},
+      {"value", &PutFlags::value}};
+  if (auto it = kText.find(column); it != kText.end()) {
+    f->*(it->second) = value;
+  } else if (auto list = kLists.find(column); list != kLists.end()) {
+    f->*(list->second) = SplitList(value);
+  } else if (auto number = kNumbers.find(column); number != kNumbers.end()) {
+    LDGS_ASSIGN_OR_RETURN(f->*(number->second), ParseNumber(column, value));
+  } else {
+    return absl::InvalidArgumentError("unknown column \"" + column + "\"");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadCsv(std::istream& in, const std::string& name, std::vector<ImportRow>* rows) {
+  int lines = 0;
+  std::vector<std::string> header;
+  absl::StatusOr<bool> got = ReadCsvRecord(in, &header, &lines);
+  if (!got.ok()) return At(name, 1, got.status());
+  if (!*got) return absl::InvalidArgumentError(name + ": empty, needs a header row");
+  PutFlags probe;
+  for (const std::string& column : header) {
+    if (absl::Status known = SetColumn(column, "", &probe); !known.ok()) {
+      return At(name, 1, known);
+    }
+  }
+  std::map<std::string, int> seen;
+  for (const std::string& column : header) {
+    if (++seen[column] > 1) {
+      return At(name, 1, absl::InvalidArgumentError("column \"" + column + "\" twice"));
+    }
+  }
+  if (!seen.count("kind")) return At(name, 1, absl::InvalidArgumentError("no \"kind\" column"));
+  std::vector<std::string> fields;
+  for (;;) {
+    const int line = lines + 1;
+    got = ReadCsvRecord(in, &fields, &lines);
+    if (!got.ok()) return At(name, line, got.status());
+    if (!*got) break;
+    if (fields.size() == 1 && fields[0].empty()) continue;  // a blank line
+    if (fields.size() != header.size()) {
+      return At(
+          name, line,
+          absl::InvalidArgumentError(std::to_string(fields.size()) + " fields, the header has " +
+                                     std::to_string(header.size())));
+    }
+    PutFlags flags;
+    for (size_t i = 0; i < header.size(); ++i) {
+      if (absl::Status set = SetColumn(header[i], fields[i], &flags); !set.ok()) {
+        return At(name, line, set);
+      }
+    }
+    absl::StatusOr<v1::PutRecordRequest> request = BuildPutRequest(flags);
+    if (!request.ok()) return At(name, line, request.status());
+    rows->push_back({line, std::move(*request)});
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadJsonLines(std::istream& in, const std::string& name,
+                           std::vector<ImportRow>* rows) {
+  std::string text;
+  for (int line = 1; std::getline(in, text); ++line) {
+    if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
+    absl::StatusOr<v1::PutRecordRequest> request = ParseImportLine(text);
+    if (!request.ok()) return At(name, line, request.status());
+    rows->push_back({line, std::move(*request)});
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+ImportFormat FormatOfFile(const std::string& name) {
+  return name.size() >= 4 && name.compare(name.size() - 4, 4, ".csv") == 0
+             ? ImportFormat::kCsv
+             : ImportFormat::kJsonLines;
+}
+
+absl::StatusOr<std::vector<ImportRow>> ReadImportFile(std::istream& in, const std::string& name,
+                                                      ImportFormat format) {
+  std::vector<ImportRow> rows;
+  LDGS_RETURN_IF_ERROR(format == ImportFormat::kCsv ? ReadCsv(in, name, &rows)
+                                                    : ReadJsonLines(in, name, &rows));
+  if (in.bad()) return absl::InvalidArgumentError("cannot read " + name);
+  // A later chunk of the import cannot see an earlier one's records: a kind clash between
+  // two lines is caught here, before anything is written.
+  std::map<std::string, std::pair<v1::Kind, int>> kinds;
+  for (const ImportRow& row : rows) {
+    if (row.request.id().empty()) continue;
+    const v1::Kind kind = record::KindOfBody(row.request.body());
+    auto [it, added] = kinds.try_emplace(row.request.id(), kind, row.line);
+    if (!added && it->second.first != kind) {
+      return At(name, row.line,
+                absl::InvalidArgumentError("record " + row.request.id() + " is a " +
+                                           std::string(record::KindName(it->second.first)) +
+                                           " on line " + std::to_string(it->second.second) +
+                                           ", not a " + std::string(record::KindName(kind))));
+    }
+  }
+  return rows;
+}
+
+}  // namespace ldgs::client
