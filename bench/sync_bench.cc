@@ -2,8 +2,8 @@
 // each several times and writes the medians to bench/RESULTS.md. Every figure is printed
 // as one line "RESULT name value unit" for the script to collect.
 //
-//   sync_bench docs N FILE      the benchmark's N documents as import lines (JSON), which
-//                               the PouchDB peer (bench/peers) loads too
+//   sync_bench docs N FILE      the benchmark's N documents as import lines (JSON, or CSV
+//                               for FILE.csv), which the PouchDB peer (bench/peers) loads too
 //   sync_bench ceilings N       Ed25519 verification on all cores and on one; RocksDB
 //                               WriteBatch ingest of the same signed record bytes
 //   sync_bench sync N [--plain] initial sync of N records, chapter to hub, real ldgsd
@@ -100,9 +100,18 @@ int ParseCount(const char* text) {
   return static_cast<int>(n);
 }
 
+// The same story as a CSV row under the header "kind,id,visibility,title,body,tags".
+std::string CsvRow(int i) {
+  const ldgs::v1::Record body = StoryBody(i);
+  return absl::StrCat("story,", StoryId(i), ",network,", body.story().title(), ",",
+                      body.story().body(), ",", body.story().tags(0));
+}
+
 int RunDocs(int n, const std::string& path) {
   std::ofstream out(path);
-  for (int i = 0; i < n; ++i) out << ImportLine(i) << '\n';
+  const bool csv = path.size() > 4 && path.substr(path.size() - 4) == ".csv";
+  if (csv) out << "kind,id,visibility,title,body,tags\n";
+  for (int i = 0; i < n; ++i) out << (csv ? CsvRow(i) : ImportLine(i)) << '\n';
   out.close();
   if (!out) Die("cannot write " + path);
   return 0;
@@ -151,6 +160,23 @@ double VerifyRate(const std::vector<std::string>& sealed, int threads) {
   return rate;
 }
 
+// Signs n records' payloads on `threads` threads; returns rec/s.
+double SignRate(int n, int threads) {
+  ldgs::record::NodeKey key = ldgs::record::NodeKey::Generate();
+  std::vector<std::string> payloads;
+  for (int i = 0; i < n; ++i) payloads.push_back(StoryBody(i).SerializeAsString());
+  std::atomic<size_t> next{0};
+  const auto start = Clock::now();
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&] {
+      for (size_t i = next++; i < payloads.size(); i = next++) (void)key.Sign(payloads[i]);
+    });
+  }
+  for (std::thread& t : pool) t.join();
+  return n / Seconds(start);
+}
+
 int RunCeilings(int n) {
   if (sodium_init() < 0) Die("libsodium");
   ldgs::record::NodeKey key = ldgs::record::NodeKey::Generate();
@@ -160,6 +186,7 @@ int RunCeilings(int n) {
   Result("record_bytes", static_cast<double>(bytes) / n, "B");
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   Result("cores", cores, "");
+  Result("sign_all_cores", SignRate(n, cores), "rec/s");
   Result("verify_one_core", VerifyRate(sealed, 1), "rec/s");
   Result("verify_all_cores", VerifyRate(sealed, cores), "rec/s");
 
@@ -300,9 +327,7 @@ int RunRss(int n) {
   NodeProcess full(dir.Sub("full"), "Full chapter");
   Preload(full, n);
   if (!full.Start()) Die("full chapter did not start");
-  // A chapter at work: its records read back through the Admin API, once.
-  full.ListAll();
-  std::this_thread::sleep_for(std::chrono::seconds(3));
+  std::this_thread::sleep_for(std::chrono::seconds(3));  // let start-up work settle
   Result("rss_chapter_" + std::to_string(n), UseOf(full.pid()).rss_mb, "MB");
   return 0;
 }

@@ -106,7 +106,7 @@ absl::StatusOr<ApplyResult> RecordStore::Apply(const std::vector<IncomingRecord>
     next.seq = ++seq;
     next.stored.set_seq(next.seq);
     batch.Put(db_->cf(ColumnFamily::kRecords), key, next.stored.SerializeAsString());
-    batch.Put(changes, EncodeU64(next.seq), key);
+    batch.Put(changes, EncodeU64(next.seq), EncodeFeedValue(key, next.record.kind()));
     for (const std::string& index_key : IndexKeysOf(next.record)) batch.Put(index, index_key, "");
     uint64_t& clock = clocks[in.record.origin()];
     clock = std::max(clock, in.record.version());

@@ -20,6 +20,27 @@ std::string RecordKey(std::string_view origin, std::string_view id) {
   return key;
 }
 
+// The kind follows the key after a byte no record key holds (ids and node IDs are printable).
+constexpr char kKindMark = '\x01';
+
+std::string EncodeFeedValue(std::string_view record_key, v1::Kind kind) {
+  std::string value(record_key);
+  value.push_back(kKindMark);
+  value.push_back(static_cast<char>(kind));
+  return value;
+}
+
+FeedValue DecodeFeedValue(std::string_view value) {
+  FeedValue feed;
+  feed.key = value;
+  if (value.size() >= 2 && value[value.size() - 2] == kKindMark) {
+    const int kind = static_cast<unsigned char>(value.back());
+    feed.key = value.substr(0, value.size() - 2);
+    if (v1::Kind_IsValid(kind)) feed.kind = static_cast<v1::Kind>(kind);
+  }
+  return feed;
+}
+
 bool SplitRecordKey(std::string_view key, std::string* origin, std::string* id) {
   size_t sep = key.find('\0');
   if (sep == std::string_view::npos) return false;

@@ -4,12 +4,23 @@
 #include <string>
 #include <string_view>
 
+#include "ldgs/v1/record.pb.h"
+
 // Byte layouts of the keys in each column family (storage/schema.h lists them). Integers are
 // big-endian so that RocksDB's bytewise order is numeric order.
 namespace ldgs::storage {
 
 // records CF: origin '\0' id. Neither part may contain '\0' (validated at the edge).
 std::string RecordKey(std::string_view origin, std::string_view id);
+// A change feed entry's value: the record's key, and (since schema 3 stores write it) the
+// record's kind, so that a feed reader can skip records it does not want unread.
+struct FeedValue {
+  std::string_view key;
+  v1::Kind kind = v1::KIND_UNSPECIFIED;  // unknown: an entry written before kinds were kept
+};
+std::string EncodeFeedValue(std::string_view record_key, v1::Kind kind);
+FeedValue DecodeFeedValue(std::string_view value);
+
 // Splits a key made by RecordKey; returns false when it has no separator.
 bool SplitRecordKey(std::string_view key, std::string* origin, std::string* id);
 // Prefix of every records-CF key of one origin.

@@ -111,14 +111,31 @@ absl::StatusOr<StoredEntry> RecordStore::Get(std::string_view origin, std::strin
 
 absl::StatusOr<std::vector<StoredEntry>> RecordStore::ReadSince(uint64_t after,
                                                                 size_t limit) const {
+  uint64_t scanned = 0;
+  return ReadSince(after, limit, FeedFilter(), &scanned);
+}
+
+absl::StatusOr<std::vector<StoredEntry>> RecordStore::ReadSince(uint64_t after, size_t limit,
+                                                                const FeedFilter& filter,
+                                                                uint64_t* scanned_through) const {
   SnapshotRead read(*db_);
   std::unique_ptr<rocksdb::Iterator> it(
       db_->raw()->NewIterator(read.options(), db_->cf(ColumnFamily::kChanges)));
   std::vector<StoredEntry> entries;
-  for (it->Seek(EncodeU64(after + 1)); it->Valid() && entries.size() < limit; it->Next()) {
-    LDGS_ASSIGN_OR_RETURN(StoredEntry entry,
-                          ReadEntry(db_->raw(), read.options(), db_->cf(ColumnFamily::kRecords),
-                                    it->value().ToStringView()));
+  *scanned_through = after;
+  const std::string skip_prefix =
+      filter.skip_origin.empty() ? "" : RecordKey(filter.skip_origin, "");
+  size_t scanned = 0;
+  for (it->Seek(EncodeU64(after + 1)); it->Valid() && scanned < limit; it->Next(), ++scanned) {
+    const FeedValue value = DecodeFeedValue(it->value().ToStringView());
+    DecodeU64(it->key().ToStringView(), scanned_through);
+    if (!skip_prefix.empty() && value.key.substr(0, skip_prefix.size()) == skip_prefix) continue;
+    if (!filter.kinds.empty() && value.kind != v1::KIND_UNSPECIFIED &&
+        std::find(filter.kinds.begin(), filter.kinds.end(), value.kind) == filter.kinds.end()) {
+      continue;
+    }
+    LDGS_ASSIGN_OR_RETURN(StoredEntry entry, ReadEntry(db_->raw(), read.options(),
+                                                       db_->cf(ColumnFamily::kRecords), value.key));
     entries.push_back(std::move(entry));
   }
   LDGS_RETURN_IF_ERROR(FromRocksDb(it->status(), "read change feed"));

@@ -33,6 +33,12 @@ struct ApplyResult {
   int forks = 0;      // same version, different payload: refused, the held one kept
 };
 
+// Which feed entries a reader wants (RecordStore::ReadSince).
+struct FeedFilter {
+  std::vector<v1::Kind> kinds;  // empty: every kind
+  std::string skip_origin;      // the records of this origin are not wanted
+};
+
 // A record as held by this node.
 struct StoredEntry {
   uint64_t seq = 0;
@@ -81,6 +87,15 @@ class RecordStore {
 
   // Feed entries with sequence > `after`, in sequence order, at most `limit`.
   absl::StatusOr<std::vector<StoredEntry>> ReadSince(uint64_t after, size_t limit) const;
+
+  // ReadSince of the entries `filter` wants, decided from each feed entry alone (its key
+  // and kind) so that the others' records are never read. `limit` bounds the entries
+  // looked at; `*scanned_through` is the last sequence looked at (`after` when none), which
+  // a reader's cursor moves to. Entries written before the feed kept kinds are returned
+  // whatever their kind: a reader still checks the kind it gets.
+  absl::StatusOr<std::vector<StoredEntry>> ReadSince(uint64_t after, size_t limit,
+                                                     const FeedFilter& filter,
+                                                     uint64_t* scanned_through) const;
 
   // Records matching every set field of `filter`, in key order; `*truncated` tells whether
   // more matched than filter.limit, and then `resume_after` (when given) the position to

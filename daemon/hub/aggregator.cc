@@ -137,13 +137,18 @@ absl::StatusOr<int> Aggregator::RunOnce(int64_t now_us) {
   LDGS_ASSIGN_OR_RETURN(uint64_t cursor, store_->FeedCursor(kCursorName));
   std::set<Group> dirty;
   while (true) {
+    // Only what can make a group dirty is read (MarkDirty's kinds).
+    static const storage::FeedFilter kWanted{{v1::KIND_METRIC_OBSERVATION, v1::KIND_ROLLUP,
+                                              v1::KIND_METRIC_DEFINITION, v1::KIND_REVOCATION},
+                                             ""};
+    uint64_t scanned = cursor;
     LDGS_ASSIGN_OR_RETURN(std::vector<storage::StoredEntry> entries,
-                          store_->ReadSince(cursor, kFeedChunk));
-    if (entries.empty()) break;
+                          store_->ReadSince(cursor, kFeedChunk, kWanted, &scanned));
+    if (scanned == cursor) break;
     for (const storage::StoredEntry& entry : entries) {
       LDGS_RETURN_IF_ERROR(MarkDirty(entry, &dirty));
     }
-    cursor = entries.back().seq;
+    cursor = scanned;
   }
   // Enrollments live in node state, not the feed: a change of region or a revocation here
   // makes every group decide again.

@@ -31,11 +31,13 @@ absl::Status PracticeCache::CatchUpLocked() {
     ++changes_;
   }
   while (true) {
+    static const storage::FeedFilter kPractices{{v1::KIND_PRACTICE}, ""};
+    uint64_t scanned = cursor_;
     LDGS_ASSIGN_OR_RETURN(std::vector<storage::StoredEntry> entries,
-                          sources_->store->ReadSince(cursor_, kFeedBatch));
-    if (entries.empty()) return absl::OkStatus();
+                          sources_->store->ReadSince(cursor_, kFeedBatch, kPractices, &scanned));
+    if (scanned == cursor_) return absl::OkStatus();
+    cursor_ = scanned;
     for (storage::StoredEntry& e : entries) {
-      cursor_ = e.seq;
       if (e.record.kind() != v1::KIND_PRACTICE) continue;
       const PracticeKey key = {e.record.origin(), e.record.id()};
       // The feed holds each record's latest version only, in the order they came.

@@ -16,11 +16,17 @@ absl::StatusOr<v1::Batch> BuildOutboundBatch(const storage::RecordStore& store, 
   batch.set_head(store.LastSequence());
   batch.set_up_to(after);
   size_t bytes = 0;
-  size_t scanned = 0;
-  while (scanned < limits.max_records * kMaxScanMultiple) {
+  size_t looked = 0;  // an upper bound on the feed entries looked at
+  // A peer's own records go back to it only when it asked (visibility_filter.h): the feed
+  // entries of them are skipped unread (a hub's feed is mostly its members' records).
+  storage::FeedFilter filter;
+  if (!peer.wants_own) filter.skip_origin = peer.node_id;
+  while (looked < limits.max_records * kMaxScanMultiple) {
+    const uint64_t from = batch.up_to();
+    uint64_t through = from;
     LDGS_ASSIGN_OR_RETURN(std::vector<storage::StoredEntry> entries,
-                          store.ReadSince(batch.up_to(), limits.max_records));
-    if (entries.empty()) break;
+                          store.ReadSince(from, limits.max_records, filter, &through));
+    if (through == from) break;  // nothing after it
     for (const storage::StoredEntry& entry : entries) {
       std::vector<std::string> payloads = OutboundPayloads(entry, self, peer, peer_revoked);
       size_t entry_bytes = 0;
@@ -33,9 +39,10 @@ absl::StatusOr<v1::Batch> BuildOutboundBatch(const storage::RecordStore& store, 
       for (std::string& p : payloads) batch.add_records(std::move(p));
       bytes += entry_bytes;
       batch.set_up_to(entry.seq);
-      ++scanned;
     }
-    if (entries.size() < limits.max_records) break;  // reached the head of the feed
+    batch.set_up_to(through);  // the skipped entries after the last one taken too
+    looked += limits.max_records;
+    if (through >= batch.head()) break;  // reached the head of the feed
   }
   return batch;
 }

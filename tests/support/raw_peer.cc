@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <fstream>
 #include <iterator>
 
@@ -132,6 +133,8 @@ grpc::Status RawPeer::PushPipelined(const std::vector<v1::Batch>& batches,
                                     std::vector<v1::PushAck>* acks) {
   grpc::ClientContext context;
   Prepare(&context);
+  // A node that never answers fails the test instead of hanging it.
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
   auto stream = stub_->Push(&context);
   bool written = true;
   for (const v1::Batch& batch : batches) written = written && stream->Write(batch);

@@ -1,5 +1,8 @@
 #include "storage/local_writer.h"
 
+#include <mutex>
+#include <thread>
+
 #include "common/clock.h"
 #include "gtest/gtest.h"
 #include "record/signed_record.h"
@@ -220,6 +223,64 @@ TEST_F(LocalWriterTest, OnlyTheBodyOfWhatAnAdminSuppliesIsTaken) {
   EXPECT_EQ(written->kind(), v1::KIND_STORY);
   EXPECT_GT(written->version(), 1u);
   EXPECT_FALSE(Held("s").record.deleted());
+}
+
+}  // namespace
+}  // namespace ldgs::storage
+
+namespace ldgs::storage {
+namespace {
+
+// Signing on helper threads gives the same records as signing alone: every one verifies
+// against the origin, in item order, with strictly increasing versions.
+TEST_F(LocalWriterTest, ManyRecordsSignedOnHelperThreadsAllVerifyInOrder) {
+  std::vector<std::thread> threads;
+  std::mutex mu;
+  writer_->SetSigningExecutor(
+      [&](std::function<void()> task) {
+        std::lock_guard<std::mutex> lock(mu);
+        threads.emplace_back(std::move(task));
+      },
+      3);
+  std::vector<PutItem> items;
+  for (int i = 0; i < 200; ++i) {
+    items.push_back({"s" + std::to_string(i), v1::VISIBILITY_NETWORK, Story(std::to_string(i))});
+  }
+  auto written = writer_->PutMany(items);
+  for (std::thread& t : threads) t.join();
+  ASSERT_OK(written);
+  ASSERT_EQ(written->size(), 200u);
+  uint64_t last = 0;
+  for (int i = 0; i < 200; ++i) {
+    const StoredEntry held = Held("s" + std::to_string(i));
+    auto opened = record::OpenSignedRecord(held.stored.signed_bytes(), record::RecordLimits());
+    ASSERT_OK(opened);
+    EXPECT_EQ(opened->record.story().title(), std::to_string(i));
+    EXPECT_GT(opened->record.version(), last);
+    last = opened->record.version();
+  }
+}
+
+// A check-only PutMany says what a write would refuse, naming the record, and writes
+// nothing: no record, no feed entry, no version used.
+TEST_F(LocalWriterTest, ValidateOnlyChecksEveryItemAndWritesNothing) {
+  ASSERT_OK(writer_->Put("kept", v1::VISIBILITY_NETWORK, Story("a story")));
+  const uint64_t seq = store_->LastSequence();
+  const uint64_t clock = *store_->ClockOf(key_.node_id());
+  std::vector<PutItem> items = {{"new", v1::VISIBILITY_NETWORK, Story("fine")}};
+  auto checked = writer_->PutMany(items, StateChange(), WriteClass::kRecords, true);
+  ASSERT_OK(checked);
+  EXPECT_EQ(checked->size(), 1u);
+  v1::Record practice;
+  practice.mutable_practice()->set_title("not a story");
+  items.push_back({"kept", v1::VISIBILITY_NETWORK, practice});
+  auto refused = writer_->PutMany(items, StateChange(), WriteClass::kRecords, true);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(refused.status().message().rfind("record 2 (kept): ", 0), 0u)
+      << refused.status().message();
+  EXPECT_EQ(store_->LastSequence(), seq);
+  EXPECT_EQ(*store_->ClockOf(key_.node_id()), clock);
+  EXPECT_TRUE(absl::IsNotFound(store_->Get(key_.node_id(), "new").status()));
 }
 
 }  // namespace

@@ -285,3 +285,79 @@ TEST_F(StoreTest, ListByMetricWithOrWithoutPeriod) {
 
 }  // namespace
 }  // namespace ldgs::storage
+
+namespace ldgs::storage {
+namespace {
+
+IncomingRecord SignedObservation(const record::NodeKey& key, const std::string& period,
+                                 uint64_t version) {
+  v1::Record r;
+  r.set_origin(key.node_id());
+  r.set_id("obs:housed:" + period);
+  r.set_version(version);
+  r.set_kind(v1::KIND_METRIC_OBSERVATION);
+  r.set_visibility(v1::VISIBILITY_HUB);
+  r.mutable_metric_observation()->set_metric("housed");
+  r.mutable_metric_observation()->set_period(period);
+  r.mutable_metric_observation()->set_value(1);
+  IncomingRecord in;
+  in.record = r;
+  in.signed_bytes = record::SealRecord(r, key);
+  return in;
+}
+
+// The filter is checked against a brute-force filter of the unfiltered feed: same entries,
+// same order, and the scan ends where the unfiltered one does.
+TEST_F(StoreTest, AFilteredFeedReadGivesWhatTheFilterWantsAndScansThroughTheRest) {
+  std::vector<IncomingRecord> records;
+  for (int i = 0; i < 30; ++i) {
+    const record::NodeKey& origin = i % 3 == 0 ? other_ : key_;
+    records.push_back(i % 2 == 0 ? testing::SignedStory(origin, "s" + std::to_string(i), 1, "t")
+                                 : SignedObservation(origin, "2026-" + std::to_string(10 + i), 1));
+  }
+  Apply(records);
+  auto all = store_->ReadSince(0, 1000);
+  ASSERT_OK(all);
+  for (const FeedFilter& filter :
+       {FeedFilter{{v1::KIND_METRIC_OBSERVATION}, ""}, FeedFilter{{}, other_.node_id()},
+        FeedFilter{{v1::KIND_STORY}, key_.node_id()}}) {
+    std::vector<uint64_t> expected;
+    for (const StoredEntry& e : *all) {
+      const bool kind_ok = filter.kinds.empty() || e.record.kind() == filter.kinds[0];
+      if (kind_ok && e.record.origin() != filter.skip_origin) expected.push_back(e.seq);
+    }
+    uint64_t through = 0;
+    auto got = store_->ReadSince(0, 1000, filter, &through);
+    ASSERT_OK(got);
+    std::vector<uint64_t> seqs;
+    for (const StoredEntry& e : *got) seqs.push_back(e.seq);
+    EXPECT_EQ(seqs, expected);
+    EXPECT_EQ(through, all->back().seq);
+  }
+  // The limit bounds what is looked at, wanted or not.
+  uint64_t through = 0;
+  auto first = store_->ReadSince(0, 4, FeedFilter{{v1::KIND_REVOCATION}, ""}, &through);
+  ASSERT_OK(first);
+  EXPECT_TRUE(first->empty());
+  EXPECT_EQ(through, (*all)[3].seq);
+}
+
+// A feed entry from before kinds were kept (its value only the record key) is read, so
+// that its reader decides on the record itself.
+TEST_F(StoreTest, AFeedEntryWithoutItsKindIsReadWhateverTheFilter) {
+  Apply({testing::SignedStory(key_, "old", 1, "from an older build")});
+  const uint64_t seq = store_->LastSequence();
+  ASSERT_TRUE(storage_->db()
+                  .raw()
+                  ->Put(rocksdb::WriteOptions(), storage_->db().cf(ColumnFamily::kChanges),
+                        EncodeU64(seq), RecordKey(key_.node_id(), "old"))
+                  .ok());
+  uint64_t through = 0;
+  auto got = store_->ReadSince(0, 100, FeedFilter{{v1::KIND_METRIC_OBSERVATION}, ""}, &through);
+  ASSERT_OK(got);
+  ASSERT_EQ(got->size(), 1u);
+  EXPECT_EQ(got->front().record.id(), "old");
+}
+
+}  // namespace
+}  // namespace ldgs::storage
