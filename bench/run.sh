@@ -86,8 +86,8 @@ pouch=$(value pouchdb_sync_batch_1000)
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 mem=$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
 table=$(cat <<EOF
-<!-- bench/run.sh:start -->
-## Replication and bulk load (bench/run.sh, $(date -u +%Y-%m-%d))
+<!-- bench/run.sh $records:start -->
+## Replication and bulk load, $records records (bench/run.sh, $(date -u +%Y-%m-%d))
 \`bench/run.sh --records $records --runs $runs\` on $(nproc) cores ($cpu), $mem,
 $(. /etc/os-release && echo "$PRETTY_NAME"), $(basename "$build") build. Median of $runs runs, min-max.
 Sender and receiver share the machine. Sync: one chapter to one hub, real ldgsd processes,
@@ -114,17 +114,20 @@ $(row sync_mtls_chapter_rss "RSS, chapter after syncing $records records" "")
 $(row pouchdb_sync_batch_1000_server_rss "RSS, PouchDB server after the replication" "")
 
 Sync vs PouchDB: $(ratio "$sync" "$pouch")x. Sync vs the verification ceiling: $(ratio "$sync" "$verify").
-<!-- bench/run.sh:end -->
+<!-- bench/run.sh $records:end -->
 EOF
 )
 echo "$table" | tee "$work/table.md"
 
-# Replace this script's previous table in RESULTS.md (or add it after the header).
+# Replace this script's previous table for this record count in RESULTS.md (or add it
+# after the header).
 results_md=bench/RESULTS.md
-if grep -q '<!-- bench/run.sh:start -->' "$results_md"; then
-  awk -v table="$work/table.md" '
-    /<!-- bench\/run.sh:start -->/ { while ((getline line < table) > 0) print line; skip = 1; next }
-    /<!-- bench\/run.sh:end -->/ { skip = 0; next }
+start="<!-- bench/run.sh $records:start -->"
+end="<!-- bench/run.sh $records:end -->"
+if grep -qF "$start" "$results_md"; then
+  awk -v table="$work/table.md" -v start="$start" -v end="$end" '
+    $0 == start { while ((getline line < table) > 0) print line; skip = 1; next }
+    $0 == end { skip = 0; next }
     !skip { print }' "$results_md" > "$work/RESULTS.md"
 else
   awk -v table="$work/table.md" '

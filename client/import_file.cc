@@ -9,6 +9,7 @@
 #include "client/put_request.h"
 #include "common/status_macros.h"
 #include "record/kind.h"
+#include "record/record_validation.h"
 
 namespace ldgs::client {
 namespace {
@@ -139,6 +140,8 @@ absl::Status ReadCsv(std::istream& in, const std::string& name, std::vector<Impo
   absl::StatusOr<bool> got = ReadCsvRecord(in, &header, &lines);
   if (!got.ok()) return At(name, 1, got.status());
   if (!*got) return absl::InvalidArgumentError(name + ": empty, needs a header row");
+  // A spreadsheet's UTF-8 byte order mark is not part of the first column's name.
+  if (header[0].rfind("\xEF\xBB\xBF", 0) == 0) header[0] = header[0].substr(3);
   PutFlags probe;
   for (const std::string& column : header) {
     if (absl::Status known = SetColumn(column, "", &probe); !known.ok()) {
@@ -222,19 +225,42 @@ absl::StatusOr<std::vector<ImportRow>> ReadImportFile(std::istream& in, const st
   LDGS_RETURN_IF_ERROR(format == ImportFormat::kCsv ? ReadCsv(in, name, &rows)
                                                     : ReadJsonLines(in, name, &rows));
   if (in.bad()) return absl::InvalidArgumentError("cannot read " + name);
-  // A later chunk of the import cannot see an earlier one's records: a kind clash between
-  // two lines is caught here, before anything is written.
+  // A later chunk of the import cannot see an earlier one's records, nor a chunk's check
+  // the records before it in the same chunk: what one line means for another (an id given
+  // twice with two kinds, an observation outside the bounds its metric is defined with in
+  // this file) is checked here, before anything is written.
   std::map<std::string, std::pair<v1::Kind, int>> kinds;
+  std::map<std::string, std::pair<const v1::MetricDefinition*, int>> defined;
   for (const ImportRow& row : rows) {
-    if (row.request.id().empty()) continue;
-    const v1::Kind kind = record::KindOfBody(row.request.body());
-    auto [it, added] = kinds.try_emplace(row.request.id(), kind, row.line);
+    const v1::Record& body = row.request.body();
+    if (body.has_metric_definition()) {
+      defined[body.metric_definition().code()] = {&body.metric_definition(), row.line};
+    }
+    std::string id = row.request.id();
+    if (id.empty()) id = record::RequiredRecordId(body).value_or("");
+    if (id.empty()) continue;  // a random id: it clashes with nothing
+    const v1::Kind kind = record::KindOfBody(body);
+    auto [it, added] = kinds.try_emplace(id, kind, row.line);
     if (!added && it->second.first != kind) {
       return At(name, row.line,
-                absl::InvalidArgumentError("record " + row.request.id() + " is a " +
+                absl::InvalidArgumentError("record " + id + " is a " +
                                            std::string(record::KindName(it->second.first)) +
                                            " on line " + std::to_string(it->second.second) +
                                            ", not a " + std::string(record::KindName(kind))));
+    }
+  }
+  for (const ImportRow& row : rows) {
+    if (!row.request.body().has_metric_observation()) continue;
+    const v1::MetricObservation& o = row.request.body().metric_observation();
+    auto it = defined.find(o.metric());
+    if (it == defined.end()) continue;  // the node checks it against the definition it holds
+    const v1::MetricDefinition& d = *it->second.first;
+    if ((d.has_min_value() && o.value() < d.min_value()) ||
+        (d.has_max_value() && o.value() > d.max_value())) {
+      return At(name, row.line,
+                absl::InvalidArgumentError("value of " + o.metric() +
+                                           " is outside the bounds it is defined with on line " +
+                                           std::to_string(it->second.second)));
     }
   }
   return rows;

@@ -140,8 +140,8 @@ absl::StatusOr<NodeConfig> LoadConfig(const std::string& path) {
     config.purge_interval = std::chrono::seconds(purge_s);
     LDGS_RETURN_IF_ERROR(Read(*store, "compress", &config.store.compress, where));
     LDGS_RETURN_IF_ERROR(ReadSize(*store, "memory_mb", &config.store.memory_mb, where));
-    if (config.store.memory_mb < 8 || config.store.memory_mb > 1024 * 1024) {
-      return absl::InvalidArgumentError(where + ": 'memory_mb' must be 8 to 1048576");
+    if (config.store.memory_mb < 16 || config.store.memory_mb > 1024 * 1024) {
+      return absl::InvalidArgumentError(where + ": 'memory_mb' must be 16 to 1048576");
     }
   }
   if (const toml::table* tls = table["tls"].as_table()) {

@@ -122,7 +122,10 @@ absl::Status Node::Init(const NodeConfig& config) {
   st.storage->db().SetMinFreeBytes(config.limits.min_free_disk_bytes);
   storage::RecordStore& records = st.storage->records();
   st.writer = std::make_unique<storage::LocalWriter>(&records, &*st.key, config.limits);
-  const int helpers = static_cast<int>(std::max(1u, std::thread::hardware_concurrency())) - 1;
+  // Helpers for signing and checking signatures: one per other core, at most the storage
+  // pool's other threads.
+  const int helpers =
+      std::min(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())), 4) - 1;
   st.writer->SetSigningExecutor(
       [pool = &st.storage_pool](std::function<void()> task) {
         boost::asio::post(*pool, std::move(task));

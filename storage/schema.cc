@@ -21,7 +21,8 @@ constexpr char kAggregatorCursor[] = "aggregator";  // hub::Aggregator's cursor 
 constexpr char kMetaFamily[] = "meta";
 
 bool IsReadableVersion(const std::string& version) {
-  return version == "1" || version == "2" || version == std::to_string(kSchemaVersion);
+  return version == "1" || version == "2" || version == "3" ||
+         version == std::to_string(kSchemaVersion);
 }
 
 }  // namespace
@@ -54,7 +55,9 @@ absl::Status SchemaMigration::Run(Db* db) {
   }
   LDGS_RETURN_IF_ERROR(FromRocksDb(s, "read schema version"));
   if (value == "1") return MigrateFromV1(db);
-  if (value == "2") {  // checkpoints gain an epoch; the old ones read as epoch-less
+  // 2: checkpoints gain an epoch; the old ones read as epoch-less. 3: feed values gain
+  // their record's kind; the old ones read as kind unknown. Nothing to rewrite for either.
+  if (value == "2" || value == "3") {
     std::unique_lock<std::mutex> lock = db->LockWrites();
     rocksdb::WriteBatch batch;
     batch.Put(db->cf(ColumnFamily::kMeta), kSchemaVersionKey, std::to_string(kSchemaVersion));

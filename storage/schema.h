@@ -4,9 +4,10 @@
 
 #include "absl/status/status.h"
 
-// The on-disk schema. Version 3 (current):
+// The on-disk schema. Version 4 (current):
 //   records     origin '\0' id            -> StoredRecord (signed bytes, retraction, seq)
-//   changes     seq (u64 big-endian)      -> record key; one entry per live version
+//   changes     seq (u64 big-endian)      -> record key, '\x01', kind byte; one entry per
+//                                            live version
 //   clock       origin                    -> highest version held (u64)
 //   index       secondary keys (storage/record_index.h), empty values
 //   meta        "schema_version", "last_seq", "last_purge_us", "purge_pending"
@@ -19,10 +20,12 @@
 // feed position as a fake peer checkpoint "~aggregator", and markers in meta as
 // "marker/NAME". Opening a version-1 store migrates it in one synced batch. Version 2
 // checkpoints were the u64 alone; they still read (with no epoch), and version 3 is written
-// so that an older build refuses the store instead of misreading its checkpoints.
+// so that an older build refuses the store instead of misreading its checkpoints. Version 3
+// feed values were the record key alone; they still read (kind unknown), and version 4 is
+// written so that an older build refuses the store instead of misreading the feed.
 namespace ldgs::storage {
 
-inline constexpr uint32_t kSchemaVersion = 3;
+inline constexpr uint32_t kSchemaVersion = 4;
 
 class Db;
 

@@ -49,6 +49,14 @@ absl::StatusOr<VerifiedBatch> VerifyInboundBatch(
                                         " records is over the limit of " +
                                         std::to_string(batch_limits.max_records));
   }
+  size_t bytes = 0;
+  for (const std::string& record : batch.records()) bytes += record.size();
+  // A batch always carries its first entry, a record and its retraction, whatever size.
+  if (bytes > batch_limits.max_bytes && batch.records_size() > 2) {
+    return absl::ResourceExhaustedError("batch of " + std::to_string(bytes) +
+                                        " bytes is over the limit of " +
+                                        std::to_string(batch_limits.max_bytes));
+  }
   // Each record is checked on its own (the signature check is most of a hub's work), so
   // they are spread over the helpers; the results keep batch order.
   struct Checked {

@@ -26,7 +26,9 @@ namespace {
 
 constexpr auto kHelloDeadline = std::chrono::seconds(10);
 constexpr auto kIdleWake = std::chrono::seconds(1);  // re-check for shutdown while idle
-constexpr size_t kPushWindow = 4;  // batches in flight before the first ack (push_reactor.h)
+constexpr size_t kPushWindow = 4;
+constexpr size_t kMaxThrottledBytes = 200;  // of a peer's reason for holding us back  // batches in
+                                            // flight before the first ack (push_reactor.h)
 
 }  // namespace
 
@@ -272,8 +274,9 @@ void PeerLink::PushLoop(grpc::ClientReaderWriter<v1::Batch, v1::PushAck>* stream
     v1::PushAck ack;
     std::string throttled;
     while (stream->Read(&ack)) {
-      if (ack.throttled() != throttled) {  // the peer holds our pushes back, or stopped
-        throttled = ack.throttled();
+      // The peer holds our pushes back, or stopped: what it says is shown, bounded.
+      if (ack.throttled().substr(0, kMaxThrottledBytes) != throttled) {
+        throttled = ack.throttled().substr(0, kMaxThrottledBytes);
         context_->registry->SetThrottled(peer_.node_id, throttled);
         if (!throttled.empty()) {
           spdlog::warn("push to {}: held back: {}", peer_.node_id, EscapeForTerminal(throttled));
@@ -317,10 +320,10 @@ void PeerLink::PushLoop(grpc::ClientReaderWriter<v1::Batch, v1::PushAck>* stream
       bool all_acked = false;
       {
         std::unique_lock<std::mutex> lock(mu);
-        all_acked = acked == sent;
+        all_acked = acked >= sent;
         // Wait for the acks of what is in flight before waiting for new records.
         if (!all_acked) {
-          changed.wait_for(lock, kIdleWake, [&] { return acks_over || acked == sent; });
+          changed.wait_for(lock, kIdleWake, [&] { return acks_over || acked >= sent; });
           continue;
         }
       }
@@ -337,7 +340,11 @@ void PeerLink::PushLoop(grpc::ClientReaderWriter<v1::Batch, v1::PushAck>* stream
     ++in_flight;
   }
   pull_call->TryCancel();  // the session ends as a whole
-  push_call->TryCancel();  // ends the ack reader's Read
+  {
+    // Ends the ack reader's Read; when the peer ended the stream, its status is kept.
+    std::lock_guard<std::mutex> lock(mu);
+    if (!acks_over) push_call->TryCancel();
+  }
   ack_reader.join();
   grpc::Status status = stream->Finish();
   if (!status.ok() && status.error_code() != grpc::StatusCode::CANCELLED) {

@@ -36,7 +36,7 @@ void PushReactor::OnReadDone(bool ok) {
     } else {
       queued_.push_back(std::move(reading_));
       reading_.Clear();
-      if (queued_.size() < kReadAhead) {
+      if (queued_.size() + applying_ < kReadAhead) {
         StartReadLocked();
       } else {
         read_paused_ = true;
@@ -64,7 +64,7 @@ void PushReactor::Drain() {
       // The volume check comes first, so a peer over its rate writes nothing: the group is
       // the batches its bucket covers. Past them its batches wait (and, the queue full,
       // reading stops: flow control holds the dialer back) and it is told why.
-      while (!queued_.empty()) {
+      while (!queued_.empty() && group.size() < kReadAhead) {
         wait = context_->registry->TakeRecords(
             peer_.node_id, static_cast<size_t>(queued_.front().records_size()),
             context_->batch_limits.max_records_per_minute, context_->batch_limits.burst_records);
@@ -72,13 +72,10 @@ void PushReactor::Drain() {
         group.push_back(std::move(queued_.front()));
         queued_.pop_front();
       }
+      applying_ = group.size();
       if (!group.empty() && !throttled_.empty() && wait.count() == 0) {
         throttled_.clear();
         context_->registry->SetThrottled(peer_.node_id, "");
-      }
-      if (read_paused_ && queued_.size() < kReadAhead) {
-        read_paused_ = false;
-        StartReadLocked();
       }
     }
     if (!group.empty()) {
@@ -86,7 +83,25 @@ void PushReactor::Drain() {
       SendAck(group.back().up_to());
     }
     if (wait.count() > 0) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        applying_ = 0;
+      }
       HoldBack(wait);
+      return;
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    // The group counts against the read-ahead until it is applied: a stream holds at most
+    // kReadAhead batches and the one being read.
+    applying_ = 0;
+    if (read_paused_ && queued_.size() < kReadAhead) {
+      read_paused_ = false;
+      StartReadLocked();
+    }
+    // One group per task, so that one busy stream does not hold a pool thread for its
+    // whole backlog while other streams' work waits.
+    if (!queued_.empty()) {
+      guard_.Post(context_->executor, [this] { Drain(); });
       return;
     }
   }
@@ -201,6 +216,13 @@ void PushReactor::OnCancel() {
   guard_.FinishOnce(grpc::Status(grpc::StatusCode::CANCELLED, "push cancelled"));
 }
 
-void PushReactor::OnDone() { guard_.Done(); }
+void PushReactor::OnDone() {
+  {
+    // A hold ends with its stream: `peers` shows it only while it holds something back.
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!throttled_.empty()) context_->registry->SetThrottled(peer_.node_id, "");
+  }
+  guard_.Done();
+}
 
 }  // namespace ldgs::daemon::replication

@@ -53,7 +53,8 @@ class PushReactor final : public grpc::ServerBidiReactor<v1::Batch, v1::PushAck>
   std::mutex mu_;
   v1::Batch reading_ ABSL_GUARDED_BY(mu_);             // the buffer of the read in flight
   std::deque<v1::Batch> queued_ ABSL_GUARDED_BY(mu_);  // read, not applied yet
-  bool read_paused_ ABSL_GUARDED_BY(mu_) = false;      // the queue was full
+  size_t applying_ ABSL_GUARDED_BY(mu_) = 0;           // batches taken from the queue, not applied
+  bool read_paused_ ABSL_GUARDED_BY(mu_) = false;      // the read-ahead was full
   bool draining_ ABSL_GUARDED_BY(mu_) = false;         // a Drain task runs
   bool dialer_done_ ABSL_GUARDED_BY(mu_) = false;      // it closed its side
   bool writing_ ABSL_GUARDED_BY(mu_) = false;          // an ack is in flight

@@ -141,6 +141,43 @@ TEST_F(AdminApiTest, BadInputIsInvalidArgumentAndWritesNothing) {
   EXPECT_EQ(Status().last_sequence(), before);
 }
 
+// An import is a put of many: a rollup or a revocation anywhere in it refuses all of it,
+// checked or written, naming the record; so does an empty one.
+TEST_F(AdminApiTest, AnImportOfWhatAPutMayNotWriteIsRefusedWhole) {
+  const uint64_t before = Status().last_sequence();
+  v1::PutRecordRequest practice;
+  practice.mutable_body()->mutable_practice()->set_title("ok");
+  v1::PutRecordRequest rollup;
+  rollup.mutable_body()->mutable_rollup()->set_metric("housed");
+  v1::PutRecordRequest revocation;
+  revocation.mutable_body()->mutable_revocation()->set_node_id("X");
+  auto import = [&](std::vector<v1::PutRecordRequest> records, bool validate_only) {
+    v1::ImportRecordsRequest request;
+    for (v1::PutRecordRequest& r : records) *request.add_records() = std::move(r);
+    request.set_validate_only(validate_only);
+    grpc::ClientContext context;
+    node_.Authorize(&context);
+    v1::ImportRecordsResponse response;
+    return stub_->ImportRecords(&context, request, &response);
+  };
+  for (bool validate_only : {true, false}) {
+    grpc::Status empty = import({}, validate_only);
+    EXPECT_EQ(empty.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(empty.error_message(), HasSubstr("at least one record"));
+    grpc::Status forged = import({practice, rollup}, validate_only);
+    EXPECT_EQ(forged.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(forged.error_message(), HasSubstr("record 2: rollups are made"));
+    grpc::Status revoking = import({revocation}, validate_only);
+    EXPECT_EQ(revoking.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(revoking.error_message(), HasSubstr("record 1: rollups are made"));
+  }
+  EXPECT_EQ(Status().last_sequence(), before);
+  EXPECT_TRUE(import({practice}, true).ok());
+  EXPECT_EQ(Status().last_sequence(), before);  // checked, not written
+  EXPECT_TRUE(import({practice}, false).ok());
+  EXPECT_EQ(Status().last_sequence(), before + 1);
+}
+
 TEST_F(AdminApiTest, WrongOrMissingTokenIsUnauthenticatedAndWritesNothing) {
   const uint64_t before = Status().last_sequence();
   for (const std::string& header : {std::string(""), std::string("Bearer wrong"),

@@ -1,6 +1,7 @@
 #include "common/parallel_for.h"
 
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -45,11 +46,15 @@ TEST(ParallelForTest, HelpersShareTheWork) {
   };
   std::mutex seen_mu;
   std::vector<std::thread::id> seen;
-  // Each item waits until two threads have taken one, so one thread alone cannot finish.
+  // Each item waits (up to 10 s) until two threads have taken one: one thread alone would
+  // run them one after the other, on one thread id.
   std::atomic<int> started{0};
   ParallelFor(executor, 1, 2, [&](size_t) {
     ++started;
-    while (started.load() < 2) std::this_thread::yield();
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (started.load() < 2 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::yield();
+    }
     std::lock_guard<std::mutex> lock(seen_mu);
     seen.push_back(std::this_thread::get_id());
   });

@@ -57,6 +57,18 @@ TEST_F(ConfigTest, FormattedConfigReadsBack) {
   EXPECT_EQ(read->admin_listen, config.admin_listen);
 }
 
+TEST_F(ConfigTest, StorageMemoryAndTheBurstAreReadAndBounded) {
+  auto config =
+      LoadConfig(Write("[storage]\nmemory_mb = 256\n[replication]\nburst_records = 5000\n"));
+  ASSERT_OK(config);
+  EXPECT_EQ(config->store.memory_mb, 256u);
+  EXPECT_EQ(config->batch_limits.burst_records, 5000u);
+  EXPECT_TRUE(LoadConfig(Write("[storage]\nmemory_mb = 16\n")).ok());
+  EXPECT_THAT(ErrorOf("[storage]\nmemory_mb = 15"), HasSubstr("'memory_mb' must be 16 to 1048576"));
+  EXPECT_THAT(ErrorOf("[storage]\nmemory_mb = 1048577"), HasSubstr("must be 16 to 1048576"));
+  EXPECT_THAT(ErrorOf("[replication]\nburst_records = -5"), HasSubstr("burst_records"));
+}
+
 TEST_F(ConfigTest, ErrorsNameTheProblem) {
   EXPECT_THAT(ErrorOf("data_dir = \"x\"\nrole = \n"), HasSubstr(":2:"));
   EXPECT_THAT(ErrorOf("colour = \"blue\""), HasSubstr("unknown key 'colour'"));

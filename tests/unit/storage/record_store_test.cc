@@ -320,10 +320,12 @@ TEST_F(StoreTest, AFilteredFeedReadGivesWhatTheFilterWantsAndScansThroughTheRest
   ASSERT_OK(all);
   for (const FeedFilter& filter :
        {FeedFilter{{v1::KIND_METRIC_OBSERVATION}, ""}, FeedFilter{{}, other_.node_id()},
-        FeedFilter{{v1::KIND_STORY}, key_.node_id()}}) {
+        FeedFilter{{v1::KIND_STORY}, key_.node_id()},
+        FeedFilter{{v1::KIND_PRACTICE, v1::KIND_STORY}, ""}}) {
     std::vector<uint64_t> expected;
     for (const StoredEntry& e : *all) {
-      const bool kind_ok = filter.kinds.empty() || e.record.kind() == filter.kinds[0];
+      bool kind_ok = filter.kinds.empty();
+      for (v1::Kind kind : filter.kinds) kind_ok = kind_ok || e.record.kind() == kind;
       if (kind_ok && e.record.origin() != filter.skip_origin) expected.push_back(e.seq);
     }
     uint64_t through = 0;
