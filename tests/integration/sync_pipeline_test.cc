@@ -50,6 +50,13 @@ bool WaitHolds(const NodeProcess& node, const std::string& origin, size_t count)
 // 3,200 stories are 7 batches of 500 up (several in flight) and down again to a sister
 // chapter of the same hub, checked on every core both ways; the hub's feed is then mostly
 // the first chapter's own records, which its pull skips unread.
+// Sets the hub's push limit (before it starts): a burst, then a rate a minute.
+void LimitPushes(const NodeProcess& hub, int burst, int per_minute) {
+  std::ofstream(hub.data_dir() + "/ldgsd.toml", std::ios::app)
+      << "\n[replication]\nburst_records = " << burst << "\nmax_records_per_minute = " << per_minute
+      << "\n";
+}
+
 TEST(SyncPipelineTest, ManyBatchesReachTheHubAndTheOtherChapterAndTheAcksCoverThem) {
   constexpr size_t kStories = 3200;
   testing::Federation fed({.tls = true});
@@ -76,8 +83,7 @@ TEST(SyncPipelineTest, AHeldBackPushResumesAndEverythingArrives) {
   testing::Federation fed({.tls = true});
   NodeProcess& hub = fed.AddHub("Hub", "midwest");
   NodeProcess& chapter = fed.AddChapter("Rockford", "midwest", &hub);
-  std::ofstream(hub.data_dir() + "/ldgsd.toml", std::ios::app)
-      << "\n[replication]\nburst_records = 500\nmax_records_per_minute = 6000\n";
+  LimitPushes(hub, 500, 6000);
   ASSERT_TRUE(fed.Start());
   ASSERT_EQ(chapter.Ctl({"import", "-"}, StoryLines(0, 1200)).exit_code, 0);
   EXPECT_TRUE(WaitHolds(hub, chapter.node_id(), 1200));
@@ -96,8 +102,7 @@ TEST(SyncPipelineTest, AThrottledChapterIsHeldBackAndSeesWhy) {
   testing::Federation fed({.tls = true});
   NodeProcess& hub = fed.AddHub("Hub", "midwest");
   NodeProcess& chapter = fed.AddChapter("Rockford", "midwest", &hub);
-  std::ofstream(hub.data_dir() + "/ldgsd.toml", std::ios::app)
-      << "\n[replication]\nburst_records = 500\nmax_records_per_minute = 60\n";
+  LimitPushes(hub, 500, 60);
   ASSERT_TRUE(fed.StartNode(hub));
   ASSERT_TRUE(fed.StartNode(chapter));
   ASSERT_EQ(chapter.Ctl({"import", "-"}, StoryLines(0, 1200)).exit_code, 0);
