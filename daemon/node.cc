@@ -135,7 +135,7 @@ absl::Status Node::Init(const NodeConfig& config) {
 
   st.notifier = std::make_unique<replication::ChangeNotifier>(records.LastSequence());
   records.SetCommitListener(
-      [notifier = st.notifier.get()](uint64_t seq) { notifier->Notify(seq); });
+      [notifier = st.notifier.get()](const storage::FeedCommit& c) { notifier->Notify(c); });
   st.sessions = std::make_unique<replication::SessionTable>(st.key->node_id());
   replication::ReplicationContext& r = st.replication;
   r.records = &records;

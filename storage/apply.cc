@@ -55,6 +55,7 @@ absl::StatusOr<ApplyResult> RecordStore::Apply(const std::vector<IncomingRecord>
   std::map<std::string, StoredEntry> pending;
   std::map<std::string, uint64_t> clocks;
   bool retracted = false;
+  bool hub_audience_only = true;
 
   for (const IncomingRecord& in : records) {
     const std::string key = RecordKey(in.record.origin(), in.record.id());
@@ -103,6 +104,11 @@ absl::StatusOr<ApplyResult> RecordStore::Apply(const std::vector<IncomingRecord>
       batch.Delete(changes, EncodeU64(held->seq));
       for (const std::string& index_key : IndexKeysOf(held->record)) batch.Delete(index, index_key);
     }
+    const v1::Visibility visibility = next.record.visibility();
+    if (visibility == v1::VISIBILITY_NETWORK || visibility == v1::VISIBILITY_PUBLIC ||
+        !next.stored.retraction().empty()) {
+      hub_audience_only = false;
+    }
     next.seq = ++seq;
     next.stored.set_seq(next.seq);
     batch.Put(db_->cf(ColumnFamily::kRecords), key, next.stored.SerializeAsString());
@@ -122,6 +128,7 @@ absl::StatusOr<ApplyResult> RecordStore::Apply(const std::vector<IncomingRecord>
   if (retracted) batch.Put(db_->cf(ColumnFamily::kMeta), kPurgePendingKey, "1");
   also.AddTo(*db_, &batch);
   LDGS_RETURN_IF_ERROR(db_->Commit(lock, &batch, write_class));
+  if (also.changes_enrollments()) db_->CountEnrollmentWrite();
   if (retracted) retracted_ = true;
   if (seq == first_seq) return result;
   {
@@ -129,7 +136,19 @@ absl::StatusOr<ApplyResult> RecordStore::Apply(const std::vector<IncomingRecord>
     last_seq_ = seq;
   }
   lock.unlock();
-  if (commit_listener_) commit_listener_(seq);
+  // Told in sequence order, outside the write lock: the commit before this one was told
+  // first (it may still be telling on another thread). A listener told out of order would
+  // have to assume the worst of the gap.
+  {
+    std::unique_lock<std::mutex> told(told_mu_);
+    told_changed_.wait(told, [&] { return told_through_ == first_seq; });
+  }
+  if (commit_listener_) commit_listener_(FeedCommit{first_seq + 1, seq, hub_audience_only});
+  {
+    std::lock_guard<std::mutex> told(told_mu_);
+    told_through_ = seq;
+  }
+  told_changed_.notify_all();
   return result;
 }
 

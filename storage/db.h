@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -86,6 +87,11 @@ class Db {
 
   const std::string& dir() const { return dir_; }
 
+  // How many committed batches changed an enrollment since the store opened: caches of the
+  // member list reload when it moves. Counted by the committers (StateChange knows).
+  uint64_t enrollment_writes() const { return enrollment_writes_.load(); }
+  void CountEnrollmentWrite() { ++enrollment_writes_; }
+
  private:
   friend class SchemaMigration;  // reads families of older schemas, drops them
   Db() = default;
@@ -101,6 +107,7 @@ class Db {
   uint64_t min_free_bytes_ = 0;
   mutable std::mutex write_mu_;
   bool write_error_ ABSL_GUARDED_BY(write_mu_) = false;
+  std::atomic<uint64_t> enrollment_writes_{0};
 };
 
 // Releases a snapshot when a read is done; reads that span several keys use one.

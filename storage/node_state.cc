@@ -38,6 +38,7 @@ StateChange& StateChange::SetFeedCursor(std::string_view name, uint64_t sequence
 StateChange& StateChange::PutEnrollment(const v1::Enrollment& enrollment) {
   puts_.push_back({ColumnFamily::kNodeState, EnrollmentKey(enrollment.node_id()),
                    enrollment.SerializeAsString()});
+  changes_enrollments_ = true;
   return *this;
 }
 
@@ -60,7 +61,9 @@ absl::Status NodeState::Commit(const StateChange& change) {
   std::unique_lock<std::mutex> lock = db_->LockWrites();
   rocksdb::WriteBatch batch;
   change.AddTo(*db_, &batch);
-  return db_->Commit(lock, &batch, WriteClass::kNodeState);
+  LDGS_RETURN_IF_ERROR(db_->Commit(lock, &batch, WriteClass::kNodeState));
+  if (change.changes_enrollments()) db_->CountEnrollmentWrite();
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> NodeState::Read(const std::string& key,

@@ -47,6 +47,7 @@ class StateChange {
   StateChange& SetMarker(std::string_view name, std::string_view value);
 
   bool empty() const { return puts_.empty(); }
+  bool changes_enrollments() const { return changes_enrollments_; }
   // Adds the staged writes to `batch` (storage-internal).
   void AddTo(const Db& db, rocksdb::WriteBatch* batch) const;
 
@@ -57,6 +58,7 @@ class StateChange {
     std::string value;
   };
   std::vector<Put> puts_;
+  bool changes_enrollments_ = false;
 };
 
 // What a node knows about its peers and itself besides records: enrollments (who may dial
@@ -78,6 +80,8 @@ class NodeState {
   // NOT_FOUND when the node was never enrolled.
   absl::StatusOr<v1::Enrollment> GetEnrollment(std::string_view node_id) const;
   absl::StatusOr<std::vector<v1::Enrollment>> ListEnrollments() const;
+  // Moves whenever an enrollment changes (Db::enrollment_writes).
+  uint64_t EnrollmentGeneration() const { return db_->enrollment_writes(); }
 
   // NOT_FOUND when no invite has this secret hash.
   absl::StatusOr<v1::Invite> GetInvite(std::string_view secret_hash) const;

@@ -84,6 +84,8 @@ absl::StatusOr<std::unique_ptr<RecordStore>> RecordStore::Open(Db* db) {
   store->retracted_ = s.ok();
   std::lock_guard<std::mutex> lock(store->seq_mu_);
   store->last_seq_ = last_seq;
+  std::lock_guard<std::mutex> told(store->told_mu_);
+  store->told_through_ = last_seq;
   return store;
 }
 
@@ -100,7 +102,7 @@ uint64_t RecordStore::LastSequence() const {
   return last_seq_;
 }
 
-void RecordStore::SetCommitListener(std::function<void(uint64_t)> listener) {
+void RecordStore::SetCommitListener(std::function<void(const FeedCommit&)> listener) {
   commit_listener_ = std::move(listener);
 }
 

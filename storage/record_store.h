@@ -1,8 +1,10 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +39,16 @@ struct ApplyResult {
 struct FeedFilter {
   std::vector<v1::Kind> kinds;  // empty: every kind
   std::string skip_origin;      // the records of this origin are not wanted
+};
+
+// What one committed batch added to the feed, told to the commit listener.
+struct FeedCommit {
+  uint64_t first_seq = 0;  // its first new feed entry
+  uint64_t last_seq = 0;   // its last
+  // Every new entry is a record for its origin's hub at most (visibility hub or private,
+  // with no retraction for a wider audience): no node but that hub may be sent any of them,
+  // so a node serving its members and sisters need not look at them.
+  bool hub_audience_only = false;
 };
 
 // A record as held by this node.
@@ -123,9 +135,10 @@ class RecordStore {
   // StateChange::SetFeedCursor, in the batch that records what it read.
   absl::StatusOr<uint64_t> FeedCursor(std::string_view name) const;
 
-  // Called with the new last sequence after every batch that added feed entries, outside
-  // the store's locks. Set once, before concurrent use.
-  void SetCommitListener(std::function<void(uint64_t)> listener);
+  // Called after every batch that added feed entries, outside the store's write lock, in
+  // sequence order. It must not write to the store (the next commit waits for it to
+  // return). Set once, before concurrent use.
+  void SetCommitListener(std::function<void(const FeedCommit&)> listener);
 
   // Whether a record held with content was retracted (replaced by its tombstone) since the
   // last call: then its bytes are still in the store's files until Db::PurgeOverwritten.
@@ -141,7 +154,10 @@ class RecordStore {
   Db* db_;
   mutable std::mutex seq_mu_;  // last_seq_ changes only under the Db's write lock, too
   uint64_t last_seq_ ABSL_GUARDED_BY(seq_mu_) = 0;
-  std::function<void(uint64_t)> commit_listener_;
+  std::function<void(const FeedCommit&)> commit_listener_;
+  std::mutex told_mu_;
+  std::condition_variable told_changed_;
+  uint64_t told_through_ ABSL_GUARDED_BY(told_mu_) = 0;  // the listener was told up to here
   std::atomic<bool> retracted_{false};
 };
 

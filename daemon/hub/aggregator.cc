@@ -136,6 +136,7 @@ absl::Status Aggregator::MarkDirty(const storage::StoredEntry& entry, std::set<G
 absl::StatusOr<int> Aggregator::RunOnce(int64_t now_us) {
   LDGS_ASSIGN_OR_RETURN(uint64_t cursor, store_->FeedCursor(kCursorName));
   std::set<Group> dirty;
+  bool revocation_seen = false;
   while (true) {
     // Only what can make a group dirty is read (MarkDirty's kinds).
     static const storage::FeedFilter kWanted{{v1::KIND_METRIC_OBSERVATION, v1::KIND_ROLLUP,
@@ -147,12 +148,13 @@ absl::StatusOr<int> Aggregator::RunOnce(int64_t now_us) {
     if (scanned == cursor) break;
     for (const storage::StoredEntry& entry : entries) {
       LDGS_RETURN_IF_ERROR(MarkDirty(entry, &dirty));
+      if (entry.record.kind() == v1::KIND_REVOCATION) revocation_seen = true;
     }
     cursor = scanned;
   }
   // Enrollments live in node state, not the feed: a change of region or a revocation here
   // makes every group decide again.
-  LDGS_ASSIGN_OR_RETURN(Members members, LoadMembers(*state_, is_revoked_));
+  LDGS_ASSIGN_OR_RETURN(Members members, CurrentMembers(revocation_seen));
   absl::StatusOr<std::string> seen = state_->GetMarker(kEnrollmentsMarker);
   const bool enrollments_changed = !seen.ok() || *seen != members.Fingerprint();
   if (enrollments_changed) LDGS_RETURN_IF_ERROR(MarkAll(&dirty));
@@ -191,6 +193,21 @@ absl::StatusOr<int> Aggregator::RunOnce(int64_t now_us) {
   return written;
 }
 
+absl::StatusOr<Members> Aggregator::CurrentMembers(bool revocation_seen) {
+  // The generation is read before the list: an enrollment landing in between reloads next
+  // time rather than being missed.
+  const uint64_t generation = state_->EnrollmentGeneration();
+  std::vector<std::string> chain = hub_chain_();
+  if (!members_ || revocation_seen || generation != members_generation_ ||
+      chain != members_chain_) {
+    LDGS_ASSIGN_OR_RETURN(Members members, LoadMembers(*state_, is_revoked_));
+    members_ = std::move(members);
+    members_generation_ = generation;
+    members_chain_ = std::move(chain);
+  }
+  return *members_;
+}
+
 int64_t Aggregator::ClosesAt(const std::string& period, int64_t first_seen_us) const {
   return std::max(PeriodEndMicros(period), first_seen_us) + settings_.publish_delay_us;
 }
@@ -213,7 +230,7 @@ absl::StatusOr<int> Aggregator::Publish(const Group& group, int64_t now_us,
                                           ? v1::VISIBILITY_PUBLIC
                                           : v1::VISIBILITY_NETWORK;
 
-  LDGS_ASSIGN_OR_RETURN(Members members, LoadMembers(*state_, is_revoked_));
+  LDGS_ASSIGN_OR_RETURN(Members members, CurrentMembers(false));
   for (const auto& [node, region] : members.chapters) ++inputs.expected_direct[region];
   storage::ListFilter filter;
   filter.metric = metric;

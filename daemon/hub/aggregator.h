@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "daemon/hub/disclosure.h"
+#include "daemon/hub/members.h"
 #include "daemon/hub/rollup.h"
 #include "storage/local_writer.h"
 #include "storage/node_state.h"
@@ -72,6 +73,13 @@ class Aggregator {
   const std::function<std::vector<std::string>()> hub_chain_;
   const std::function<bool(const std::string&)> is_revoked_;
   std::vector<std::string> skipped_;
+  // The member list, loaded again only when an enrollment changed, a revocation came or the
+  // hub chain (whose revocations count) changed: a hub with 10,000 members would otherwise
+  // read them all on every commit.
+  absl::StatusOr<Members> CurrentMembers(bool revocation_seen);
+  std::optional<Members> members_;
+  uint64_t members_generation_ = 0;
+  std::vector<std::string> members_chain_;
   // The definition that counts here (own, else the chain's); nullopt: not aggregated.
   std::optional<storage::StoredEntry> Definition(const std::string& metric) const;
 };

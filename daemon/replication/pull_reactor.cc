@@ -1,5 +1,7 @@
 #include "daemon/replication/pull_reactor.h"
 
+#include <algorithm>
+
 #include "daemon/replication/outbound_batch.h"
 #include "proto/grpc_status.h"
 #include "spdlog/spdlog.h"
@@ -50,14 +52,21 @@ void PullReactor::SendNext() {
 void PullReactor::WaitForChange() {
   // Held while registered; the callback (or OnCancel's successful Cancel) releases it.
   guard_.Hold();
-  const uint64_t id = context_->notifier->CallWhenBeyond(cursor_, [this] {
-    {
-      std::lock_guard<std::mutex> lock(wait_mu_);
-      wait_id_ = 0;
-    }
-    guard_.Post(context_->executor, [this] { SendNext(); });
-    guard_.Release();
-  });
+  // What is for a hub alone goes only up, from its origin (visibility_filter.h): towards a
+  // member or a sister (every enrolled dialer) those commits need not wake this stream.
+  const bool beyond_hub_only = peer_.relation != v1::RELATION_HUB;
+  const uint64_t id =
+      context_->notifier->CallWhenBeyond(cursor_, beyond_hub_only, [this](uint64_t skip_to) {
+        {
+          std::lock_guard<std::mutex> lock(wait_mu_);
+          wait_id_ = 0;
+        }
+        guard_.Post(context_->executor, [this, skip_to] {
+          cursor_ = std::max(cursor_, skip_to);
+          SendNext();
+        });
+        guard_.Release();
+      });
   if (id == 0) return;  // already ran
   {
     // A stale id (the callback ran meanwhile) is harmless: Cancel then returns false.

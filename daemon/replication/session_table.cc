@@ -1,5 +1,8 @@
 #include "daemon/replication/session_table.h"
 
+#include <algorithm>
+#include <iterator>
+
 #include "record/node_key.h"
 
 namespace ldgs::daemon::replication {
@@ -39,34 +42,40 @@ std::string SessionTable::Open(const std::string& node_id, v1::Role role, Sessio
   const auto now = std::chrono::steady_clock::now();
   std::string challenge = record::RandomBytes(kNonceBytes);
   std::lock_guard<std::mutex> lock(mu_);
-  // Expired sessions go, and so does the oldest of this node's when it holds its share: a
-  // member calling Hello in a loop evicts its own sessions, not other members'.
-  auto own_oldest = sessions_.end();
-  size_t own = 0;
-  for (auto it = sessions_.begin(); it != sessions_.end();) {
-    if (it->second.expires < now) {
-      it = sessions_.erase(it);
-      continue;
-    }
-    if (it->second.node_id == node_id) {
-      ++own;
-      if (own_oldest == sessions_.end() || it->second.expires < own_oldest->second.expires) {
-        own_oldest = it;
-      }
-    }
-    ++it;
+  while (!order_.empty() && sessions_.at(order_.front()).session.expires < now) {
+    EraseLocked(order_.front());
   }
-  if (own >= kMaxSessionsPerNode) sessions_.erase(own_oldest);
+  // A node holding its share loses its own oldest: a member calling Hello in a loop evicts
+  // its own sessions, not other members'.
+  if (auto own = by_node_.find(node_id);
+      own != by_node_.end() && own->second.size() >= kMaxSessionsPerNode) {
+    EraseLocked(own->second.front());
+  }
   // Full of live sessions: drop the one closest to expiry rather than refuse everyone.
-  if (sessions_.size() >= max_sessions_) {
-    auto oldest = sessions_.begin();
-    for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
-      if (it->second.expires < oldest->second.expires) oldest = it;
-    }
-    sessions_.erase(oldest);
-  }
-  sessions_[challenge] = Session{node_id, role, std::move(terms), now + lifetime_};
+  if (sessions_.size() >= max_sessions_ && !order_.empty()) EraseLocked(order_.front());
+  order_.push_back(challenge);
+  by_node_[node_id].push_back(challenge);
+  sessions_.emplace(challenge, Entry{Session{node_id, role, std::move(terms), now + lifetime_},
+                                     std::prev(order_.end())});
   return challenge;
+}
+
+void SessionTable::EraseLocked(std::string challenge) {  // a copy: callers pass a front()
+  auto it = sessions_.find(challenge);
+  if (it == sessions_.end()) return;
+  auto node = by_node_.find(it->second.session.node_id);
+  if (node != by_node_.end()) {
+    std::deque<std::string>& own = node->second;
+    own.erase(std::find(own.begin(), own.end(), challenge));
+    if (own.empty()) by_node_.erase(node);
+  }
+  order_.erase(it->second.in_order);
+  sessions_.erase(it);
+}
+
+size_t SessionTable::size() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return sessions_.size();
 }
 
 absl::StatusOr<SessionTable::Session> SessionTable::Check(std::string_view node_id,
@@ -76,10 +85,10 @@ absl::StatusOr<SessionTable::Session> SessionTable::Check(std::string_view node_
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = sessions_.find(std::string(challenge));
-    if (it == sessions_.end() || it->second.expires < std::chrono::steady_clock::now()) {
+    if (it == sessions_.end() || it->second.session.expires < std::chrono::steady_clock::now()) {
       return absl::UnauthenticatedError("unknown or expired session; call Hello again");
     }
-    session = it->second;
+    session = it->second.session;
   }
   if (session.node_id != node_id) {
     return absl::UnauthenticatedError("session was opened for another node");

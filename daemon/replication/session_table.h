@@ -1,6 +1,8 @@
 #pragma once
 
 #include <chrono>
+#include <deque>
+#include <list>
 #include <map>
 #include <mutex>
 #include <string>
@@ -37,7 +39,11 @@ inline constexpr char kNodeIdHeader[] = "ldgs-node-id";
 inline constexpr char kSessionHeader[] = "ldgs-session";
 inline constexpr char kProofHeader[] = "ldgs-proof";
 
-// Sessions handed out by Hello, bounded in number and lifetime. Thread-safe.
+// Sessions handed out by Hello, bounded in number and lifetime. Only enrolled nodes get
+// one, at most kMaxSessionsPerNode each, so the default bound of 100,000 is reached only
+// past 12,500 members calling Hello at once. Opening and checking cost O(log n): a hub
+// with ten thousand members reconnecting after a restart must not scan the table per
+// Hello. Thread-safe.
 class SessionTable {
  public:
   struct Session {
@@ -47,7 +53,7 @@ class SessionTable {
     std::chrono::steady_clock::time_point expires;
   };
 
-  explicit SessionTable(std::string server_id, size_t max_sessions = 10000,
+  explicit SessionTable(std::string server_id, size_t max_sessions = 100000,
                         std::chrono::seconds lifetime = std::chrono::hours(1));
 
   // Opens a session for `node_id` (claimed, proven on use); returns the challenge.
@@ -58,12 +64,24 @@ class SessionTable {
   absl::StatusOr<Session> Check(std::string_view node_id, std::string_view challenge,
                                 std::string_view proof) const;
 
+  size_t size() const;
+
  private:
+  struct Entry {
+    Session session;
+    std::list<std::string>::iterator in_order;
+  };
+  void EraseLocked(std::string challenge) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   const std::string server_id_;
   const size_t max_sessions_;
   const std::chrono::seconds lifetime_;
   mutable std::mutex mu_;
-  std::map<std::string, Session> sessions_ ABSL_GUARDED_BY(mu_);  // by challenge
+  std::map<std::string, Entry> sessions_ ABSL_GUARDED_BY(mu_);  // by challenge
+  // Challenges, oldest first: with one lifetime for all, also in the order they expire.
+  std::list<std::string> order_ ABSL_GUARDED_BY(mu_);
+  // Each node's challenges, oldest first.
+  std::map<std::string, std::deque<std::string>, std::less<>> by_node_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace ldgs::daemon::replication

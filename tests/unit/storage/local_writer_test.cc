@@ -157,8 +157,8 @@ TEST_F(LocalWriterTest, PutManyWritesEveryItemAndTheStateChangeInOneBatch) {
   // One batch: the store tells its listener once, with everything (cursor too) in place.
   std::vector<uint64_t> commits;
   uint64_t cursor_at_commit = 0;
-  store_->SetCommitListener([&](uint64_t last) {
-    commits.push_back(last);
+  store_->SetCommitListener([&](const FeedCommit& commit) {
+    commits.push_back(commit.last_seq);
     cursor_at_commit = *store_->FeedCursor("reader");
   });
   auto written = writer_->PutMany(items, StateChange().SetFeedCursor("reader", 7));
