@@ -147,6 +147,7 @@ struct Shared {
   std::mutex latency_mu;
   std::vector<double> latencies_ms;  // of batches acknowledged, in the current phase
   std::atomic<size_t> pulled_records{0};
+  std::atomic<bool> shutting_down{false};
   std::mutex error_mu;
   std::string first_error;
 
@@ -261,7 +262,6 @@ class Chapter {
       if (!ok) return;  // the stream broke: OnDone reports it
       std::lock_guard<std::mutex> lock(mu_);
       writing_ = false;
-      ++written_;
       MaybeWriteLocked();
     }
 
@@ -292,8 +292,10 @@ class Chapter {
     }
 
     void OnDone(const grpc::Status& status) override {
-      if (!status.ok() && status.error_code() != grpc::StatusCode::CANCELLED) {
-        chapter_->shared_->Fail("push: " + status.error_message());
+      // Before the shutdown cancels it, a stream that ends is a failure, whatever its code.
+      if (!chapter_->shared_->shutting_down) {
+        chapter_->shared_->Fail(absl::StrCat("push ended with code ", status.error_code(), ": ",
+                                             status.error_message()));
       }
       done.Add();
     }
@@ -301,11 +303,12 @@ class Chapter {
     Tally done;
 
    private:
-    // One write at a time (the reactor's rule), at most `window_` unacknowledged.
+    // One write at a time (the reactor's rule), at most `window_` unacknowledged. A batch
+    // counts as written from StartWrite on: its ack may be read before OnWriteDone runs.
     void MaybeWriteLocked() {
       if (!started_ || writing_ || written_ >= due_count_ || written_ - acked_ >= window_) return;
       writing_ = true;
-      StartWrite(&chapter_->batches_[written_]);
+      StartWrite(&chapter_->batches_[written_++]);
     }
 
     Chapter* chapter_;
@@ -336,8 +339,9 @@ class Chapter {
       StartRead(&batch_);
     }
     void OnDone(const grpc::Status& status) override {
-      if (!status.ok() && status.error_code() != grpc::StatusCode::CANCELLED) {
-        chapter_->shared_->Fail("pull: " + status.error_message());
+      if (!chapter_->shared_->shutting_down) {
+        chapter_->shared_->Fail(absl::StrCat("pull ended with code ", status.error_code(), ": ",
+                                             status.error_message()));
       }
       done.Add();
     }
@@ -445,7 +449,8 @@ std::vector<double> TakeLatencies(Shared* shared) {
   return std::exchange(shared->latencies_ms, {});
 }
 
-void Shutdown(std::vector<std::unique_ptr<Chapter>>& chapters) {
+void Shutdown(Shared* shared, std::vector<std::unique_ptr<Chapter>>& chapters) {
+  shared->shutting_down = true;
   for (auto& chapter : chapters) chapter->Cancel();
   for (auto& chapter : chapters) {
     if (!chapter->WaitDone(60)) Die("a stream did not end after its cancel");
@@ -496,7 +501,8 @@ int RunFanIn(int n, size_t batch, double steady_s, double rate) {
     chapters[order[i % order.size()]]->Due(1);
   }
   if (!shared.acked.WaitFor(chapters.size() + steady_batches, 900) || shared.failed.count() > 0) {
-    Die(absl::StrCat("the steady phase was not acknowledged: ", shared.first_error));
+    Die(absl::StrCat("the steady phase was not acknowledged: ", shared.acked.count(), " of ",
+                     chapters.size() + steady_batches, " batches ", shared.first_error));
   }
   const double steady_elapsed = Seconds(start);
   std::vector<double> steady = TakeLatencies(&shared);
@@ -511,7 +517,7 @@ int RunFanIn(int n, size_t batch, double steady_s, double rate) {
   Result("hub_rss", after_steady.rss_mb, "MB");
   Result("hub_peak_rss", after_steady.peak_rss_mb, "MB");
   Result("pulled_records", static_cast<double>(shared.pulled_records.load()), "");
-  Shutdown(chapters);
+  Shutdown(&shared, chapters);
   return 0;
 }
 
@@ -531,7 +537,8 @@ int RunReplay(int c, int n) {
   const auto start = Clock::now();
   for (auto& chapter : chapters) chapter->Due(batches);
   if (!shared.acked.WaitFor(batches * c, 1800) || shared.failed.count() > 0) {
-    Die(absl::StrCat("the replay was not acknowledged: ", shared.first_error));
+    Die(absl::StrCat("the replay was not acknowledged: ", shared.acked.count(), " of ", batches * c,
+                     " batches ", shared.first_error));
   }
   const double elapsed = Seconds(start);
   const ProcessUse after = UseOf(hub.pid());
@@ -539,7 +546,7 @@ int RunReplay(int c, int n) {
   Result("replay_rate", records / elapsed, "rec/s");
   Result("replay_hub_cpu_per_record", (after.cpu_s - before.cpu_s) * 1e6 / records, "us");
   Result("replay_hub_rss", after.rss_mb, "MB");
-  Shutdown(chapters);
+  Shutdown(&shared, chapters);
   return 0;
 }
 

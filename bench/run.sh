@@ -43,11 +43,7 @@ bench="$build/bench/sync_bench"
 "$bench" docs "$small" "$work/small.csv"
 results="$work/results.txt"
 : > "$results"
-
-measure() {  # measure RUN COMMAND...: keeps the RESULT lines, tagged with the run
-  local run="$1"; shift
-  "$@" | awk -v run="$run" '/^RESULT / { print run, $2, $3, $4 }' | tee -a "$results"
-}
+. bench/lib.sh
 
 for run in $(seq 1 "$runs"); do
   echo "== run $run of $runs" >&2
@@ -56,40 +52,21 @@ for run in $(seq 1 "$runs"); do
   measure "$run" "$bench" import "$work/small.jsonl"
   measure "$run" "$bench" import "$work/small.csv"
   measure "$run" "$bench" rss 100000
+  measure "$run" "$bench" reconnect --plain 2> "$work/frames.txt"
+  measure "$run" "$bench" reconnect
   rm -rf "$work/pouch"
   measure "$run" node bench/peers/pouch_sync.js "$work/docs.jsonl" "$work/pouch" 1000
 done
 
-# Median and range of each figure over the runs (awk only: nothing to install).
-summary="$work/summary.txt"
-sort -k2,2 -k3,3g "$results" | awk '
-  { name = $2; v[name, ++n[name]] = $3; unit[name] = $4; if (!(name in seen)) { seen[name] = 1; order[++k] = name } }
-  END {
-    for (i = 1; i <= k; i++) {
-      name = order[i]; c = n[name]
-      median = (c % 2) ? v[name, (c + 1) / 2] : (v[name, c / 2] + v[name, c / 2 + 1]) / 2
-      printf "%s %.3f %.3f %.3f %s %d\n", name, median, v[name, 1], v[name, c], unit[name], c
-    }
-  }' > "$summary"
-
-value() { awk -v n="$1" '$1 == n { print $2 }' "$summary"; }
-row() {  # row NAME LABEL TARGET
-  awk -v n="$1" -v label="$2" -v target="$3" '$1 == n {
-    printf "| %s | %s %s | %s-%s | %s |\n", label, fmt($2), $5, fmt($3), fmt($4), target }
-    function fmt(x) { return x >= 100 ? sprintf("%.0f", x) : sprintf("%.1f", x) }' "$summary"
-}
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
-
+summarize
 sync=$(value sync_mtls)
 verify=$(value verify_all_cores)
 pouch=$(value pouchdb_sync_batch_1000)
-cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
-mem=$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
 table=$(cat <<EOF
 <!-- bench/run.sh $records:start -->
 ## Replication and bulk load, $records records (bench/run.sh, $(date -u +%Y-%m-%d))
-\`bench/run.sh --records $records --runs $runs\` on $(nproc) cores ($cpu), $mem,
-$(. /etc/os-release && echo "$PRETTY_NAME"), $(basename "$build") build. Median of $runs runs, min-max.
+\`bench/run.sh --records $records --runs $runs\` on $(machine),
+$(basename "$build") build. Median of $runs runs, min-max.
 Sender and receiver share the machine. Sync: one chapter to one hub, real ldgsd processes,
 mutual TLS, every signature verified; records of $(value record_bytes | cut -d. -f1) bytes signed.
 
@@ -112,6 +89,16 @@ $(row rss_chapter_100000 "RSS, chapter holding 100,000 records" "< 64 MB")
 $(row sync_mtls_hub_rss "RSS, hub after syncing $records records" "< 512 MB at 1,000,000")
 $(row sync_mtls_chapter_rss "RSS, chapter after syncing $records records" "")
 $(row pouchdb_sync_batch_1000_server_rss "RSS, PouchDB server after the replication" "")
+$(row reconnect_plain_dialer_flights "no-op reconnect, plaintext: dialer flights carrying calls" "<= 2 round trips")
+$(row reconnect_plain_bytes_up "no-op reconnect, plaintext: bytes up (all)" "")
+$(row reconnect_plain_bytes_down "no-op reconnect, plaintext: bytes down (all)" "")
+$(row reconnect_plain_call_bytes_up "no-op reconnect, plaintext: calls' frames up" "")
+$(row reconnect_plain_call_bytes_down "no-op reconnect, plaintext: calls' frames down" "")
+$(row reconnect_mtls_dialer_flights "no-op reconnect, mTLS: dialer flights (handshake too)" "")
+$(row reconnect_mtls_bytes_up "no-op reconnect, mTLS: bytes up" "")
+$(row reconnect_mtls_bytes_down "no-op reconnect, mTLS: bytes down" "")
+
+No-op reconnect, plaintext: $(awk -v a="$(value reconnect_plain_bytes_up)" -v b="$(value reconnect_plain_bytes_down)" 'BEGIN { print a + b }') bytes in all (target < 1 KiB).
 
 Sync vs PouchDB: $(ratio "$sync" "$pouch")x. Sync vs the verification ceiling: $(ratio "$sync" "$verify").
 <!-- bench/run.sh $records:end -->
@@ -119,20 +106,4 @@ EOF
 )
 echo "$table" | tee "$work/table.md"
 
-# Replace this script's previous table for this record count in RESULTS.md (or add it
-# after the header).
-results_md=bench/RESULTS.md
-start="<!-- bench/run.sh $records:start -->"
-end="<!-- bench/run.sh $records:end -->"
-if grep -qF "$start" "$results_md"; then
-  awk -v table="$work/table.md" -v start="$start" -v end="$end" '
-    $0 == start { while ((getline line < table) > 0) print line; skip = 1; next }
-    $0 == end { skip = 0; next }
-    !skip { print }' "$results_md" > "$work/RESULTS.md"
-else
-  awk -v table="$work/table.md" '
-    NR == 5 { while ((getline line < table) > 0) print line; print "" }
-    { print }' "$results_md" > "$work/RESULTS.md"
-fi
-cp "$work/RESULTS.md" "$results_md"
-echo "written to $root/$results_md" >&2
+write_table "bench/run.sh $records" "$work/table.md"

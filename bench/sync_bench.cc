@@ -10,6 +10,10 @@
 //                               processes, mutual TLS unless --plain
 //   sync_bench import FILE      `ldgsctl import` of FILE into a fresh chapter
 //   sync_bench rss N            RSS of a fresh idle chapter and of one holding N records
+//   sync_bench reconnect [--plain]
+//                               a chapter restarted with nothing new to sync, through a
+//                               recording proxy: bytes each way and the dialer's round
+//                               trips (plaintext: every HTTP/2 frame on stderr)
 #include <sodium.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -40,6 +44,7 @@
 #include "storage/storage.h"
 #include "tests/support/federation.h"
 #include "tests/support/node_process.h"
+#include "tests/support/tcp_proxy.h"
 #include "tests/support/temp_dir.h"
 
 namespace {
@@ -360,6 +365,120 @@ int RunRss(int n) {
   return 0;
 }
 
+// What one connection carried, from the proxy's record of it. A flight is a run of chunks
+// in one direction; each flight of the dialer's that carries calls is a round trip it waits
+// for. In plaintext the HTTP/2 frames are read, to tell the calls' bytes (HEADERS, DATA,
+// CONTINUATION, RST_STREAM) from the connection's own (the preface, SETTINGS, PING,
+// WINDOW_UPDATE, GOAWAY) and to count only the flights that carry calls; over TLS every
+// flight of the dialer's counts, the handshake's too.
+struct Traffic {
+  size_t up = 0, down = 0;            // every byte
+  size_t call_up = 0, call_down = 0;  // the calls' frames (plaintext only)
+  int dialer_flights = 0;             // carrying calls (plaintext), or all of them (TLS)
+};
+
+Traffic Measure(const std::vector<ldgs::testing::TcpProxy::Chunk>& chunks, int connection,
+                bool parse_http2) {
+  Traffic t;
+  // Per direction: the frame parser's position and what it still needs of a frame.
+  struct Parser {
+    std::string pending;  // bytes not yet parsed into frames
+    bool preface = false;
+  } parsers[2];
+  parsers[1].preface = true;  // the dialer's side starts with the 24-byte preface
+  int last_direction = -1;
+  bool flight_has_calls = false;
+  auto close_flight = [&](int direction) {
+    if (direction == 1 && (flight_has_calls || !parse_http2)) ++t.dialer_flights;
+    flight_has_calls = false;
+  };
+  for (const auto& chunk : chunks) {
+    if (chunk.connection != connection) continue;
+    const int direction = chunk.up ? 1 : 0;
+    if (direction != last_direction && last_direction != -1) close_flight(last_direction);
+    last_direction = direction;
+    (chunk.up ? t.up : t.down) += chunk.bytes.size();
+    if (!parse_http2) continue;
+    Parser& p = parsers[direction];
+    p.pending += chunk.bytes;
+    if (p.preface && p.pending.size() >= 24) {
+      p.pending.erase(0, 24);
+      p.preface = false;
+    }
+    while (!p.preface && p.pending.size() >= 9) {
+      const auto* b = reinterpret_cast<const unsigned char*>(p.pending.data());
+      const size_t length = (size_t{b[0]} << 16) | (size_t{b[1]} << 8) | b[2];
+      if (p.pending.size() < 9 + length) break;
+      const int type = b[3];
+      const uint32_t stream =
+          ((uint32_t{b[5]} & 0x7f) << 24) | (uint32_t{b[6]} << 16) | (uint32_t{b[7]} << 8) | b[8];
+      // Where the bytes go, on stderr: direction, stream, frame type, size.
+      std::fprintf(stderr, "frame %s stream %u type %d bytes %zu\n", chunk.up ? "up" : "down",
+                   stream, type, 9 + length);
+      if (type == 0 || type == 1 || type == 3 || type == 9) {
+        (chunk.up ? t.call_up : t.call_down) += 9 + length;
+        flight_has_calls = true;
+      }
+      p.pending.erase(0, 9 + length);
+    }
+  }
+  if (last_direction != -1) close_flight(last_direction);
+  return t;
+}
+
+// Syncs a chapter with a few records to its hub, stops it, then starts it again through a
+// recording proxy: what the reconnect costs when there is nothing new either way.
+int RunReconnect(bool tls) {
+  ldgs::testing::Federation fed({.tls = tls});
+  NodeProcess& hub = fed.AddHub("Bench hub", "bench");
+  NodeProcess& chapter = fed.AddChapter("Bench chapter", "bench", &hub);
+  Preload(chapter, 100);
+  if (!fed.StartNode(hub)) Die("hub did not start");
+  ldgs::testing::TcpProxy proxy(hub.listen_address());
+  fed.DialThrough(chapter, hub, proxy.address());
+  if (!fed.StartNode(chapter)) Die("chapter did not start");
+  auto caught_up_since = [](int64_t since_us) {
+    return [since_us](const ldgs::v1::PeerStatus& s) {
+      return s.connected() && s.last_sync_us() >= since_us && s.inbound_behind() == 0 &&
+             s.outbound_behind() == 0;
+    };
+  };
+  // Caught up both ways, as each side sees it.
+  if (!chapter.WaitForPeer(hub.node_id(), caught_up_since(0)) ||
+      !hub.WaitForPeer(chapter.node_id(), caught_up_since(0))) {
+    Die("the first sync did not finish");
+  }
+  if (chapter.Stop() != 0) Die("chapter did not stop cleanly");
+  const int before = proxy.accepted();
+  proxy.Record(true);
+  const int64_t restarted_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count();
+  if (!chapter.Start()) Die("chapter did not restart");
+  // Its Pull's first batch (which tells the head) has arrived: last_sync moves.
+  if (!chapter.WaitForPeer(hub.node_id(), caught_up_since(restarted_us))) {
+    Die("the restarted chapter did not reconnect");
+  }
+  if (!hub.WaitForPeer(chapter.node_id(), caught_up_since(restarted_us))) {
+    Die("the hub did not see the reconnect");
+  }
+  proxy.Record(false);
+  const std::vector<ldgs::testing::TcpProxy::Chunk> chunks = proxy.TakeRecorded();
+  if (proxy.accepted() != before + 1) {
+    Die("the reconnect opened " + std::to_string(proxy.accepted() - before) + " connections");
+  }
+  const Traffic t = Measure(chunks, before + 1, !tls);
+  const std::string mode = tls ? "mtls" : "plain";
+  Result("reconnect_" + mode + "_bytes_up", static_cast<double>(t.up), "B");
+  Result("reconnect_" + mode + "_bytes_down", static_cast<double>(t.down), "B");
+  Result("reconnect_" + mode + "_dialer_flights", t.dialer_flights, "");
+  if (!tls) {
+    Result("reconnect_plain_call_bytes_up", static_cast<double>(t.call_up), "B");
+    Result("reconnect_plain_call_bytes_down", static_cast<double>(t.call_down), "B");
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -371,8 +490,11 @@ int main(int argc, char** argv) {
   }
   if (args.size() == 2 && args[0] == "import") return RunImport(args[1]);
   if (args.size() == 2 && args[0] == "rss") return RunRss(ParseCount(argv[2]));
+  if (!args.empty() && args[0] == "reconnect") {
+    return RunReconnect(!(args.size() == 2 && args[1] == "--plain"));
+  }
   std::fprintf(stderr,
                "usage: sync_bench docs N FILE | ceilings N | sync N [--plain] | import FILE | "
-               "rss N\n");
+               "rss N | reconnect [--plain]\n");
   return 2;
 }

@@ -239,9 +239,10 @@ absl::Status Node::Init(const NodeConfig& config) {
       return revocations->Contains(node_id);
     };
     st.hub = std::make_unique<HubRunner>(
-        std::make_unique<hub::Aggregator>(&records, &st.storage->state(), st.writer.get(),
-                                          st.key->node_id(), config.rollups, has_hub_above, chain,
-                                          is_revoked),
+        std::make_unique<hub::Aggregator>(
+            &records, &st.storage->state(), st.writer.get(), st.key->node_id(), config.rollups,
+            has_hub_above, chain, is_revoked,
+            [revocations = &st.revocations] { return revocations->version(); }),
         std::make_unique<hub::WorksAggregator>(&records, &st.storage->state(), st.writer.get(),
                                                st.key->node_id(), config.rollups, has_hub_above,
                                                chain, is_revoked, st.learnings->practices()),

@@ -56,7 +56,8 @@ std::string Aggregator::PublicationMarker(const std::string& metric, const std::
 Aggregator::Aggregator(storage::RecordStore* records, storage::NodeState* state,
                        storage::LocalWriter* writer, std::string self_id, RollupSettings settings,
                        bool has_hub_above, std::function<std::vector<std::string>()> hub_chain,
-                       std::function<bool(const std::string&)> is_revoked)
+                       std::function<bool(const std::string&)> is_revoked,
+                       std::function<uint64_t()> revocations_version)
     : store_(records),
       state_(state),
       writer_(writer),
@@ -64,7 +65,8 @@ Aggregator::Aggregator(storage::RecordStore* records, storage::NodeState* state,
       settings_(settings),
       has_hub_above_(has_hub_above),
       hub_chain_(std::move(hub_chain)),
-      is_revoked_(std::move(is_revoked)) {}
+      is_revoked_(std::move(is_revoked)),
+      revocations_version_(std::move(revocations_version)) {}
 
 std::optional<storage::StoredEntry> Aggregator::Definition(const std::string& metric) const {
   std::vector<std::string> authorities = {self_id_};
@@ -197,12 +199,14 @@ absl::StatusOr<Members> Aggregator::CurrentMembers(bool revocation_seen) {
   // The generation is read before the list: an enrollment landing in between reloads next
   // time rather than being missed.
   const uint64_t generation = state_->EnrollmentGeneration();
+  const uint64_t revocations = revocations_version_ ? revocations_version_() : 0;
   std::vector<std::string> chain = hub_chain_();
-  if (!members_ || revocation_seen || generation != members_generation_ ||
-      chain != members_chain_) {
+  if (!members_ || !revocations_version_ || revocation_seen || generation != members_generation_ ||
+      revocations != members_revocations_ || chain != members_chain_) {
     LDGS_ASSIGN_OR_RETURN(Members members, LoadMembers(*state_, is_revoked_));
     members_ = std::move(members);
     members_generation_ = generation;
+    members_revocations_ = revocations;
     members_chain_ = std::move(chain);
   }
   return *members_;

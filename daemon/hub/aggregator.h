@@ -39,7 +39,8 @@ class Aggregator {
   Aggregator(storage::RecordStore* records, storage::NodeState* state, storage::LocalWriter* writer,
              std::string self_id, RollupSettings settings, bool has_hub_above,
              std::function<std::vector<std::string>()> hub_chain,
-             std::function<bool(const std::string&)> is_revoked);
+             std::function<bool(const std::string&)> is_revoked,
+             std::function<uint64_t()> revocations_version = nullptr);
 
   // Processes every feed entry after the cursor, decides the touched groups (and groups
   // whose period has closed since), and writes what changed. Returns the number of rollup
@@ -73,13 +74,15 @@ class Aggregator {
   const std::function<std::vector<std::string>()> hub_chain_;
   const std::function<bool(const std::string&)> is_revoked_;
   std::vector<std::string> skipped_;
-  // The member list, loaded again only when an enrollment changed, a revocation came or the
-  // hub chain (whose revocations count) changed: a hub with 10,000 members would otherwise
-  // read them all on every commit.
+  // The member list, loaded again only when an enrollment changed, a revocation came, the
+  // revocation set was reloaded or the hub chain changed: a hub with 10,000 members would
+  // otherwise read them all on every commit. Without `revocations_version_`, every time.
   absl::StatusOr<Members> CurrentMembers(bool revocation_seen);
   std::optional<Members> members_;
   uint64_t members_generation_ = 0;
   std::vector<std::string> members_chain_;
+  const std::function<uint64_t()> revocations_version_;
+  uint64_t members_revocations_ = 0;
   // The definition that counts here (own, else the chain's); nullopt: not aggregated.
   std::optional<storage::StoredEntry> Definition(const std::string& metric) const;
 };

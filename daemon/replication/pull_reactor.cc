@@ -54,7 +54,8 @@ void PullReactor::WaitForChange() {
   guard_.Hold();
   // What is for a hub alone goes only up, from its origin (visibility_filter.h): towards a
   // member or a sister (every enrolled dialer) those commits need not wake this stream.
-  const bool beyond_hub_only = peer_.relation != v1::RELATION_HUB;
+  // A peer recovering its own records (wants_own) takes its hub-only ones back too.
+  const bool beyond_hub_only = peer_.relation != v1::RELATION_HUB && !peer_.wants_own;
   const uint64_t id =
       context_->notifier->CallWhenBeyond(cursor_, beyond_hub_only, [this](uint64_t skip_to) {
         {

@@ -20,7 +20,13 @@ absl::Status Revocations::Reload(const storage::RecordStore& records, const std:
   }
   std::lock_guard<std::mutex> lock(mu_);
   revoked_ = std::move(revoked);
+  ++version_;
   return absl::OkStatus();
+}
+
+uint64_t Revocations::version() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return version_;
 }
 
 bool Revocations::Contains(const std::string& node_id) const {

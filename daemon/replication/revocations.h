@@ -21,10 +21,13 @@ class Revocations {
                       const std::set<std::string>& chain);
 
   bool Contains(const std::string& node_id) const;
+  // Moves on every Reload: caches of what depends on the set (the member list) reload.
+  uint64_t version() const;
 
  private:
   mutable std::mutex mu_;
   std::set<std::string> revoked_ ABSL_GUARDED_BY(mu_);
+  uint64_t version_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace ldgs::daemon::replication

@@ -23,6 +23,7 @@ struct Link : std::enable_shared_from_this<Link> {
   tcp::socket server;
   std::array<char, 16384> up{}, down{};
   bool stalled = false;  // this link alone (StallOpen); guarded by Impl::mu
+  int id = 0;
 
   void Close() {
     boost::system::error_code ignored;
@@ -42,6 +43,8 @@ struct TcpProxy::Impl {
   bool cut = false;
   bool stalled = false;
   int accepted = 0;
+  bool recording = false;
+  std::vector<TcpProxy::Chunk> recorded;
   std::list<std::weak_ptr<Link>> links;
   std::list<std::function<void()>> parked;  // pumps (and closes) waiting for Heal
 
@@ -57,7 +60,7 @@ struct TcpProxy::Impl {
         if (cut) {
           link->Close();
         } else {
-          ++accepted;
+          link->id = ++accepted;
           links.push_back(link);
         }
       }
@@ -90,6 +93,9 @@ struct TcpProxy::Impl {
         parked.push_back(
             [this, link, &from, &to, &buffer, n] { Forward(link, from, to, buffer, n); });
         return;
+      }
+      if (recording) {
+        recorded.push_back({link->id, &from == &link->client, std::string(buffer.data(), n)});
       }
     }
     asio::async_write(to, asio::buffer(buffer.data(), n),
@@ -172,6 +178,16 @@ void TcpProxy::Heal() {
     }
     for (auto& forward : resume) forward();
   });
+}
+
+void TcpProxy::Record(bool on) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->recording = on;
+}
+
+std::vector<TcpProxy::Chunk> TcpProxy::TakeRecorded() {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return std::exchange(impl_->recorded, {});
 }
 
 int TcpProxy::accepted() const {

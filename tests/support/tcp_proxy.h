@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace ldgs::testing {
 
@@ -29,6 +30,15 @@ class TcpProxy {
   void Heal();
   // Connections accepted so far (each one a TCP connection a dialer made through the proxy).
   int accepted() const;
+
+  // What passed, as the proxy read it, while recording (benchmarks count bytes and turns).
+  struct Chunk {
+    int connection;  // 1 for the first connection accepted, and so on
+    bool up;         // from the dialer to the target
+    std::string bytes;
+  };
+  void Record(bool on);
+  std::vector<Chunk> TakeRecorded();
 
  private:
   struct Impl;
