@@ -88,6 +88,20 @@ class HubAndChaptersTest : public ::testing::Test {
   NodeProcess& b_ = fed_.AddChapter("Ames, IA", "midwest", &hub_);
 };
 
+// The hub's stream to B sleeps through commits of records for the hub alone and moves past
+// them; the network record after them must still reach B, and none of them.
+TEST_F(HubAndChaptersTest, AStreamThatSleptThroughHubOnlyCommitsStillGetsTheNextNetworkRecord) {
+  Barrier(a_, {&hub_, &b_});  // B's stream is caught up and waiting
+  std::vector<v1::Record> hub_only;
+  for (int i = 0; i < 20; ++i) {
+    hub_only.push_back(Write(a_, "Hub-only note " + std::to_string(i), v1::VISIBILITY_HUB));
+  }
+  ASSERT_TRUE(Arrives(hub_, hub_only.back()));
+  v1::Record network = Write(a_, "After the notes", v1::VISIBILITY_NETWORK);
+  EXPECT_TRUE(Arrives(b_, network));
+  for (const v1::Record& r : hub_only) EXPECT_FALSE(Holds(b_, r)) << r.id();
+}
+
 TEST_F(HubAndChaptersTest, EachVisibilityReachesExactlyItsAudience) {
   v1::Record network = Write(a_, "Landlord fund", v1::VISIBILITY_NETWORK);
   v1::Record open = Write(a_, "Open data portal", v1::VISIBILITY_PUBLIC);
