@@ -471,7 +471,7 @@ int RunReconnect(bool tls) {
   const std::string mode = tls ? "mtls" : "plain";
   Result("reconnect_" + mode + "_bytes_up", static_cast<double>(t.up), "B");
   Result("reconnect_" + mode + "_bytes_down", static_cast<double>(t.down), "B");
-  Result("reconnect_" + mode + "_dialer_flights", t.dialer_flights, "");
+  Result("reconnect_" + mode + "_dialer_flights", t.dialer_flights, "flights");
   if (!tls) {
     Result("reconnect_plain_call_bytes_up", static_cast<double>(t.call_up), "B");
     Result("reconnect_plain_call_bytes_down", static_cast<double>(t.call_down), "B");
