@@ -20,7 +20,8 @@ cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLDGS_SAN
 cmake --build "$build_dir" -j "${JOBS:-2}"
 built=$(date +%s)
 echo "tests/run.sh: built in $((built - start)) s"
-(cd "$build_dir" && ctest --output-on-failure --timeout 600 "$@")
+# Two at a time, as developers run them: every test polls with deadlines, none times itself.
+(cd "$build_dir" && ctest -j "${JOBS:-2}" --output-on-failure --timeout 600 "$@")
 
 # A short, time-bounded libFuzzer run of every fuzz target (clang-14, its own build dir).
 # Longer runs: LDGS_FUZZ_SECONDS=600 tests/run.sh, or see docs/testing.md.
