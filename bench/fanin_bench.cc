@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "bench/bench_util.h"
 #include "common/base32.h"
 #include "daemon/replication/session_table.h"
 #include "grpcpp/grpcpp.h"
@@ -48,18 +49,13 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using ldgs::bench::Clock;
+using ldgs::bench::ProcessUse;
+using ldgs::bench::Result;
+using ldgs::bench::Seconds;
+using ldgs::bench::UseOf;
 using ldgs::testing::NodeProcess;
 namespace v1 = ldgs::v1;
-
-double Seconds(Clock::time_point since) {
-  return std::chrono::duration<double>(Clock::now() - since).count();
-}
-
-void Result(const std::string& name, double value, const std::string& unit) {
-  std::printf("RESULT %s %.3f %s\n", name.c_str(), value, unit.c_str());
-  std::fflush(stdout);
-}
 
 [[noreturn]] void Die(const std::string& what) {
   std::fprintf(stderr, "fanin_bench: %s\n", what.c_str());
@@ -70,34 +66,6 @@ double Percentile(std::vector<double> values, double p) {
   if (values.empty()) return 0;
   std::sort(values.begin(), values.end());
   return values[static_cast<size_t>(p * static_cast<double>(values.size() - 1) + 0.5)];
-}
-
-struct ProcessUse {
-  double cpu_s = 0;
-  double rss_mb = 0;
-  double peak_rss_mb = 0;
-};
-
-ProcessUse UseOf(pid_t pid) {
-  ProcessUse use;
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  // Fields after the ")" that ends the command name: utime is the 12th, stime the 13th.
-  std::istringstream fields(text.substr(text.rfind(')') + 2));
-  std::string field;
-  unsigned long long utime = 0, stime = 0;
-  for (int i = 1; fields >> field; ++i) {
-    if (i == 12) utime = std::stoull(field);
-    if (i == 13) stime = std::stoull(field);
-  }
-  use.cpu_s = static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) use.rss_mb = std::stod(line.substr(6)) / 1024;
-    if (line.rfind("VmHWM:", 0) == 0) use.peak_rss_mb = std::stod(line.substr(6)) / 1024;
-  }
-  return use;
 }
 
 // The simulated chapters' records: stories of about 300 bytes signed, for the hub only (a
