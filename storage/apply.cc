@@ -1,5 +1,6 @@
 // The apply path: the one place where records, feed entries, index keys, clock and a peer's
 // checkpoint are written, always together in one synced WriteBatch.
+#include <algorithm>
 #include <map>
 #include <optional>
 
@@ -40,34 +41,51 @@ Decision Decide(const std::optional<StoredEntry>& held, const IncomingRecord& in
   return Decision::kFork;
 }
 
-}  // namespace
-
-absl::StatusOr<ApplyResult> RecordStore::Apply(const std::vector<IncomingRecord>& records,
-                                               const StateChange& also, WriteClass write_class) {
-  std::unique_lock<std::mutex> lock = db_->LockWrites();
-  rocksdb::ColumnFamilyHandle* const changes = db_->cf(ColumnFamily::kChanges);
-  rocksdb::ColumnFamilyHandle* const index = db_->cf(ColumnFamily::kIndex);
+// A group commit's batch as it is built: what its calls wrote so far, which later records
+// (of the same call or a later one) must see.
+struct GroupBatch {
   rocksdb::WriteBatch batch;
-  ApplyResult result;
-  const uint64_t first_seq = LastSequence();
-  uint64_t seq = first_seq;
-  // Records written earlier in this batch, so that later versions in it see them.
-  std::map<std::string, StoredEntry> pending;
-  std::map<std::string, uint64_t> clocks;
+  std::map<std::string, StoredEntry> pending;  // by record key
+  std::map<std::string, uint64_t> clocks;      // by origin: the highest version written
+  uint64_t seq = 0;                            // the last sequence issued
   bool retracted = false;
   bool hub_audience_only = true;
+};
+
+// Adds one call's records and `also` to `group`; on error nothing of this call is left in
+// it (the calls before it and after it are not affected).
+absl::StatusOr<ApplyResult> AddCall(const RecordStore& store, const Db& db,
+                                    const std::vector<IncomingRecord>& records,
+                                    const StateChange& also, GroupBatch* group) {
+  rocksdb::ColumnFamilyHandle* const changes = db.cf(ColumnFamily::kChanges);
+  rocksdb::ColumnFamilyHandle* const index = db.cf(ColumnFamily::kIndex);
+  rocksdb::WriteBatch& batch = group->batch;
+  batch.SetSavePoint();
+  ApplyResult result;
+  // This call's writes, merged into the group once the call is known to succeed.
+  std::map<std::string, StoredEntry> mine;
+  std::map<std::string, uint64_t> my_clocks;
+  uint64_t seq = group->seq;
+  bool retracted = false;
+  bool hub_audience_only = true;
+  auto fail = [&batch](absl::Status status) {
+    batch.RollbackToSavePoint().PermitUncheckedError();
+    return status;
+  };
 
   for (const IncomingRecord& in : records) {
     const std::string key = RecordKey(in.record.origin(), in.record.id());
     std::optional<StoredEntry> held;
-    if (auto it = pending.find(key); it != pending.end()) {
+    if (auto it = mine.find(key); it != mine.end()) {
+      held = it->second;
+    } else if (auto it = group->pending.find(key); it != group->pending.end()) {
       held = it->second;
     } else {
-      absl::StatusOr<StoredEntry> got = Get(in.record.origin(), in.record.id());
+      absl::StatusOr<StoredEntry> got = store.Get(in.record.origin(), in.record.id());
       if (got.ok()) {
         held = std::move(*got);
       } else if (!absl::IsNotFound(got.status())) {
-        return got.status();
+        return fail(got.status());
       }
     }
 
@@ -111,45 +129,144 @@ absl::StatusOr<ApplyResult> RecordStore::Apply(const std::vector<IncomingRecord>
     }
     next.seq = ++seq;
     next.stored.set_seq(next.seq);
-    batch.Put(db_->cf(ColumnFamily::kRecords), key, next.stored.SerializeAsString());
+    batch.Put(db.cf(ColumnFamily::kRecords), key, next.stored.SerializeAsString());
     batch.Put(changes, EncodeU64(next.seq), EncodeFeedValue(key, next.record.kind()));
     for (const std::string& index_key : IndexKeysOf(next.record)) batch.Put(index, index_key, "");
-    uint64_t& clock = clocks[in.record.origin()];
+    uint64_t& clock = my_clocks[in.record.origin()];
     clock = std::max(clock, in.record.version());
-    pending[key] = std::move(next);
+    mine[key] = std::move(next);
     ++result.applied;
   }
+  also.AddTo(db, &batch);
 
-  for (const auto& [origin, version] : clocks) {
-    LDGS_ASSIGN_OR_RETURN(uint64_t held_clock, ClockOf(origin));
-    if (version > held_clock) batch.Put(db_->cf(ColumnFamily::kClock), origin, EncodeU64(version));
+  batch.PopSavePoint().PermitUncheckedError();
+  for (auto& [key, entry] : mine) group->pending[key] = std::move(entry);
+  for (const auto& [origin, version] : my_clocks) {
+    uint64_t& clock = group->clocks[origin];
+    clock = std::max(clock, version);
   }
-  if (seq != first_seq) batch.Put(db_->cf(ColumnFamily::kMeta), kLastSeqKey, EncodeU64(seq));
-  if (retracted) batch.Put(db_->cf(ColumnFamily::kMeta), kPurgePendingKey, "1");
-  also.AddTo(*db_, &batch);
-  LDGS_RETURN_IF_ERROR(db_->Commit(lock, &batch, write_class));
-  if (also.changes_enrollments()) db_->CountEnrollmentWrite();
-  if (retracted) retracted_ = true;
-  if (seq == first_seq) return result;
+  group->seq = seq;
+  group->retracted |= retracted;
+  group->hub_audience_only &= hub_audience_only;
+  return result;
+}
+
+}  // namespace
+
+struct RecordStore::Writer {
+  Writer(const std::vector<IncomingRecord>& r, const StateChange& a, WriteClass c)
+      : records(r), also(a), write_class(c) {}
+
+  const std::vector<IncomingRecord>& records;
+  const StateChange& also;
+  const WriteClass write_class;
+  absl::StatusOr<ApplyResult> result = ApplyResult();
+  bool done = false;  // guarded by queue_mu_
+  std::condition_variable wake;
+};
+
+// A group's records bound the batch one fsync waits for and the time its first call waits.
+constexpr size_t kMaxGroupRecords = 5000;
+
+absl::StatusOr<ApplyResult> RecordStore::Apply(const std::vector<IncomingRecord>& records,
+                                               const StateChange& also, WriteClass write_class) {
+  Writer self(records, also, write_class);
+  std::unique_lock<std::mutex> queue(queue_mu_);
+  writers_.push_back(&self);
+  self.wake.wait(queue, [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    return self.done || writers_.front() == &self;
+  });
+  if (self.done) return std::move(self.result);
+
+  // This call leads: it commits the calls queued behind it of its write class with its own
+  // (a call of the other class must not fail for the reserve of this one).
+  std::vector<Writer*> group = {&self};
+  size_t group_records = records.size();
+  for (size_t i = 1; i < writers_.size(); ++i) {
+    Writer* next = writers_[i];
+    if (next->write_class != write_class) break;
+    if (group_records + next->records.size() > kMaxGroupRecords) break;
+    group_records += next->records.size();
+    group.push_back(next);
+  }
+  queue.unlock();
+  FeedCommit told;
+  CommitGroup(group, &told);
+  queue.lock();
+  writers_.erase(writers_.begin(), writers_.begin() + static_cast<std::ptrdiff_t>(group.size()));
+  if (!writers_.empty()) writers_.front()->wake.notify_one();  // the next group's leader
+  queue.unlock();
+
+  if (told.last_seq != 0) TellInOrder(told);
+  queue.lock();
+  for (Writer* writer : group) {
+    if (writer == &self) continue;
+    writer->done = true;
+    writer->wake.notify_one();  // under the lock: it cannot return and vanish before
+  }
+  return std::move(self.result);
+}
+
+void RecordStore::CommitGroup(const std::vector<Writer*>& group, FeedCommit* told) {
+  std::unique_lock<std::mutex> lock = db_->LockWrites();
+  GroupBatch batch;
+  const uint64_t first_seq = LastSequence();
+  batch.seq = first_seq;
+  std::vector<Writer*> added;
+  for (Writer* writer : group) {
+    writer->result = AddCall(*this, *db_, writer->records, writer->also, &batch);
+    if (writer->result.ok()) added.push_back(writer);
+  }
+  auto fail_added = [&added](const absl::Status& status) {
+    for (Writer* writer : added) writer->result = status;
+  };
+  for (const auto& [origin, version] : batch.clocks) {
+    absl::StatusOr<uint64_t> held_clock = ClockOf(origin);
+    if (!held_clock.ok()) return fail_added(held_clock.status());
+    if (version > *held_clock) {
+      batch.batch.Put(db_->cf(ColumnFamily::kClock), origin, EncodeU64(version));
+    }
+  }
+  const uint64_t seq = batch.seq;
+  if (seq != first_seq) {
+    batch.batch.Put(db_->cf(ColumnFamily::kMeta), kLastSeqKey, EncodeU64(seq));
+  }
+  if (batch.retracted) batch.batch.Put(db_->cf(ColumnFamily::kMeta), kPurgePendingKey, "1");
+  if (absl::Status committed = db_->Commit(lock, &batch.batch, group.front()->write_class);
+      !committed.ok()) {
+    return fail_added(committed);
+  }
+  for (Writer* writer : added) {
+    if (writer->also.changes_enrollments()) db_->CountEnrollmentWrite();
+  }
+  if (batch.retracted) retracted_ = true;
+  if (seq == first_seq) return;
   {
     std::lock_guard<std::mutex> seq_lock(seq_mu_);
     last_seq_ = seq;
   }
-  lock.unlock();
-  // Told in sequence order, outside the write lock: the commit before this one was told
-  // first (it may still be telling on another thread). A listener told out of order would
-  // have to assume the worst of the gap.
+  *told = FeedCommit{first_seq + 1, seq, batch.hub_audience_only};
+}
+
+// Told in sequence order, outside the write lock: the commit before this one was told first
+// (it may still be telling on another thread). A listener told out of order would have to
+// assume the worst of the gap.
+void RecordStore::TellInOrder(const FeedCommit& commit) {
   {
     std::unique_lock<std::mutex> told(told_mu_);
-    told_changed_.wait(told, [&] { return told_through_ == first_seq; });
+    told_changed_.wait(told, [&] { return told_through_ == commit.first_seq - 1; });
   }
-  if (commit_listener_) commit_listener_(FeedCommit{first_seq + 1, seq, hub_audience_only});
+  if (commit_listener_) commit_listener_(commit);
   {
     std::lock_guard<std::mutex> told(told_mu_);
-    told_through_ = seq;
+    told_through_ = commit.last_seq;
   }
   told_changed_.notify_all();
-  return result;
+}
+
+size_t RecordStore::QueuedWriters() const {
+  std::lock_guard<std::mutex> queue(queue_mu_);
+  return writers_.size();
 }
 
 absl::Status RecordStore::AdvanceClock(std::string_view origin, uint64_t version) {

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -90,6 +91,10 @@ class RecordStore {
   // kept. Records are applied in order, so a batch may carry several versions of one record.
   // RESOURCE_EXHAUSTED on a full disk, nothing written.
   // `write_class` says how much of the disk reserve it may use (storage/db.h).
+  // Group commit: calls that arrive while another commits wait, and the first of them then
+  // writes all of them (of one write class) in one synced WriteBatch, in arrival order, each
+  // seeing the ones before it as if they had committed alone. One call's error (a corrupt
+  // held record) fails that call only; the batch's own failure (disk full) fails them all.
   absl::StatusOr<ApplyResult> Apply(const std::vector<IncomingRecord>& records,
                                     const StateChange& also = StateChange(),
                                     WriteClass write_class = WriteClass::kRecords);
@@ -135,6 +140,9 @@ class RecordStore {
   // StateChange::SetFeedCursor, in the batch that records what it read.
   absl::StatusOr<uint64_t> FeedCursor(std::string_view name) const;
 
+  // Apply calls waiting for a group commit (tests watch it to form groups).
+  size_t QueuedWriters() const;
+
   // Called after every batch that added feed entries, outside the store's write lock, in
   // sequence order. It must not write to the store (the next commit waits for it to
   // return). Set once, before concurrent use.
@@ -149,9 +157,20 @@ class RecordStore {
   absl::Status ClearPurgePending();
 
  private:
+  struct Writer;  // one Apply call waiting in the group commit queue (apply.cc)
+
   explicit RecordStore(Db* db) : db_(db) {}
 
+  // Writes `group` (the queue's first calls) in one synced batch under the Db's write lock
+  // and sets each call's result; `*told` is what the batch added to the feed (empty when
+  // nothing).
+  void CommitGroup(const std::vector<Writer*>& group, FeedCommit* told);
+  // Tells the listener `commit`, after the commits before it.
+  void TellInOrder(const FeedCommit& commit);
+
   Db* db_;
+  mutable std::mutex queue_mu_;
+  std::deque<Writer*> writers_ ABSL_GUARDED_BY(queue_mu_);  // the first one commits
   mutable std::mutex seq_mu_;  // last_seq_ changes only under the Db's write lock, too
   uint64_t last_seq_ ABSL_GUARDED_BY(seq_mu_) = 0;
   std::function<void(const FeedCommit&)> commit_listener_;
