@@ -19,12 +19,16 @@ HubRunner::~HubRunner() { Stop(); }
 void HubRunner::Loop() {
   while (!stopping_) {
     const uint64_t seen = notifier_->last_seq();
+    const auto started = std::chrono::steady_clock::now();
     absl::StatusOr<int> written = aggregator_->RunOnce(NowMicros());
     if (!written.ok()) spdlog::error("aggregator: {}", written.status().ToString());
     for (const std::string& group : aggregator_->skipped()) {
       spdlog::error("aggregator: group left as last published: {}", group);
     }
     notifier_->WaitBeyond(seen, std::chrono::steady_clock::now() + std::chrono::seconds(5));
+    while (!stopping_ && std::chrono::steady_clock::now() < started + kRunInterval) {
+      notifier_->WaitBeyond(UINT64_MAX, started + kRunInterval);  // only Stop wakes it
+    }
   }
 }
 

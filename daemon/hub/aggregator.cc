@@ -156,9 +156,10 @@ absl::StatusOr<int> Aggregator::RunOnce(int64_t now_us) {
   }
   // Enrollments live in node state, not the feed: a change of region or a revocation here
   // makes every group decide again.
-  LDGS_ASSIGN_OR_RETURN(Members members, CurrentMembers(revocation_seen));
+  LDGS_ASSIGN_OR_RETURN(std::shared_ptr<const LoadedMembers> members,
+                        CurrentMembers(revocation_seen));
   absl::StatusOr<std::string> seen = state_->GetMarker(kEnrollmentsMarker);
-  const bool enrollments_changed = !seen.ok() || *seen != members.Fingerprint();
+  const bool enrollments_changed = !seen.ok() || *seen != members->fingerprint;
   if (enrollments_changed) LDGS_RETURN_IF_ERROR(MarkAll(&dirty));
   // Groups waiting for their first publication, whose period may have closed since.
   PendingGroups pending;
@@ -190,12 +191,13 @@ absl::StatusOr<int> Aggregator::RunOnce(int64_t now_us) {
   storage::StateChange done;
   done.SetFeedCursor(kCursorName, cursor);
   if (JoinGroups(pending) != pending_before) done.SetMarker(kPendingMarker, JoinGroups(pending));
-  if (enrollments_changed) done.SetMarker(kEnrollmentsMarker, members.Fingerprint());
+  if (enrollments_changed) done.SetMarker(kEnrollmentsMarker, members->fingerprint);
   LDGS_RETURN_IF_ERROR(store_->Apply({}, done).status());
   return written;
 }
 
-absl::StatusOr<Members> Aggregator::CurrentMembers(bool revocation_seen) {
+absl::StatusOr<std::shared_ptr<const Aggregator::LoadedMembers>> Aggregator::CurrentMembers(
+    bool revocation_seen) {
   // The generation is read before the list: an enrollment landing in between reloads next
   // time rather than being missed.
   const uint64_t generation = state_->EnrollmentGeneration();
@@ -204,12 +206,14 @@ absl::StatusOr<Members> Aggregator::CurrentMembers(bool revocation_seen) {
   if (!members_ || !revocations_version_ || revocation_seen || generation != members_generation_ ||
       revocations != members_revocations_ || chain != members_chain_) {
     LDGS_ASSIGN_OR_RETURN(Members members, LoadMembers(*state_, is_revoked_));
-    members_ = std::move(members);
+    std::string fingerprint = members.Fingerprint();
+    members_ = std::make_shared<const LoadedMembers>(
+        LoadedMembers{std::move(members), std::move(fingerprint)});
     members_generation_ = generation;
     members_revocations_ = revocations;
     members_chain_ = std::move(chain);
   }
-  return *members_;
+  return members_;
 }
 
 int64_t Aggregator::ClosesAt(const std::string& period, int64_t first_seen_us) const {
@@ -234,7 +238,8 @@ absl::StatusOr<int> Aggregator::Publish(const Group& group, int64_t now_us,
                                           ? v1::VISIBILITY_PUBLIC
                                           : v1::VISIBILITY_NETWORK;
 
-  LDGS_ASSIGN_OR_RETURN(Members members, CurrentMembers(false));
+  LDGS_ASSIGN_OR_RETURN(std::shared_ptr<const LoadedMembers> loaded, CurrentMembers(false));
+  const Members& members = loaded->members;
   for (const auto& [node, region] : members.chapters) ++inputs.expected_direct[region];
   storage::ListFilter filter;
   filter.metric = metric;

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -77,8 +78,14 @@ class Aggregator {
   // The member list, loaded again only when an enrollment changed, a revocation came, the
   // revocation set was reloaded or the hub chain changed: a hub with 10,000 members would
   // otherwise read them all on every commit. Without `revocations_version_`, every time.
-  absl::StatusOr<Members> CurrentMembers(bool revocation_seen);
-  std::optional<Members> members_;
+  // Shared, not copied: a run compares the fingerprint, and a copy of 10,000 members on
+  // every run was a tenth of a busy hub's CPU.
+  struct LoadedMembers {
+    Members members;
+    std::string fingerprint;  // members.Fingerprint(), computed once
+  };
+  absl::StatusOr<std::shared_ptr<const LoadedMembers>> CurrentMembers(bool revocation_seen);
+  std::shared_ptr<const LoadedMembers> members_;
   uint64_t members_generation_ = 0;
   std::vector<std::string> members_chain_;
   const std::function<uint64_t()> revocations_version_;
