@@ -29,7 +29,7 @@ root=$(pwd)
 if [[ ! -f "$build/build.ninja" && ! -f "$build/Makefile" ]]; then
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 fi
-cmake --build "$build" -j2 --target sync_bench ldgsd ldgsctl
+cmake --build "$build" -j2 --target sync_bench propagation_bench ldgsd ldgsctl
 if [[ ! -d bench/peers/node_modules/pouchdb ]]; then
   (cd bench/peers && npm install --no-audit --no-fund --loglevel=error)
 fi
@@ -54,6 +54,7 @@ for run in $(seq 1 "$runs"); do
   measure "$run" "$bench" rss 100000
   measure "$run" "$bench" reconnect --plain 2> "$work/frames.txt"
   measure "$run" "$bench" reconnect
+  measure "$run" "$build/bench/propagation_bench" steady 1000 20
   rm -rf "$work/pouch"
   measure "$run" node bench/peers/pouch_sync.js "$work/docs.jsonl" "$work/pouch" 1000
 done
@@ -97,6 +98,10 @@ $(row reconnect_plain_call_bytes_down "no-op reconnect, plaintext: calls' frames
 $(row reconnect_mtls_dialer_flights "no-op reconnect, mTLS: dialer flights (handshake too)" "")
 $(row reconnect_mtls_bytes_up "no-op reconnect, mTLS: bytes up" "")
 $(row reconnect_mtls_bytes_down "no-op reconnect, mTLS: bytes down" "")
+$(row steady_delivered_rate "steady writes at chapter A, offered 1,000/s for 20 s: delivered to B" "1,000/s")
+$(row steady_propagation_p50 "propagation A -> hub -> B under that load, mTLS: p50" "")
+$(row steady_propagation_p99 "propagation under that load: p99" "")
+$(row steady_write_ack_p99 "write acknowledged at A under that load: p99" "")
 
 No-op reconnect, plaintext: $(awk -v a="$(value reconnect_plain_bytes_up)" -v b="$(value reconnect_plain_bytes_down)" 'BEGIN { print a + b }') bytes in all (target < 1 KiB).
 

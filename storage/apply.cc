@@ -153,26 +153,26 @@ absl::StatusOr<ApplyResult> AddCall(const RecordStore& store, const Db& db,
 
 }  // namespace
 
-struct RecordStore::Writer {
-  Writer(const std::vector<IncomingRecord>& r, const StateChange& a, WriteClass c)
-      : records(r), also(a), write_class(c) {}
-
-  const std::vector<IncomingRecord>& records;
-  const StateChange& also;
-  const WriteClass write_class;
-  absl::StatusOr<ApplyResult> result = ApplyResult();
-  bool done = false;  // guarded by queue_mu_
-  std::condition_variable wake;
-};
-
 // A group's records bound the batch one fsync waits for and the time its first call waits.
 constexpr size_t kMaxGroupRecords = 5000;
 
 absl::StatusOr<ApplyResult> RecordStore::Apply(const std::vector<IncomingRecord>& records,
                                                const StateChange& also, WriteClass write_class) {
-  Writer self(records, also, write_class);
+  return Finish(Enqueue(records, also, write_class));
+}
+
+std::unique_ptr<PendingApply> RecordStore::Enqueue(const std::vector<IncomingRecord>& records,
+                                                   const StateChange& also,
+                                                   WriteClass write_class) {
+  auto call = std::make_unique<PendingApply>(records, also, write_class);
+  std::lock_guard<std::mutex> queue(queue_mu_);
+  writers_.push_back(call.get());
+  return call;
+}
+
+absl::StatusOr<ApplyResult> RecordStore::Finish(std::unique_ptr<PendingApply> call) {
+  PendingApply& self = *call;
   std::unique_lock<std::mutex> queue(queue_mu_);
-  writers_.push_back(&self);
   self.wake.wait(queue, [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
     return self.done || writers_.front() == &self;
   });
@@ -180,11 +180,11 @@ absl::StatusOr<ApplyResult> RecordStore::Apply(const std::vector<IncomingRecord>
 
   // This call leads: it commits the calls queued behind it of its write class with its own
   // (a call of the other class must not fail for the reserve of this one).
-  std::vector<Writer*> group = {&self};
-  size_t group_records = records.size();
+  std::vector<PendingApply*> group = {&self};
+  size_t group_records = self.records.size();
   for (size_t i = 1; i < writers_.size(); ++i) {
-    Writer* next = writers_[i];
-    if (next->write_class != write_class) break;
+    PendingApply* next = writers_[i];
+    if (next->write_class != self.write_class) break;
     if (group_records + next->records.size() > kMaxGroupRecords) break;
     group_records += next->records.size();
     group.push_back(next);
@@ -199,26 +199,26 @@ absl::StatusOr<ApplyResult> RecordStore::Apply(const std::vector<IncomingRecord>
 
   if (told.last_seq != 0) TellInOrder(told);
   queue.lock();
-  for (Writer* writer : group) {
-    if (writer == &self) continue;
-    writer->done = true;
-    writer->wake.notify_one();  // under the lock: it cannot return and vanish before
+  for (PendingApply* member : group) {
+    if (member == &self) continue;
+    member->done = true;
+    member->wake.notify_one();  // under the lock: it cannot return and vanish before
   }
   return std::move(self.result);
 }
 
-void RecordStore::CommitGroup(const std::vector<Writer*>& group, FeedCommit* told) {
+void RecordStore::CommitGroup(const std::vector<PendingApply*>& group, FeedCommit* told) {
   std::unique_lock<std::mutex> lock = db_->LockWrites();
   GroupBatch batch;
   const uint64_t first_seq = LastSequence();
   batch.seq = first_seq;
-  std::vector<Writer*> added;
-  for (Writer* writer : group) {
+  std::vector<PendingApply*> added;
+  for (PendingApply* writer : group) {
     writer->result = AddCall(*this, *db_, writer->records, writer->also, &batch);
     if (writer->result.ok()) added.push_back(writer);
   }
   auto fail_added = [&added](const absl::Status& status) {
-    for (Writer* writer : added) writer->result = status;
+    for (PendingApply* writer : added) writer->result = status;
   };
   for (const auto& [origin, version] : batch.clocks) {
     absl::StatusOr<uint64_t> held_clock = ClockOf(origin);
@@ -236,7 +236,7 @@ void RecordStore::CommitGroup(const std::vector<Writer*>& group, FeedCommit* tol
       !committed.ok()) {
     return fail_added(committed);
   }
-  for (Writer* writer : added) {
+  for (PendingApply* writer : added) {
     if (writer->also.changes_enrollments()) db_->CountEnrollmentWrite();
   }
   if (batch.retracted) retracted_ = true;

@@ -99,8 +99,11 @@ absl::StatusOr<std::vector<v1::Record>> LocalWriter::PutMany(std::vector<PutItem
   for (size_t i = 0; i < items.size(); ++i) {
     if (absl::Status checked = check(items[i]); !checked.ok()) return at(i, checked);
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  LDGS_ASSIGN_OR_RETURN(uint64_t last_issued, store_->ClockOf(key_->node_id()));
+  std::unique_lock<std::mutex> lock(mu_);
+  std::set<std::string> ids;
+  for (const PutItem& item : items) ids.insert(item.id);
+  WaitNotInFlight(lock, ids);
+  LDGS_ASSIGN_OR_RETURN(uint64_t last_issued, LastIssued());
   std::map<std::string, size_t> pending;  // id -> its latest version earlier in this batch
   std::vector<Stamped> stamped;
   stamped.reserve(items.size());  // `held` below may point into it: no reallocation
@@ -154,8 +157,20 @@ absl::StatusOr<std::vector<v1::Record>> LocalWriter::PutMany(std::vector<PutItem
   std::vector<IncomingRecord> incoming(stamped.size());
   ParallelFor(sign_executor_, sign_helpers_, stamped.size(),
               [&](size_t i) { incoming[i] = Sign(std::move(stamped[i])); });
-  LDGS_ASSIGN_OR_RETURN(ApplyResult result, store_->Apply(incoming, also, write_class));
-  LDGS_CHECK(result.applied == static_cast<int>(incoming.size()));  // versions grow under mu_
+  last_issued_ = last_issued;
+  // In the commit order now; the sync is waited for without the lock, so that other writes
+  // (of other records) can join the same group commit.
+  std::unique_ptr<PendingApply> call = store_->Enqueue(incoming, also, write_class);
+  in_flight_.insert(ids.begin(), ids.end());
+  lock.unlock();
+  absl::StatusOr<ApplyResult> result = store_->Finish(std::move(call));
+  lock.lock();
+  for (const std::string& id : ids) in_flight_.erase(id);
+  lock.unlock();
+  in_flight_done_.notify_all();
+  LDGS_RETURN_IF_ERROR(result.status());
+  // Versions grow under mu_, and no other write of these ids came between.
+  LDGS_CHECK(result->applied == static_cast<int>(incoming.size()));
   for (const IncomingRecord& in : incoming) written.push_back(in.record);
   return written;
 }
@@ -164,7 +179,8 @@ absl::StatusOr<v1::Record> LocalWriter::Share(const std::string& id, v1::Visibil
   if (!v1::Visibility_IsValid(visibility) || visibility == v1::VISIBILITY_UNSPECIFIED) {
     return absl::InvalidArgumentError("visibility must be private, hub, network or public");
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock<std::mutex> lock(mu_);
+  WaitNotInFlight(lock, {id});
   LDGS_ASSIGN_OR_RETURN(StoredEntry held, GetLive(id));
   v1::Record next = held.record;
   next.set_visibility(visibility);
@@ -173,7 +189,8 @@ absl::StatusOr<v1::Record> LocalWriter::Share(const std::string& id, v1::Visibil
 
 absl::StatusOr<v1::Record> LocalWriter::Update(
     const std::string& id, const std::function<absl::Status(v1::Record*)>& change) {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock<std::mutex> lock(mu_);
+  WaitNotInFlight(lock, {id});
   LDGS_ASSIGN_OR_RETURN(StoredEntry held, GetLive(id));
   v1::Record next = held.record;
   LDGS_RETURN_IF_ERROR(change(&next));
@@ -185,7 +202,8 @@ absl::StatusOr<v1::Record> LocalWriter::Update(
 }
 
 absl::StatusOr<v1::Record> LocalWriter::Delete(const std::string& id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock<std::mutex> lock(mu_);
+  WaitNotInFlight(lock, {id});
   LDGS_ASSIGN_OR_RETURN(StoredEntry held, GetLive(id));
   v1::Record next;
   next.set_id(id);
@@ -197,11 +215,34 @@ absl::StatusOr<v1::Record> LocalWriter::Delete(const std::string& id) {
 }
 
 absl::StatusOr<v1::Record> LocalWriter::WriteVersion(v1::Record next, const StoredEntry* held) {
-  LDGS_ASSIGN_OR_RETURN(uint64_t last_issued, store_->ClockOf(key_->node_id()));
+  LDGS_ASSIGN_OR_RETURN(uint64_t last_issued, LastIssued());
   LDGS_ASSIGN_OR_RETURN(IncomingRecord sealed, Seal(std::move(next), held, &last_issued));
+  last_issued_ = last_issued;
   LDGS_ASSIGN_OR_RETURN(ApplyResult result, store_->Apply({sealed}));
   LDGS_CHECK(result.applied == 1);  // versions only grow under mu_
   return std::move(sealed.record);
+}
+
+void LocalWriter::WaitNotInFlight(std::unique_lock<std::mutex>& lock,
+                                  const std::set<std::string>& ids) {
+  auto free = [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    return std::none_of(ids.begin(), ids.end(),
+                        [&](const std::string& id) { return in_flight_.count(id) > 0; });
+  };
+  if (free()) return;
+  ++waiting_;
+  in_flight_done_.wait(lock, free);
+  --waiting_;
+}
+
+int LocalWriter::WaitingForInFlight() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return waiting_;
+}
+
+absl::StatusOr<uint64_t> LocalWriter::LastIssued() {
+  LDGS_ASSIGN_OR_RETURN(uint64_t clock, store_->ClockOf(key_->node_id()));
+  return std::max(clock, last_issued_);
 }
 
 v1::Visibility LocalWriter::Stamped::Reach() const {

@@ -1,8 +1,10 @@
 #pragma once
 
+#include <condition_variable>
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -71,6 +73,9 @@ class LocalWriter {
   // A tombstone version of record `id`. NOT_FOUND if absent or already deleted.
   absl::StatusOr<v1::Record> Delete(const std::string& id);
 
+  // Writes waiting for an earlier write of the same record to commit (tests watch it).
+  int WaitingForInFlight();
+
  private:
   // A version with its identity fields filled in, not signed yet; with the tombstone for the
   // wider audience it narrows.
@@ -93,11 +98,24 @@ class LocalWriter {
   absl::StatusOr<v1::Record> WriteVersion(v1::Record next, const StoredEntry* held)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<StoredEntry> GetLive(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Waits, releasing `lock` meanwhile, until no write still committing touches one of
+  // `ids`: a write builds on the held version, which an unfinished one is about to change.
+  void WaitNotInFlight(std::unique_lock<std::mutex>& lock, const std::set<std::string>& ids)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The last version issued, by committed writes (the store's clock) or committing ones.
+  absl::StatusOr<uint64_t> LastIssued() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   RecordStore* store_;
   const record::NodeKey* key_;
   const record::RecordLimits limits_;
-  std::mutex mu_;  // versions are issued and applied one batch at a time
+  // Versions are issued one batch at a time under mu_, and a batch joins the store's commit
+  // queue under it too (so they commit in the order issued); PutMany waits for its commit
+  // without it, so that concurrent writes share a sync.
+  std::mutex mu_;
+  std::condition_variable in_flight_done_;
+  std::set<std::string> in_flight_ ABSL_GUARDED_BY(mu_);  // ids of writes still committing
+  uint64_t last_issued_ ABSL_GUARDED_BY(mu_) = 0;
+  int waiting_ ABSL_GUARDED_BY(mu_) = 0;
   Executor sign_executor_;
   int sign_helpers_ = 0;
 };

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -50,6 +51,19 @@ struct FeedCommit {
   // with no retraction for a wider audience): no node but that hub may be sent any of them,
   // so a node serving its members and sisters need not look at them.
   bool hub_audience_only = false;
+};
+
+// One Apply call in the group commit queue (RecordStore::Enqueue).
+struct PendingApply {
+  PendingApply(const std::vector<IncomingRecord>& r, const StateChange& a, WriteClass c)
+      : records(r), also(a), write_class(c) {}
+
+  const std::vector<IncomingRecord>& records;
+  const StateChange& also;
+  const WriteClass write_class;
+  absl::StatusOr<ApplyResult> result = ApplyResult();
+  bool done = false;  // under the store's queue lock
+  std::condition_variable wake;
 };
 
 // A record as held by this node.
@@ -98,6 +112,16 @@ class RecordStore {
   absl::StatusOr<ApplyResult> Apply(const std::vector<IncomingRecord>& records,
                                     const StateChange& also = StateChange(),
                                     WriteClass write_class = WriteClass::kRecords);
+
+  // Apply in two halves, for a writer that orders its calls under a lock of its own but
+  // should not hold it through the sync: Enqueue fixes the call's place in the commit order
+  // (the calls enqueued before it are applied before it), Finish waits for its commit and
+  // returns what Apply would. Every Enqueue must be Finished; `records` and `also` must
+  // outlive it.
+  std::unique_ptr<PendingApply> Enqueue(const std::vector<IncomingRecord>& records,
+                                        const StateChange& also,
+                                        WriteClass write_class = WriteClass::kRecords);
+  absl::StatusOr<ApplyResult> Finish(std::unique_ptr<PendingApply> call);
 
   // NOT_FOUND when absent.
   absl::StatusOr<StoredEntry> Get(std::string_view origin, std::string_view id) const;
@@ -157,20 +181,18 @@ class RecordStore {
   absl::Status ClearPurgePending();
 
  private:
-  struct Writer;  // one Apply call waiting in the group commit queue (apply.cc)
-
   explicit RecordStore(Db* db) : db_(db) {}
 
   // Writes `group` (the queue's first calls) in one synced batch under the Db's write lock
   // and sets each call's result; `*told` is what the batch added to the feed (empty when
   // nothing).
-  void CommitGroup(const std::vector<Writer*>& group, FeedCommit* told);
+  void CommitGroup(const std::vector<PendingApply*>& group, FeedCommit* told);
   // Tells the listener `commit`, after the commits before it.
   void TellInOrder(const FeedCommit& commit);
 
   Db* db_;
   mutable std::mutex queue_mu_;
-  std::deque<Writer*> writers_ ABSL_GUARDED_BY(queue_mu_);  // the first one commits
+  std::deque<PendingApply*> writers_ ABSL_GUARDED_BY(queue_mu_);  // the first one commits
   mutable std::mutex seq_mu_;  // last_seq_ changes only under the Db's write lock, too
   uint64_t last_seq_ ABSL_GUARDED_BY(seq_mu_) = 0;
   std::function<void(const FeedCommit&)> commit_listener_;

@@ -20,6 +20,7 @@
 #include "rocksdb/env.h"
 #include "rocksdb/file_system.h"
 #include "storage/keys.h"
+#include "storage/local_writer.h"
 #include "storage/storage.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/temp_dir.h"
@@ -268,6 +269,63 @@ TEST_F(GroupCommitTest, ACallOfTheOtherWriteClassIsNotRefusedForThisClassesReser
   EXPECT_EQ(node_state.result->applied, 1);
   EXPECT_EQ(more_records.result.status().code(), absl::StatusCode::kResourceExhausted);
   EXPECT_THAT(IdsSince(first_seq_), ElementsAre("first", "b"));
+}
+
+// Local writes (an admin's puts) are stamped one at a time under the writer's lock but wait
+// for their commit without it: writes of different records share a sync.
+TEST_F(GroupCommitTest, ConcurrentLocalWritesOfDifferentRecordsShareOneSync) {
+  LocalWriter writer(store_, &key_, record::RecordLimits());
+  v1::Record body;
+  body.mutable_story()->set_title("t");
+  StartHeldCall();
+  absl::StatusOr<v1::Record> b = absl::UnknownError("not returned");
+  absl::StatusOr<v1::Record> c = absl::UnknownError("not returned");
+  std::thread put_b([&] { b = writer.Put("b", v1::VISIBILITY_HUB, body); });
+  const auto deadline = std::chrono::steady_clock::now() + kDeadline;
+  while (store_->QueuedWriters() < 2 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  std::thread put_c([&] { c = writer.Put("c", v1::VISIBILITY_HUB, body); });
+  while (store_->QueuedWriters() < 3 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  EXPECT_EQ(store_->QueuedWriters(), 3u) << "the second put did not join the commit queue";
+  const int before = gate_.syncs();
+  gate_.Release();
+  put_b.join();
+  put_c.join();
+  for (Call& call : calls_) call.thread.join();
+  EXPECT_EQ(gate_.syncs() - before, 1) << "the two puts should share one WAL sync";
+  ASSERT_OK(b);
+  ASSERT_OK(c);
+  EXPECT_LT(b->version(), c->version()) << "versions are issued in commit order";
+  EXPECT_THAT(IdsSince(first_seq_), ElementsAre("first", "b", "c"));
+}
+
+TEST_F(GroupCommitTest, ALocalWriteOfARecordStillCommittingBuildsOnIt) {
+  LocalWriter writer(store_, &key_, record::RecordLimits());
+  v1::Record body;
+  body.mutable_story()->set_title("t");
+  gate_.Arm();
+  absl::StatusOr<v1::Record> put = absl::UnknownError("not returned");
+  std::thread first([&] { put = writer.Put("x", v1::VISIBILITY_HUB, body); });
+  ASSERT_TRUE(gate_.WaitHolding());
+  // The put of x holds its sync, not the writer's lock: a delete of x must wait for it (read
+  // now, x is not held yet and the delete would fail with NOT_FOUND).
+  absl::StatusOr<v1::Record> deleted = absl::UnknownError("not returned");
+  std::thread second([&] { deleted = writer.Delete("x"); });
+  const auto deadline = std::chrono::steady_clock::now() + kDeadline;
+  while (writer.WaitingForInFlight() == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  EXPECT_EQ(writer.WaitingForInFlight(), 1);
+  gate_.Release();
+  first.join();
+  second.join();
+  ASSERT_OK(put);
+  ASSERT_OK(deleted);
+  EXPECT_GT(deleted->version(), put->version());
+  EXPECT_TRUE(store_->Get(key_.node_id(), "x")->record.deleted());
 }
 
 }  // namespace
