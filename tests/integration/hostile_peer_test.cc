@@ -150,6 +150,26 @@ TEST_F(HostilePeerTest, GarbageIsSkippedAndAnOversizedBatchIsRefused) {
   ExpectRefused(too_many, grpc::StatusCode::RESOURCE_EXHAUSTED, "limit");
 }
 
+// Under the count limit, over the byte limit (4 MiB of payload; the gRPC message limit is
+// 8 MiB, so it is the hub's own check that refuses it): refused whole, nothing written.
+TEST_F(HostilePeerTest, ABatchOverTheByteLimitIsRefusedWholeAndOneJustUnderIsApplied) {
+  EnrollPeer();
+  auto big_stories = [&](int n, const std::string& prefix) {
+    std::vector<std::string> records;
+    for (int i = 0; i < n; ++i) {
+      v1::Record r = Story(prefix + std::to_string(i), v1::VISIBILITY_HUB);
+      r.mutable_story()->set_body(std::string(32000, 'b'));  // each signed: about 32.2 KB
+      records.push_back(peer_->SealOwn(r));
+    }
+    return records;
+  };
+  // 120 x ~32.2 KB = ~3.9 MB, under 4,194,304 bytes.
+  ExpectSkipped(big_stories(120, "under-"), 0, "");
+  // 150 x ~32.2 KB = ~4.8 MB, over it.
+  ExpectRefused(big_stories(150, "over-"), grpc::StatusCode::RESOURCE_EXHAUSTED,
+                "bytes is over the limit of 4194304");
+}
+
 TEST_F(HostilePeerTest, APeerSendingMostlyRefusedRecordsIsCutOff) {
   EnrollPeer();
   RawPeer other(hub_.listen_address());

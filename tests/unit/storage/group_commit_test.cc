@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <ostream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -33,6 +34,18 @@ using ::ldgs::testing::SignedStory;
 using ::testing::ElementsAre;
 
 constexpr auto kDeadline = std::chrono::seconds(30);
+
+}  // namespace
+
+bool operator==(const FeedCommit& a, const FeedCommit& b) {
+  return a.first_seq == b.first_seq && a.last_seq == b.last_seq &&
+         a.hub_audience_only == b.hub_audience_only;
+}
+void PrintTo(const FeedCommit& c, std::ostream* os) {
+  *os << "{" << c.first_seq << ".." << c.last_seq << (c.hub_audience_only ? " hub only}" : "}");
+}
+
+namespace {
 
 // Counts WAL syncs, and once armed holds the next one until released.
 class SyncGate {
@@ -137,6 +150,10 @@ class GroupCommitTest : public ::testing::Test {
     storage_ = std::move(*opened);
     store_ = &storage_->records();
     first_seq_ = store_->LastSequence();
+    store_->SetCommitListener([this](const FeedCommit& commit) {
+      std::lock_guard<std::mutex> lock(told_mu_);
+      told_.push_back(commit);
+    });
   }
 
   void TearDown() override {
@@ -176,6 +193,11 @@ class GroupCommitTest : public ::testing::Test {
     return gate_.syncs() - before;
   }
 
+  std::vector<FeedCommit> Told() {
+    std::lock_guard<std::mutex> lock(told_mu_);
+    return told_;
+  }
+
   std::vector<std::string> IdsSince(uint64_t after) {
     auto entries = store_->ReadSince(after, 1000);
     EXPECT_TRUE(entries.ok());
@@ -192,15 +214,18 @@ class GroupCommitTest : public ::testing::Test {
   RecordStore* store_ = nullptr;
   uint64_t first_seq_ = 0;
   record::NodeKey key_ = record::NodeKey::Generate();
-  std::deque<Call> calls_;  // Start hands out references: a deque keeps them valid
+  std::deque<Call> calls_;
+  std::mutex told_mu_;
+  std::vector<FeedCommit> told_;  // what the commit listener was told  // Start hands out
+                                  // references: a deque keeps them valid
 };
 
 TEST_F(GroupCommitTest, QueuedCallsCommitInOneSyncEachSeeingTheOnesBefore) {
   StartHeldCall();
-  Call& insert = Start({SignedStory(key_, "r", 1, "x")});
-  Call& again = Start({SignedStory(key_, "r", 1, "x")});
-  Call& fork = Start({SignedStory(key_, "r", 1, "y")});
-  Call& newer = Start({SignedStory(key_, "r", 2, "z")});
+  Call& insert = Start({SignedStory(key_, "r", 1, "x", v1::VISIBILITY_HUB)});
+  Call& again = Start({SignedStory(key_, "r", 1, "x", v1::VISIBILITY_HUB)});
+  Call& fork = Start({SignedStory(key_, "r", 1, "y", v1::VISIBILITY_HUB)});
+  Call& newer = Start({SignedStory(key_, "r", 2, "z")});  // for the network
   EXPECT_EQ(ReleaseAndJoin(), 1) << "the four queued calls should share one WAL sync";
 
   ASSERT_OK(insert.result);
@@ -221,6 +246,10 @@ TEST_F(GroupCommitTest, QueuedCallsCommitInOneSyncEachSeeingTheOnesBefore) {
   EXPECT_EQ(r->seq, first_seq_ + 3);
   ASSERT_OK(store_->ClockOf(key_.node_id()));
   EXPECT_EQ(*store_->ClockOf(key_.node_id()), 2u);
+  // Told once per commit, in order: the held call's entry, then the group's two (one of
+  // them for the network).
+  EXPECT_THAT(Told(), ElementsAre(FeedCommit{first_seq_ + 1, first_seq_ + 1, false},
+                                  FeedCommit{first_seq_ + 2, first_seq_ + 3, false}));
 }
 
 TEST_F(GroupCommitTest, ACallThatFailsLeavesNothingAndTheOthersOfItsGroupCommit) {
@@ -233,9 +262,11 @@ TEST_F(GroupCommitTest, ACallThatFailsLeavesNothingAndTheOthersOfItsGroupCommit)
                         RecordKey(key_.node_id(), "broken"), "\xff not a stored record")
                   .ok());
   StartHeldCall();
-  Call& before = Start({SignedStory(key_, "p", 1, "p")});
-  Call& failing = Start({SignedStory(key_, "c1", 1, "c1"), SignedStory(key_, "broken", 2, "b")});
-  Call& after = Start({SignedStory(key_, "q", 1, "q")});
+  Call& before = Start({SignedStory(key_, "p", 1, "p", v1::VISIBILITY_HUB)});
+  // Its first record is for the network: rolled back, it must not count for the group.
+  Call& failing = Start(
+      {SignedStory(key_, "c1", 1, "c1"), SignedStory(key_, "broken", 2, "b", v1::VISIBILITY_HUB)});
+  Call& after = Start({SignedStory(key_, "q", 1, "q", v1::VISIBILITY_HUB)});
   EXPECT_EQ(ReleaseAndJoin(), 1);
 
   ASSERT_OK(before.result);
@@ -249,6 +280,10 @@ TEST_F(GroupCommitTest, ACallThatFailsLeavesNothingAndTheOthersOfItsGroupCommit)
   EXPECT_THAT(IdsSince(first_seq_), ElementsAre("first", "p", "q"));
   EXPECT_EQ(store_->LastSequence(), first_seq_ + 3);
   EXPECT_EQ(store_->Get(key_.node_id(), "q")->seq, first_seq_ + 3);
+  // Nor did its clock (broken's version 2) or its audience count.
+  EXPECT_EQ(*store_->ClockOf(key_.node_id()), 1u);
+  EXPECT_THAT(Told(), ElementsAre(FeedCommit{first_seq_ + 1, first_seq_ + 1, false},
+                                  FeedCommit{first_seq_ + 2, first_seq_ + 3, true}));
 }
 
 TEST_F(GroupCommitTest, ACallOfTheOtherWriteClassIsNotRefusedForThisClassesReserve) {
@@ -262,7 +297,7 @@ TEST_F(GroupCommitTest, ACallOfTheOtherWriteClassIsNotRefusedForThisClassesReser
   Call& records = Start({SignedStory(key_, "a", 1, "a")});
   Call& node_state = Start({SignedStory(key_, "b", 1, "b")}, WriteClass::kNodeState);
   Call& more_records = Start({SignedStory(key_, "c", 1, "c")});
-  ReleaseAndJoin();
+  EXPECT_EQ(ReleaseAndJoin(), 1) << "only the node-state call writes";
 
   EXPECT_EQ(records.result.status().code(), absl::StatusCode::kResourceExhausted);
   ASSERT_OK(node_state.result);
@@ -309,7 +344,7 @@ TEST_F(GroupCommitTest, ALocalWriteOfARecordStillCommittingBuildsOnIt) {
   gate_.Arm();
   absl::StatusOr<v1::Record> put = absl::UnknownError("not returned");
   std::thread first([&] { put = writer.Put("x", v1::VISIBILITY_HUB, body); });
-  ASSERT_TRUE(gate_.WaitHolding());
+  EXPECT_TRUE(gate_.WaitHolding());  // not ASSERT: the threads must be joined
   // The put of x holds its sync, not the writer's lock: a delete of x must wait for it (read
   // now, x is not held yet and the delete would fail with NOT_FOUND).
   absl::StatusOr<v1::Record> deleted = absl::UnknownError("not returned");
