@@ -174,7 +174,8 @@ absl::StatusOr<ApplyResult> RecordStore::Finish(std::unique_ptr<PendingApply> ca
   PendingApply& self = *call;
   std::unique_lock<std::mutex> queue(queue_mu_);
   self.wake.wait(queue, [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
-    return self.done || writers_.front() == &self;
+    // The queue may be empty: a leader takes its group out before marking it done.
+    return self.done || (!writers_.empty() && writers_.front() == &self);
   });
   if (self.done) return std::move(self.result);
 
