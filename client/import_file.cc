@@ -40,7 +40,9 @@ absl::StatusOr<bool> ReadCsvRecord(std::istream& in, std::vector<std::string>* f
     }
     const char c = line[i];
     if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+      if (c == '\r' && i + 1 == line.size()) {
+        // A CRLF line end inside quotes: the break is kept as '\n', whatever the file's.
+      } else if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
         field += '"';
         ++i;
       } else if (c == '"') {
