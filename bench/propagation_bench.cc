@@ -11,9 +11,11 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -36,9 +38,13 @@ ldgs::v1::PutRecordRequest Change(int i) {
   return request;
 }
 
-// Senders wait for their change's due time, write it at A, then wait for B to hold it. Each
-// is one of many threads, so that a change is sent when due even while earlier ones are
-// still on their way; B's GetRecord waits on its change notifier.
+// Senders wait for their change's due time and write it at A: many threads, so that a change
+// is sent when due even while earlier ones are still being written. Eight observers wait at
+// B, each for every eighth change in turn (GetRecord waits on B's change notifier): a few
+// waiters, as real readers would be, not one per change in flight. A change that arrives
+// before the one its observer waits for is timed when the observer reaches it.
+constexpr int kObservers = 8;
+
 int RunSteady(int rate, int seconds) {
   using ldgs::testing::NodeProcess;
   ldgs::testing::Federation fed({.tls = true});
@@ -50,57 +56,75 @@ int RunSteady(int rate, int seconds) {
   const int changes = rate * seconds;
   std::vector<double> latencies_ms(changes, -1);
   std::vector<double> put_ms(changes, -1);  // due to A's acknowledgement of the write
+  std::vector<ldgs::v1::Record> written(changes);
+  std::vector<bool> known(changes, false);  // written[i] is set (under mu)
+  std::mutex mu;
+  std::condition_variable written_changed;
   std::atomic<int> next{0};
-  std::atomic<int> failed{0};
-  // In flight at once: the rate times the latency. 64 senders carry 1,000 a second up to
-  // 64 ms each; a slower system shows up as latency, since each change is timed from when
-  // it was due.
+  std::atomic<bool> failed{false};
+  auto fail = [&](int i, const grpc::Status& status) {
+    std::fprintf(stderr, "change %d: %s\n", i, status.error_message().c_str());
+    std::lock_guard<std::mutex> lock(mu);
+    failed = true;
+    written_changed.notify_all();
+  };
+  // 64 senders carry 1,000 writes a second up to 64 ms each; a slower node shows up as
+  // latency, since each change is timed from when it was due.
   const int senders = 64;
   const auto start = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
   const auto due = [&](int i) {
     return start + std::chrono::microseconds(static_cast<int64_t>(i) * 1000000 / rate);
   };
-  // One channel to each node, shared by the senders (a channel per call costs the bench more
+  const auto since_due_ms = [&](int i) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - due(i))
+        .count();
+  };
+  // One channel to each node, shared by the threads (a channel per call costs the bench more
   // than the write costs the node).
   const std::unique_ptr<ldgs::v1::Admin::Stub> a_admin = a.AdminStub();
   const std::unique_ptr<ldgs::v1::Admin::Stub> b_admin = b.AdminStub();
   std::vector<std::thread> threads;
   for (int t = 0; t < senders; ++t) {
     threads.emplace_back([&] {
-      for (int i = next++; i < changes && failed == 0; i = next++) {
+      for (int i = next++; i < changes && !failed; i = next++) {
         std::this_thread::sleep_until(due(i));  // pacing the load, not waiting for a result
-        ldgs::v1::Record written;
-        grpc::ClientContext put_context;
-        a.Authorize(&put_context);
-        grpc::Status put = a_admin->PutRecord(&put_context, Change(i), &written);
-        put_ms[i] =
-            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - due(i))
-                .count();
+        ldgs::v1::Record record;
+        grpc::ClientContext context;
+        a.Authorize(&context);
+        grpc::Status put = a_admin->PutRecord(&context, Change(i), &record);
+        put_ms[i] = since_due_ms(i);
+        if (!put.ok()) return fail(i, put);
+        std::lock_guard<std::mutex> lock(mu);
+        written[i] = std::move(record);
+        known[i] = true;
+        written_changed.notify_all();
+      }
+    });
+  }
+  for (int o = 0; o < kObservers; ++o) {
+    threads.emplace_back([&, o] {
+      for (int i = o; i < changes; i += kObservers) {
+        {
+          std::unique_lock<std::mutex> lock(mu);
+          written_changed.wait(lock, [&] { return known[i] || failed; });
+          if (failed) return;
+        }
+        grpc::ClientContext context;
+        b.Authorize(&context);
+        ldgs::v1::GetRecordRequest wait;
+        wait.set_origin(written[i].origin());
+        wait.set_id(written[i].id());
+        wait.set_wait_ms(30000);
+        wait.set_min_version(written[i].version());
         ldgs::v1::Record held;
-        grpc::Status got = put;
-        if (put.ok()) {
-          grpc::ClientContext get_context;
-          b.Authorize(&get_context);
-          ldgs::v1::GetRecordRequest wait;
-          wait.set_origin(written.origin());
-          wait.set_id(written.id());
-          wait.set_wait_ms(30000);
-          wait.set_min_version(written.version());
-          got = b_admin->GetRecord(&get_context, wait, &held);
-        }
-        if (!got.ok()) {
-          std::fprintf(stderr, "change %d: %s\n", i, got.error_message().c_str());
-          ++failed;
-          return;
-        }
-        latencies_ms[i] =
-            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - due(i))
-                .count();
+        grpc::Status got = b_admin->GetRecord(&context, wait, &held);
+        if (!got.ok()) return fail(i, got);
+        latencies_ms[i] = since_due_ms(i);
       }
     });
   }
   for (std::thread& thread : threads) thread.join();
-  if (failed > 0) return 1;
+  if (failed) return 1;
   const double span_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::sort(latencies_ms.begin(), latencies_ms.end());
