@@ -1,7 +1,9 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
+#include "gtest/gtest.h"
 #include "record/node_key.h"
 #include "record/signed_record.h"
 #include "storage/record_store.h"
@@ -24,6 +26,17 @@ inline storage::IncomingRecord SignedStory(const record::NodeKey& key, const std
   in.record = r;
   in.signed_bytes = record::SealRecord(r, key);
   return in;
+}
+
+// The ids of `store`'s feed entries after `after`, in feed order.
+inline std::vector<std::string> FeedIds(const storage::RecordStore& store, uint64_t after) {
+  auto entries = store.ReadSince(after, 1000);
+  EXPECT_TRUE(entries.ok()) << entries.status();
+  std::vector<std::string> ids;
+  if (entries.ok()) {
+    for (const storage::StoredEntry& e : *entries) ids.push_back(e.record.id());
+  }
+  return ids;
 }
 
 }  // namespace ldgs::testing

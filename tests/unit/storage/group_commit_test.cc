@@ -199,11 +199,7 @@ class GroupCommitTest : public ::testing::Test {
   }
 
   std::vector<std::string> IdsSince(uint64_t after) {
-    auto entries = store_->ReadSince(after, 1000);
-    EXPECT_TRUE(entries.ok());
-    std::vector<std::string> ids;
-    for (const StoredEntry& e : *entries) ids.push_back(e.record.id());
-    return ids;
+    return ldgs::testing::FeedIds(*store_, after);
   }
 
   ldgs::testing::TempDir dir_;

@@ -35,11 +35,7 @@ class StoreTest : public ::testing::Test {
 
   // Ids in the change feed after `after`, in feed order.
   std::vector<std::string> IdsSince(uint64_t after) {
-    auto entries = store_->ReadSince(after, 1000);
-    EXPECT_TRUE(entries.ok());
-    std::vector<std::string> ids;
-    for (const StoredEntry& e : *entries) ids.push_back(e.record.id());
-    return ids;
+    return ldgs::testing::FeedIds(*store_, after);
   }
 
   std::string TitleOf(const std::string& id) {
