@@ -1,12 +1,17 @@
 #include "tests/support/node_process.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <mutex>
+#include <random>
 #include <thread>
 
 #include "grpcpp/grpcpp.h"
@@ -40,6 +45,33 @@ NodeProcess::NodeProcess(std::string data_dir, std::string name, std::string rol
   node_id_ = init.out.substr(0, init.out.find('\n'));
 }
 
+namespace {
+
+// A replication listener's address, its port outside the kernel's ephemeral range (Linux:
+// 32768-60999). A node a test stops and starts again listens on the same port (its peers dial
+// it there); a port from the ephemeral range could meanwhile become the local port of some
+// connection, or another node's port 0, and the restart fail with "address in use".
+std::string ListenAddressOutsideEphemeralRange() {
+  static std::mutex mu;
+  static std::mt19937 random(std::random_device{}());
+  std::lock_guard<std::mutex> lock(mu);
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    const uint16_t port = static_cast<uint16_t>(20000 + random() % 12000);
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) break;
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const bool free = bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+    close(fd);
+    if (free) return "127.0.0.1:" + std::to_string(port);
+  }
+  return "127.0.0.1:0";
+}
+
+}  // namespace
+
 NodeProcess::NodeProcess(std::string data_dir, Existing existing)
     : data_dir_(std::move(data_dir)),
       node_id_(std::move(existing.node_id)),
@@ -54,11 +86,16 @@ NodeProcess::~NodeProcess() {
   const std::string address_file = data_dir_ + "/admin.addr";
   std::filesystem::remove(address_file);  // a SIGKILLed run leaves it behind
   std::vector<std::string> argv = {
-      LdgsdPath(),      "run",
-      "--data",         data_dir_,
-      "--admin-listen", "127.0.0.1:0",
-      "--http-listen",  "127.0.0.1:0",
-      "--listen",       listen_address_.empty() ? "127.0.0.1:0" : listen_address_};
+      LdgsdPath(),
+      "run",
+      "--data",
+      data_dir_,
+      "--admin-listen",
+      "127.0.0.1:0",
+      "--http-listen",
+      "127.0.0.1:0",
+      "--listen",
+      listen_address_.empty() ? ListenAddressOutsideEphemeralRange() : listen_address_};
   if (!tls_) argv.push_back("--insecure");
   argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
   child_ = std::make_unique<Child>(argv, log_path());
