@@ -37,4 +37,35 @@ absl::Status RecordInbound(const ReplicationContext& context, const PeerView& pe
   return absl::OkStatus();
 }
 
+absl::Status ReceiveBatches(const ReplicationContext& context, const PeerView& peer,
+                            const BatchLimits& limits, const std::string& feed_epoch,
+                            const std::vector<v1::Batch>& group) {
+  const Parallelism parallelism{context.executor, context.verify_helpers};
+  std::vector<VerifiedBatch> verified;
+  verified.reserve(group.size());
+  for (const v1::Batch& batch : group) {
+    absl::StatusOr<VerifiedBatch> checked =
+        VerifyInboundBatch(*context.records, batch, context.Self(), peer, *context.revocations,
+                           context.record_limits, limits, parallelism);
+    if (!checked.ok()) return checked.status();
+    verified.push_back(std::move(*checked));
+  }
+  std::vector<InboundResult> outcomes(group.size());
+  for (size_t i = 0; i < group.size(); ++i) {
+    outcomes[i].refused = verified[i].refused;
+    outcomes[i].last_refusal = verified[i].last_refusal;
+    outcomes[i].revocations_changed = verified[i].revocations_changed;
+  }
+  absl::StatusOr<storage::ApplyResult> applied =
+      ApplyVerifiedBatches(context.records, &verified, peer, feed_epoch);
+  if (!applied.ok()) return applied.status();
+  if (!outcomes.empty()) outcomes.back().applied = *applied;  // the group's counts, told once
+  for (size_t i = 0; i < group.size(); ++i) {
+    if (absl::Status cut = RecordInbound(context, peer, group[i], outcomes[i]); !cut.ok()) {
+      return cut;
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace ldgs::daemon::replication

@@ -1,5 +1,8 @@
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "absl/status/status.h"
 #include "daemon/replication/inbound_batch.h"
 #include "daemon/replication/replication_context.h"
@@ -12,5 +15,13 @@ namespace ldgs::daemon::replication {
 // records it may not send (the caller ends the stream with it).
 absl::Status RecordInbound(const ReplicationContext& context, const PeerView& peer,
                            const v1::Batch& batch, const InboundResult& result);
+
+// What every receiver does with batches a stream brought: checks the records of `group`
+// (consecutive batches of one stream from `peer`, in order), applies them with the peer's
+// checkpoint in `feed_epoch` in one synced write (a group commit), then RecordInbound for
+// each batch. Returns the first failure; when a check or the write fails nothing is written.
+absl::Status ReceiveBatches(const ReplicationContext& context, const PeerView& peer,
+                            const BatchLimits& limits, const std::string& feed_epoch,
+                            const std::vector<v1::Batch>& group);
 
 }  // namespace ldgs::daemon::replication

@@ -1,9 +1,9 @@
 #pragma once
 
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "daemon/replication/feed_tail.h"
 #include "daemon/replication/replication_context.h"
 #include "daemon/replication/stream_guard.h"
 #include "grpcpp/support/server_callback.h"
@@ -13,7 +13,8 @@ namespace ldgs::daemon::replication {
 
 // Server side of Pull: sends this node's feed after the dialer's checkpoint, filtered for
 // the dialer, one batch at a time; when caught up it waits on the change notifier (no
-// thread held) and sends new changes as they commit. Deletes itself when done.
+// thread held) and sends new changes as they commit. The feed end is the dialer's Push's
+// too (feed_tail.h). Deletes itself when done.
 class PullReactor final : public grpc::ServerWriteReactor<v1::Batch> {
  public:
   PullReactor(ReplicationContext* context, PeerView peer, BatchLimits limits, uint64_t since);
@@ -28,15 +29,11 @@ class PullReactor final : public grpc::ServerWriteReactor<v1::Batch> {
   void WaitForChange();
 
   ReplicationContext* context_;
-  const PeerView peer_;
-  const BatchLimits limits_;  // negotiated in Hello
   StreamGuard guard_;
-  uint64_t cursor_;          // touched only by SendNext, which never runs twice at once
+  FeedTail tail_;            // within the limits negotiated in Hello
   bool sent_first_ = false;  // the first batch goes out even when empty: it tells the head
   v1::Batch batch_;
   std::vector<std::string> chain_sent_;  // the hub chain last told a member
-  std::mutex wait_mu_;
-  uint64_t wait_id_ = 0;  // the notifier registration while caught up, or 0
 };
 
 }  // namespace ldgs::daemon::replication

@@ -1,6 +1,5 @@
 #include "daemon/replication/push_reactor.h"
 
-#include "daemon/replication/inbound_batch.h"
 #include "daemon/replication/inbound_outcome.h"
 #include "proto/grpc_status.h"
 #include "spdlog/spdlog.h"
@@ -152,43 +151,13 @@ void PushReactor::HoldBack(std::chrono::milliseconds wait) {
 }
 
 bool PushReactor::ApplyGroup(const std::vector<v1::Batch>& group) {
-  const Parallelism parallelism{context_->executor, context_->verify_helpers};
-  std::vector<VerifiedBatch> verified;
-  verified.reserve(group.size());
-  for (const v1::Batch& batch : group) {
-    absl::StatusOr<VerifiedBatch> checked = VerifyInboundBatch(
-        *context_->records, batch, context_->Self(), peer_, *context_->revocations,
-        context_->record_limits, terms_.limits, parallelism);
-    if (!checked.ok()) {
-      spdlog::warn("push from {}: {}", peer_.node_id, checked.status().ToString());
-      context_->registry->RecordError(peer_.node_id, std::string(checked.status().message()));
-      guard_.FinishOnce(ToGrpcStatus(checked.status()));
-      return false;
-    }
-    verified.push_back(std::move(*checked));
-  }
-  std::vector<InboundResult> outcomes(group.size());
-  for (size_t i = 0; i < group.size(); ++i) {
-    outcomes[i].refused = verified[i].refused;
-    outcomes[i].last_refusal = verified[i].last_refusal;
-    outcomes[i].revocations_changed = verified[i].revocations_changed;
-  }
-  absl::StatusOr<storage::ApplyResult> applied =
-      ApplyVerifiedBatches(context_->records, &verified, peer_, terms_.peer_feed_epoch);
-  if (!applied.ok()) {
-    spdlog::warn("push from {}: {}", peer_.node_id, applied.status().ToString());
-    context_->registry->RecordError(peer_.node_id, std::string(applied.status().message()));
-    guard_.FinishOnce(ToGrpcStatus(applied.status()));
-    return false;
-  }
-  outcomes.back().applied = *applied;  // the group's counts, reported once
-  for (size_t i = 0; i < group.size(); ++i) {
-    if (absl::Status cut = RecordInbound(*context_, peer_, group[i], outcomes[i]); !cut.ok()) {
-      guard_.FinishOnce(ToGrpcStatus(cut));
-      return false;
-    }
-  }
-  return true;
+  absl::Status received =
+      ReceiveBatches(*context_, peer_, terms_.limits, terms_.peer_feed_epoch, group);
+  if (received.ok()) return true;
+  spdlog::warn("push from {}: {}", peer_.node_id, received.ToString());
+  context_->registry->RecordError(peer_.node_id, std::string(received.message()));
+  guard_.FinishOnce(ToGrpcStatus(received));
+  return false;
 }
 
 void PushReactor::OnWriteDone(bool ok) {
