@@ -11,20 +11,12 @@
 #include "record/signed_record.h"
 #include "tests/support/node_process.h"
 #include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
 
 namespace ldgs::testing {
 
 using daemon::replication::HelloTranscript;
 using daemon::replication::SessionProofMessage;
-
-namespace {
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-}  // namespace
 
 RawPeer::RawPeer(const std::string& address)
     : key_(record::NodeKey::Generate()),
@@ -41,9 +33,9 @@ RawPeer::RawPeer(const std::string& address)
     return ::testing::AssertionFailure() << "ldgsctl ca issue: " << issued.err;
   }
   grpc::SslCredentialsOptions tls;
-  tls.pem_root_certs = ReadFile(trust_ca.empty() ? out_dir + "/ca.crt" : trust_ca);
-  tls.pem_private_key = ReadFile(out_dir + "/node.key");
-  tls.pem_cert_chain = ReadFile(out_dir + "/node.crt");
+  tls.pem_root_certs = ReadFileOrEmpty(trust_ca.empty() ? out_dir + "/ca.crt" : trust_ca);
+  tls.pem_private_key = ReadFileOrEmpty(out_dir + "/node.key");
+  tls.pem_cert_chain = ReadFileOrEmpty(out_dir + "/node.crt");
   if (tls.pem_root_certs.empty() || tls.pem_private_key.empty() || tls.pem_cert_chain.empty()) {
     return ::testing::AssertionFailure() << "no certificate files in " << out_dir;
   }

@@ -18,4 +18,7 @@ class TempDir {
   std::string path_;
 };
 
+// The whole of a file, or "" when it cannot be read.
+std::string ReadFileOrEmpty(const std::string& path);
+
 }  // namespace ldgs::testing
