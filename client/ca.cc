@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "common/text.h"
+
 namespace ldgs::client {
 namespace {
 
@@ -74,7 +76,8 @@ absl::Status IssueNodeCertificate(const std::string& ca_dir, const std::string& 
                                   const std::vector<std::string>& hosts) {
   namespace fs = std::filesystem;
   if (!IsNodeIdText(node_id)) {
-    return absl::InvalidArgumentError("'" + node_id.substr(0, 80) + "' is not a node ID");
+    return absl::InvalidArgumentError("'" + std::string(TruncateUtf8(node_id, 80)) +
+                                      "' is not a node ID");
   }
   if (!fs::exists(ca_dir + "/ca.key")) return absl::NotFoundError("no CA in " + ca_dir);
   std::error_code error;

@@ -11,6 +11,7 @@
 #include "client/put_request.h"
 #include "client/record_format.h"
 #include "client/report.h"
+#include "common/text.h"
 #include "nlohmann/json.hpp"
 #include "record/kind.h"
 
@@ -114,9 +115,10 @@ int PrintRanking(const v1::RankPracticesResponse& r, const std::string& output) 
               ("WHAT'S WORKING (" + r.metric() + ": adopters vs others)").c_str());
   int rank = 0;
   for (const v1::PracticeStanding& s : r.practices()) {
-    std::printf("%-4d %-48s %-8u %-7u %-9u %s\n", ++rank,
-                EscapeForTerminal(s.practice().practice().title()).substr(0, 48).c_str(),
-                s.adoptions(), s.worked(), s.did_not_work(), ShowOutcome(s).c_str());
+    std::printf(
+        "%-4d %-48s %-8u %-7u %-9u %s\n", ++rank,
+        std::string(TruncateUtf8(EscapeForTerminal(s.practice().practice().title()), 48)).c_str(),
+        s.adoptions(), s.worked(), s.did_not_work(), ShowOutcome(s).c_str());
   }
   return 0;
 }

@@ -146,9 +146,10 @@ std::string RenderReportTable(const v1::NetworkReport& report) {
   int rank = 0;
   for (const v1::PracticeStanding& p : report.top_practices()) {
     char line[512];
-    std::snprintf(line, sizeof(line), "  %2d. %-48s adopted %d, worked %d, %s\n", ++rank,
-                  EscapeForTerminal(p.practice().practice().title()).substr(0, 48).c_str(),
-                  p.adoptions(), p.worked(), ShowOutcome(p).c_str());
+    std::snprintf(
+        line, sizeof(line), "  %2d. %-48s adopted %d, worked %d, %s\n", ++rank,
+        std::string(TruncateUtf8(EscapeForTerminal(p.practice().practice().title()), 48)).c_str(),
+        p.adoptions(), p.worked(), ShowOutcome(p).c_str());
     out << line;
   }
   return out.str();

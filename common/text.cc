@@ -2,6 +2,14 @@
 
 namespace ldgs {
 
+std::string_view TruncateUtf8(std::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  size_t end = max_bytes;
+  // Back off over continuation bytes (10xxxxxx) to the start of the cut character.
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return text.substr(0, end);
+}
+
 std::string EscapeForTerminal(std::string_view text) {
   static const char kHex[] = "0123456789abcdef";
   std::string out;

@@ -11,6 +11,10 @@ namespace ldgs {
 // control sequence.
 std::string EscapeForTerminal(std::string_view text);
 
+// The longest prefix of `text` of at most `max_bytes` that does not end inside a UTF-8
+// sequence: a bounded copy of a peer's text must stay valid UTF-8 (proto3 strings are).
+std::string_view TruncateUtf8(std::string_view text, size_t max_bytes);
+
 // Lower-case hex of `bytes`, and back (nullopt for anything that is not even-length hex).
 std::string HexEncode(std::string_view bytes);
 std::optional<std::string> HexDecode(std::string_view hex);

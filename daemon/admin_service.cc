@@ -382,8 +382,9 @@ grpc::Status AdminService::Enroll(grpc::ServerContext* context, const v1::Enroll
                                   v1::Enrollment* response) {
   if (grpc::Status s = CheckToken(*context); !s.ok()) return s;
   if (!record::IsNodeId(request->node_id())) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                        "'" + request->node_id().substr(0, 80) + "' is not a node ID");
+    return grpc::Status(
+        grpc::StatusCode::INVALID_ARGUMENT,
+        "'" + std::string(TruncateUtf8(request->node_id(), 80)) + "' is not a node ID");
   }
   if (request->node_id() == deps_.node_id) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "a node cannot enroll itself");

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/status_macros.h"
+#include "common/text.h"
 #include "google/protobuf/message.h"
 #include "record/kind.h"
 #include "record/node_key.h"
@@ -48,8 +49,9 @@ absl::Status CheckTags(std::string_view field,
   }
   for (const std::string& tag : tags) {
     if (!IsValidRecordId(tag, limits.max_tag_bytes)) {
-      return absl::InvalidArgumentError(std::string(field) + " entry '" + tag.substr(0, 80) +
-                                        "' must be 1-" + std::to_string(limits.max_tag_bytes) +
+      return absl::InvalidArgumentError(std::string(field) + " entry '" +
+                                        std::string(TruncateUtf8(tag, 80)) + "' must be 1-" +
+                                        std::to_string(limits.max_tag_bytes) +
                                         " characters of letters, digits, '.', '_', ':' or '-'");
     }
   }
@@ -242,7 +244,8 @@ absl::Status ValidateBody(const v1::Record& record, const RecordLimits& limits) 
       const v1::MetricObservation& o = record.metric_observation();
       LDGS_RETURN_IF_ERROR(CheckMetricCode("observation metric", o.metric(), limits));
       if (!IsValidPeriod(o.period())) {
-        return absl::InvalidArgumentError("observation period '" + o.period().substr(0, 40) +
+        return absl::InvalidArgumentError("observation period '" +
+                                          std::string(TruncateUtf8(o.period(), 40)) +
                                           "' must be YYYY-MM or YYYY-Www");
       }
       LDGS_RETURN_IF_ERROR(CheckMagnitude("observation value", o.value()));
@@ -346,9 +349,9 @@ absl::Status ValidateRecord(const v1::Record& record, const RecordLimits& limits
   }
   if (std::optional<std::string> required = RequiredRecordId(record);
       required && *required != record.id()) {
-    return absl::InvalidArgumentError("a " + std::string(KindName(record.kind())) +
-                                      " record's id must be " + required->substr(0, 120) +
-                                      ", not " + record.id());
+    return absl::InvalidArgumentError(
+        "a " + std::string(KindName(record.kind())) + " record's id must be " +
+        std::string(TruncateUtf8(*required, 120)) + ", not " + record.id());
   }
   return ValidateBody(record, limits);
 }

@@ -24,16 +24,17 @@ void PeerLink::Start() {
 }
 
 void PeerLink::Stop() {
-  DialSession* running = nullptr;
+  DialSession* last = nullptr;
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
-    if (running_) running = session_.get();
+    last = session_.get();
   }
-  // Not deleted meanwhile: only Dial replaces a session, and not once stopping.
-  if (running != nullptr) running->Cancel();
+  // Not deleted meanwhile: only Dial replaces a session, and not once stopping. Cancelling
+  // one that has ended does nothing.
+  if (last != nullptr) last->Cancel();
   std::unique_lock<std::mutex> lock(mu_);
-  session_over_.wait(lock, [this] { return !running_; });
+  session_over_.wait(lock, [this] { return live_ == 0; });
   session_.reset();
 }
 
@@ -52,7 +53,7 @@ void PeerLink::Dial() {
     session_ = std::make_unique<DialSession>(
         context_, peer_, policy_,
         [this](const absl::Status& why, bool made_progress) { Ended(why, made_progress); });
-    running_ = true;
+    ++live_;
     session = session_.get();
   }
   session->Start();
@@ -77,7 +78,7 @@ void PeerLink::Ended(const absl::Status& why, bool made_progress) {
     });
   }
   std::lock_guard<std::mutex> lock(mu_);
-  running_ = false;
+  --live_;
   session_over_.notify_all();  // last: Stop may now delete this link
 }
 

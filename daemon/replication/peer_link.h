@@ -53,7 +53,9 @@ class PeerLink {
   std::mutex mu_;
   std::condition_variable session_over_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  bool running_ ABSL_GUARDED_BY(mu_) = false;                  // a session has not ended yet
+  // Sessions started whose `Ended` has not returned: a new one may start while the last
+  // one is still being told it ended.
+  int live_ ABSL_GUARDED_BY(mu_) = 0;
   std::unique_ptr<DialSession> session_ ABSL_GUARDED_BY(mu_);  // the last one started
 };
 

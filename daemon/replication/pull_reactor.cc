@@ -44,15 +44,18 @@ void PullReactor::SendNext() {
 }
 
 void PullReactor::WaitForChange() {
-  // Held while registered; the wake (or OnCancel's successful CancelWait) releases it.
+  // Held while registered; the wake (or OnCancel's successful CancelWait) releases it. A
+  // second hold covers the registration itself: the wake may run at once on a committing
+  // thread, and what it starts may end the stream before this returns.
+  guard_.Hold();
   guard_.Hold();
   const bool registered = tail_.WaitForChange([this] {
     guard_.Post(context_->executor, [this] { SendNext(); });
     guard_.Release();
   });
-  if (!registered) return;  // already woken
   // Cancelled while registering: OnCancel may have missed the registration.
-  if (guard_.finished() && tail_.CancelWait()) guard_.Release();
+  if (registered && guard_.finished() && tail_.CancelWait()) guard_.Release();
+  guard_.Release();  // last: may delete this
 }
 
 void PullReactor::OnWriteDone(bool ok) {

@@ -19,7 +19,8 @@ PushSender::PushSender(ReplicationContext* context, PeerView peer, BatchLimits l
       done_(std::move(done)),
       marked_(!recovering),
       handed_back_(!handing_back),
-      acked_(from) {}
+      acked_(from),
+      sent_(from) {}
 
 void PushSender::Start(v1::Replication::Stub* stub, grpc::ClientContext* call) {
   call_ = call;
@@ -65,17 +66,23 @@ void PushSender::Pump() {
     return Over();
   }
   if (batch->up_to() > tail_.cursor()) return Write(std::move(*batch));
+  bool skipped = false;  // the cursor moved past what was sent and acknowledged
   {
-    // Wait for the acks of what is in flight before waiting for new records.
+    // Wait for the acks of what is in flight before waiting for new records. A stream that
+    // ends now leaves them unacknowledged: a recovery is not finished on them.
     std::lock_guard<std::mutex> lock(mu_);
-    if (acked_ < tail_.cursor() && !over_) {
+    if (acked_ < sent_ && !over_) {
       writer_ = Writer::kWaitingForAck;
       return;
     }
+    skipped = tail_.cursor() > acked_;
   }
+  if (IsOver()) return Over();
   // The peer has all of our feed again: later sessions may resume from its checkpoint.
   if (!marked_) marked_ = FinishRecovery(context_->state, peer_id).ok();
   if (!handed_back_) handed_back_ = FinishHandBack(context_->state, peer_id).ok();
+  // What it skipped was not for the peer: the peer has everything through the cursor.
+  if (skipped) context_->registry->RecordSent(peer_id, tail_.cursor());
   WaitForChange();
 }
 
@@ -87,6 +94,7 @@ void PushSender::Write(v1::Batch batch) {
     if (!over) {
       writer_ = Writer::kWriting;
       in_flight_.push_back(batch.up_to());
+      sent_ = batch.up_to();
     }
   }
   if (over) return Over();
@@ -103,10 +111,15 @@ void PushSender::WaitForChange() {
     if (!over) writer_ = Writer::kWaitingForChange;
   }
   if (over) return Over();
-  const bool registered = tail_.WaitForChange([this] { Resume(); });
-  if (!registered) return;  // woken at once: a pump is on its way
-  // The acks ended while registering: OnReadDone may have missed the registration.
-  if (IsOver() && tail_.CancelWait()) Resume();
+  // The wake may run at once on a committing thread and end the stream (the turn is its):
+  // this hold keeps the stream, and so this sender, until the registration is over. The
+  // write hold is still on, so the stream is live to add it to.
+  AddHold();
+  if (tail_.WaitForChange([this] { Resume(); })) {
+    // The acks ended while registering: OnReadDone may have missed the registration.
+    if (IsOver() && tail_.CancelWait()) Resume();
+  }
+  RemoveHold();  // last: OnDone may follow
 }
 
 void PushSender::Resume() {
@@ -147,7 +160,7 @@ void PushSender::OnReadDone(bool ok) {
     return;
   }
   // The peer holds our pushes back, or stopped: what it says is shown, bounded.
-  std::string throttled = ack_.throttled().substr(0, kMaxThrottledBytes);
+  std::string throttled(TruncateUtf8(ack_.throttled(), kMaxThrottledBytes));
   if (throttled != throttled_) {
     throttled_ = std::move(throttled);
     context_->registry->SetThrottled(peer_id, throttled_);
@@ -159,7 +172,7 @@ void PushSender::OnReadDone(bool ok) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     // An ack of more than was sent acknowledges what was sent, no more.
-    const uint64_t up_to = std::min(ack_.up_to(), tail_.cursor());
+    const uint64_t up_to = std::min(ack_.up_to(), sent_);
     if (up_to > acked_) {
       acked_ = up_to;
       while (!in_flight_.empty() && in_flight_.front() <= acked_) in_flight_.pop_front();

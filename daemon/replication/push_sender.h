@@ -72,6 +72,9 @@ class PushSender final : public grpc::ClientBidiReactor<v1::Batch, v1::PushAck> 
   Writer writer_ ABSL_GUARDED_BY(mu_) = Writer::kPumping;
   bool over_ ABSL_GUARDED_BY(mu_) = false;  // the acks ended or a write failed
   uint64_t acked_ ABSL_GUARDED_BY(mu_);
+  // The `up_to` of the last batch written. The tail's cursor may be past it: a wait moves
+  // it over commits for the hub alone, which are never sent to a sister.
+  uint64_t sent_ ABSL_GUARDED_BY(mu_);
   std::deque<uint64_t> in_flight_ ABSL_GUARDED_BY(mu_);  // up_to of each unacknowledged batch
 };
 

@@ -1,5 +1,5 @@
 // The dialer holds no thread per peer: a session waits on gRPC's callbacks and the change
-// notifier, so a node may dial many peers (a hub's sisters, a regional hub's parents).
+// notifier, so a node may dial many peers (a chapter's sisters, say).
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -9,6 +9,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <fstream>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -17,6 +18,8 @@
 #include "gtest/gtest.h"
 #include "record/node_key.h"
 #include "tests/support/node_process.h"
+#include "tests/support/raw_hub.h"
+#include "tests/support/record_helpers.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
 
@@ -24,6 +27,7 @@ namespace ldgs {
 namespace {
 
 using ::ldgs::testing::NodeProcess;
+using ::ldgs::testing::RawHub;
 
 // Listening sockets that accept connections and never answer: a dialer's Hello to them
 // stays in flight until its deadline.
@@ -99,45 +103,112 @@ int ThreadsOf(pid_t pid) {
   return -1;
 }
 
-// Starts `node` dialing each of `listeners` as a sister, waits until every one was dialed
-// (each Hello then waits for an answer that never comes) and returns its thread count.
-int ThreadsWhileDialing(NodeProcess* node, SilentListeners* listeners) {
+// Starts `node` dialing each of `silent` and each of `sisters` as a sister. Returns its
+// thread count once every silent listener was dialed (each Hello then waits for an answer
+// that never comes) and every sister session is up (its Pull tailing, its Push caught up
+// and waiting for a change); -1 if that does not happen within a minute.
+int ThreadsWhileDialing(NodeProcess* node, SilentListeners* silent,
+                        const std::vector<std::unique_ptr<RawHub>>& sisters) {
   {
     std::ofstream config(node->data_dir() + "/ldgsd.toml", std::ios::app);
-    for (const std::string& address : listeners->addresses()) {
+    for (const std::string& address : silent->addresses()) {
       config << "\n[[peers]]\nnode_id = \"" << record::NodeKey::Generate().node_id()
              << "\"\naddress = \"" << address << "\"\nrelation = \"sister\"\n";
     }
+    for (const auto& sister : sisters) {
+      config << "\n[[peers]]\nnode_id = \"" << sister->node_id() << "\"\naddress = \""
+             << sister->address() << "\"\nrelation = \"sister\"\n";
+    }
   }
-  EXPECT_TRUE(node->Start());
-  EXPECT_TRUE(listeners->WaitAllDialed(std::chrono::seconds(60)));
+  if (!node->Start()) return -1;
+  if (!silent->WaitAllDialed(std::chrono::seconds(60))) return -1;
+  for (const auto& sister : sisters) {
+    if (!node->WaitForPeer(sister->node_id(),
+                           [](const v1::PeerStatus& p) { return p.connected(); })) {
+      return -1;
+    }
+  }
   const int threads = ThreadsOf(node->pid());
   node->Stop();
   return threads;
 }
 
-TEST(DialerTest, ANodeDialingManyPeersHoldsNoThreadPerPeer) {
+TEST(DialerTest, ANodeDialingManyPeersHoldsNoThreadPerPeerInHelloOrStreaming) {
   ldgs::testing::TempDir dir;
   ASSERT_EQ(ldgs::testing::RunCommand({ldgs::testing::LdgsctlPath(), "ca", "init", dir.Sub("ca")})
                 .exit_code,
             0);
-  // Under mutual TLS as deployed: every Hello waits in its TLS handshake.
+  auto sisters = [&](int count, const std::string& name) {
+    std::vector<std::unique_ptr<RawHub>> hubs;
+    for (int i = 0; i < count; ++i) {
+      hubs.push_back(std::make_unique<RawHub>());
+      EXPECT_TRUE(hubs.back()->Start(dir.Sub("ca"), dir.Sub(name + std::to_string(i))));
+    }
+    return hubs;
+  };
+  // Under mutual TLS as deployed: a silent peer's Hello waits in its TLS handshake.
   NodeProcess one(dir.Sub("one"), "One");
   ASSERT_TRUE(one.UseTls(dir.Sub("ca")));
-  SilentListeners single(1);
-  const int with_one = ThreadsWhileDialing(&one, &single);
+  SilentListeners one_silent(1);
+  const int with_one = ThreadsWhileDialing(&one, &one_silent, sisters(1, "one-sister"));
+  ASSERT_GT(with_one, 0);
 
-  constexpr int kPeers = 32;
+  constexpr int kSilent = 32;
+  constexpr int kSisters = 16;
   NodeProcess many(dir.Sub("many"), "Many");
   ASSERT_TRUE(many.UseTls(dir.Sub("ca")));
-  SilentListeners all(kPeers);
-  const int with_many = ThreadsWhileDialing(&many, &all);
+  SilentListeners many_silent(kSilent);
+  const int with_many = ThreadsWhileDialing(&many, &many_silent, sisters(kSisters, "sister"));
+  ASSERT_GT(with_many, 0);
 
-  ASSERT_GT(with_one, 0);
-  // gRPC may start a few threads of its own under more connections; a thread per session
-  // would add at least one per peer.
-  EXPECT_LT(with_many - with_one, kPeers / 2)
-      << with_one << " threads dialing one peer, " << with_many << " dialing " << kPeers;
+  // gRPC may start a few threads of its own under more connections. A thread per session
+  // would add 46, and the three of a streaming session before (session, push loop, ack
+  // reader) 78.
+  EXPECT_LT(with_many - with_one, 16) << with_one << " threads dialing two peers, " << with_many
+                                      << " dialing " << kSilent + kSisters;
+}
+
+// A chapter's push to a sister sleeps through its commits for the hub alone (never sent to
+// a sister) and, woken, moves past them without sending anything. It must still go on.
+TEST(DialerTest, APushToASisterGoesOnAfterItsWaitSkippedCommitsForTheHubAlone) {
+  ldgs::testing::TempDir dir;
+  ASSERT_EQ(ldgs::testing::RunCommand({ldgs::testing::LdgsctlPath(), "ca", "init", dir.Sub("ca")})
+                .exit_code,
+            0);
+  RawHub hub(v1::PushAck(), RawHub::kEveryBatch);
+  RawHub sister(v1::PushAck(), RawHub::kEveryBatch);
+  ASSERT_TRUE(hub.Start(dir.Sub("ca"), dir.Sub("hub-tls")));
+  ASSERT_TRUE(sister.Start(dir.Sub("ca"), dir.Sub("sister-tls")));
+  NodeProcess chapter(dir.Sub("chapter"), "Chapter");
+  ASSERT_TRUE(chapter.UseTls(dir.Sub("ca")));
+  {
+    std::ofstream config(chapter.data_dir() + "/ldgsd.toml", std::ios::app);
+    config << "\n[[peers]]\nnode_id = \"" << hub.node_id() << "\"\naddress = \"" << hub.address()
+           << "\"\nrelation = \"hub\"\n";
+    config << "\n[[peers]]\nnode_id = \"" << sister.node_id() << "\"\naddress = \""
+           << sister.address() << "\"\nrelation = \"sister\"\n";
+  }
+  ASSERT_TRUE(chapter.Start());
+  auto caught_up = [](const v1::PeerStatus& p) {
+    return p.connected() && p.outbound_behind() == 0;
+  };
+  ASSERT_TRUE(chapter.WaitForPeer(sister.node_id(), caught_up));
+
+  // A commit for the hub alone: the push to the sister sleeps through it.
+  ldgs::testing::PutStory(chapter, "for the hub", v1::VISIBILITY_HUB);
+  ASSERT_TRUE(chapter.WaitForPeer(hub.node_id(), caught_up));
+  // The hub's chain changes: every waiter is woken, the sister's push past that commit.
+  hub.AnnounceHubsAbove({record::NodeKey::Generate().node_id()});
+  ASSERT_TRUE(chapter.WaitForPeer(hub.node_id(), [](const v1::PeerStatus& p) {
+    return p.last_error().find("new hub chain") != std::string::npos;
+  }));
+
+  // A record for the sister still reaches it.
+  const size_t pushed = sister.PushedUpTo().size();
+  ldgs::testing::PutStory(chapter, "for the sister", v1::VISIBILITY_NETWORK);
+  ASSERT_TRUE(sister.WaitForPushes(pushed + 1)) << chapter.Ctl({"peers"}).out;
+  EXPECT_EQ(sister.PushedUpTo().back(), chapter.LastSequence());
+  EXPECT_TRUE(chapter.WaitForPeer(sister.node_id(), caught_up));
 }
 
 }  // namespace

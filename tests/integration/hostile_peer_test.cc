@@ -143,6 +143,34 @@ TEST_F(HostilePeerTest, PrivateRecordIsSkipped) {
   EXPECT_EQ(hub_.Get(peer_->node_id(), "secret", &held).error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
+// A refusal quotes the start of the bad field; cut inside a character it would not be
+// UTF-8, and the hub's peers view (a proto3 string) could no longer be read by ldgsctl.
+TEST_F(HostilePeerTest, ARefusalQuotingTheStartOfAMultiByteTagKeepsThePeersViewReadable) {
+  EnrollPeer();
+  v1::Record record;
+  record.set_id("cut");
+  record.set_version(1);
+  record.set_kind(v1::KIND_PRACTICE);
+  record.set_visibility(v1::VISIBILITY_NETWORK);
+  record.mutable_practice()->set_title("practice");
+  // Not a valid tag (a space); 3 bytes and then two-byte characters: byte 80 falls inside one.
+  std::string tag = "a b";
+  for (int i = 0; i < 60; ++i) tag += "\xc3\xbc";
+  record.mutable_practice()->add_tags(tag);
+  ExpectSkipped({peer_->SealOwn(record)}, 1, "tags entry 'a b\xc3\xbc");
+  nlohmann::json peers = nlohmann::json::parse(hub_.Ctl({"-o", "json", "peers"}).out);
+  bool found = false;
+  for (const auto& p : peers["peers"]) {
+    if (p["node_id"] != peer_->node_id()) continue;
+    found = true;
+    // The quote ends before the character the limit of 80 bytes falls in.
+    EXPECT_NE(p["last_refusal"].get<std::string>().find("'" + tag.substr(0, 79) + "'"),
+              std::string::npos)
+        << p["last_refusal"];
+  }
+  EXPECT_TRUE(found);
+}
+
 TEST_F(HostilePeerTest, GarbageIsSkippedAndAnOversizedBatchIsRefused) {
   EnrollPeer();
   ExpectSkipped({"\x0a\xff\xff garbage"}, 1, "parse");

@@ -19,7 +19,9 @@ class RawHub::Service final : public v1::Replication::Service {
     response->set_signature(hub_->key_.Sign(
         daemon::replication::HelloTranscript(request->nonce(), request->node_id(), challenge)));
     response->set_your_region("midwest");
-    response->add_hub_chain(hub_->node_id());  // no hub above it
+    response->add_hub_chain(hub_->node_id());
+    std::lock_guard<std::mutex> lock(hub_->mu_);
+    for (const std::string& id : hub_->above_) response->add_hub_chain(id);
     return grpc::Status::OK;
   }
 
@@ -28,7 +30,19 @@ class RawHub::Service final : public v1::Replication::Service {
     writer->Write(v1::Batch());  // nothing to send: caught up at 0
     // Open until the dialer goes or the hub stops (re-checked: a cancel wakes no one here).
     std::unique_lock<std::mutex> lock(hub_->mu_);
+    uint64_t told = hub_->announcements_;  // Hello told the dialer the chain
     while (!context->IsCancelled() && !hub_->stopping_) {
+      if (told < hub_->announcements_) {
+        told = hub_->announcements_;
+        v1::Batch batch;
+        batch.add_hub_chain(hub_->node_id());
+        for (const std::string& id : hub_->above_) batch.add_hub_chain(id);
+        lock.unlock();
+        const bool written = writer->Write(batch);
+        lock.lock();
+        if (!written) break;
+        continue;
+      }
       hub_->pushed_.wait_for(lock, std::chrono::milliseconds(100));
     }
     return grpc::Status::OK;
@@ -37,17 +51,18 @@ class RawHub::Service final : public v1::Replication::Service {
   grpc::Status Push(grpc::ServerContext*,
                     grpc::ServerReaderWriter<v1::PushAck, v1::Batch>* stream) override {
     v1::Batch batch;
-    int answered = 0;
     while (stream->Read(&batch)) {
+      bool answer = false;
       {
         std::lock_guard<std::mutex> lock(hub_->mu_);
         hub_->pushed_up_to_.push_back(batch.up_to());
+        answer = hub_->acks_ == kEveryBatch || hub_->answered_ < hub_->acks_;
+        if (answer) ++hub_->answered_;
       }
       hub_->pushed_.notify_all();
-      if (answered < hub_->acks) {
-        ++answered;
-        if (!stream->Write(hub_->ack)) break;
-      }
+      v1::PushAck ack = hub_->ack_;
+      if (hub_->acks_ == kEveryBatch) ack.set_up_to(batch.up_to());
+      if (answer && !stream->Write(ack)) break;
     }
     return grpc::Status::OK;
   }
@@ -56,7 +71,8 @@ class RawHub::Service final : public v1::Replication::Service {
   RawHub* hub_;
 };
 
-RawHub::RawHub() : key_(record::NodeKey::Generate()) {}
+RawHub::RawHub(v1::PushAck ack, int acks)
+    : key_(record::NodeKey::Generate()), ack_(std::move(ack)), acks_(acks) {}
 
 RawHub::~RawHub() {
   {
@@ -82,10 +98,22 @@ RawHub::~RawHub() {
   grpc::ServerBuilder builder;
   builder.AddListeningPort("127.0.0.1:0", grpc::SslServerCredentials(tls), &port);
   builder.RegisterService(service_.get());
+  // As ldgsd's server (grpc_servers.cc): dialers ping every 10 s on idle streams.
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 5000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
   server_ = builder.BuildAndStart();
   if (!server_ || port == 0) return ::testing::AssertionFailure() << "the raw hub did not start";
   address_ = "127.0.0.1:" + std::to_string(port);
   return ::testing::AssertionSuccess();
+}
+
+void RawHub::AnnounceHubsAbove(std::vector<std::string> above) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    above_ = std::move(above);
+    ++announcements_;
+  }
+  pushed_.notify_all();
 }
 
 bool RawHub::WaitForPushes(size_t count, std::chrono::seconds timeout) {
