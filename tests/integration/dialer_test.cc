@@ -109,17 +109,10 @@ int ThreadsOf(pid_t pid) {
 // and waiting for a change); -1 if that does not happen within a minute.
 int ThreadsWhileDialing(NodeProcess* node, SilentListeners* silent,
                         const std::vector<std::unique_ptr<RawHub>>& sisters) {
-  {
-    std::ofstream config(node->data_dir() + "/ldgsd.toml", std::ios::app);
-    for (const std::string& address : silent->addresses()) {
-      config << "\n[[peers]]\nnode_id = \"" << record::NodeKey::Generate().node_id()
-             << "\"\naddress = \"" << address << "\"\nrelation = \"sister\"\n";
-    }
-    for (const auto& sister : sisters) {
-      config << "\n[[peers]]\nnode_id = \"" << sister->node_id() << "\"\naddress = \""
-             << sister->address() << "\"\nrelation = \"sister\"\n";
-    }
+  for (const std::string& address : silent->addresses()) {
+    node->DialAt(record::NodeKey::Generate().node_id(), address, "sister");
   }
+  for (const auto& sister : sisters) node->DialAt(sister->node_id(), sister->address(), "sister");
   if (!node->Start()) return -1;
   if (!silent->WaitAllDialed(std::chrono::seconds(60))) return -1;
   for (const auto& sister : sisters) {
@@ -181,13 +174,8 @@ TEST(DialerTest, APushToASisterGoesOnAfterItsWaitSkippedCommitsForTheHubAlone) {
   ASSERT_TRUE(sister.Start(dir.Sub("ca"), dir.Sub("sister-tls")));
   NodeProcess chapter(dir.Sub("chapter"), "Chapter");
   ASSERT_TRUE(chapter.UseTls(dir.Sub("ca")));
-  {
-    std::ofstream config(chapter.data_dir() + "/ldgsd.toml", std::ios::app);
-    config << "\n[[peers]]\nnode_id = \"" << hub.node_id() << "\"\naddress = \"" << hub.address()
-           << "\"\nrelation = \"hub\"\n";
-    config << "\n[[peers]]\nnode_id = \"" << sister.node_id() << "\"\naddress = \""
-           << sister.address() << "\"\nrelation = \"sister\"\n";
-  }
+  chapter.DialAt(hub.node_id(), hub.address());
+  chapter.DialAt(sister.node_id(), sister.address(), "sister");
   ASSERT_TRUE(chapter.Start());
   auto caught_up = [](const v1::PeerStatus& p) {
     return p.connected() && p.outbound_behind() == 0;

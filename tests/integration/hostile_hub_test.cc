@@ -1,6 +1,5 @@
 // What a chapter does with what no honest hub says: its hub is trusted by config to relay,
 // never to make the chapter misreport what it has sent, or to flood its operator's screen.
-#include <fstream>
 #include <string>
 
 #include "gtest/gtest.h"
@@ -36,11 +35,7 @@ TEST(HostileHubTest, AnAckBeyondWhatWasSentIsNotBelievedAndALongHoldBackReasonIs
 
   NodeProcess chapter(dir.Sub("chapter"), "Chapter");
   ASSERT_TRUE(chapter.UseTls(dir.Sub("ca")));
-  {
-    std::ofstream config(chapter.data_dir() + "/ldgsd.toml", std::ios::app);
-    config << "\n[[peers]]\nnode_id = \"" << hub.node_id() << "\"\naddress = \"" << hub.address()
-           << "\"\nrelation = \"hub\"\n";
-  }
+  chapter.DialAt(hub.node_id(), hub.address());
   ASSERT_TRUE(chapter.Start());
   // Its first batch is the whole feed (`init` wrote the profile), and the one ack is for it.
   ASSERT_TRUE(hub.WaitForPushes(1)) << chapter.Ctl({"peers"}).out;

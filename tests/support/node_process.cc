@@ -158,10 +158,14 @@ CommandResult NodeProcess::Ctl(const std::vector<std::string>& args,
 
 void NodeProcess::Dial(const NodeProcess& other, const std::string& relation,
                        const std::string& address) {
+  DialAt(other.node_id(), address.empty() ? other.listen_address() : address, relation);
+}
+
+void NodeProcess::DialAt(const std::string& node_id, const std::string& address,
+                         const std::string& relation) {
   std::ofstream config(data_dir_ + "/ldgsd.toml", std::ios::app);
-  config << "\n[[peers]]\nnode_id = \"" << other.node_id() << "\"\naddress = \""
-         << (address.empty() ? other.listen_address() : address) << "\"\nrelation = \"" << relation
-         << "\"\n";
+  config << "\n[[peers]]\nnode_id = \"" << node_id << "\"\naddress = \"" << address
+         << "\"\nrelation = \"" << relation << "\"\n";
 }
 
 ::testing::AssertionResult NodeProcess::UseTls(const std::string& ca_dir,

@@ -62,6 +62,9 @@ class NodeProcess {
   // overrides where to dial it (e.g. a TcpProxy in front of it).
   void Dial(const NodeProcess& other, const std::string& relation = "hub",
             const std::string& address = "");
+  // The same for a peer that is not a NodeProcess (a RawHub, a silent listener).
+  void DialAt(const std::string& node_id, const std::string& address,
+              const std::string& relation = "hub");
   // Switches this node to mutual TLS with certificates issued by the CA in `ca_dir` (made by
   // `ldgsctl ca init`); takes effect at the next Start. Without it nodes run --insecure.
   // `cert_node_id` (tests only) puts another node's ID in the certificate.
