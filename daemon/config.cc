@@ -2,10 +2,12 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 
 #include "common/status_macros.h"
+#include "daemon/config_section.h"
 #include "daemon/files.h"
 #include "daemon/http/http_server.h"
 #include "daemon/replication/session_terms.h"
@@ -14,32 +16,6 @@
 
 namespace ldgs::daemon {
 namespace {
-
-const std::set<std::string> kTopLevelKeys = {
-    "data_dir",    "role",  "admin_listen", "listen", "http_listen", "log_level", "limits",
-    "replication", "peers", "hub",          "tls",    "insecure",    "storage"};
-
-template <typename T>
-absl::Status Read(const toml::table& table, const std::string& key, T* out,
-                  const std::string& where) {
-  const toml::node* node = table.get(key);
-  if (node == nullptr) return absl::OkStatus();
-  std::optional<T> value = node->value<T>();
-  if (!value) {
-    return absl::InvalidArgumentError(where + ": '" + key + "' has the wrong type");
-  }
-  *out = *value;
-  return absl::OkStatus();
-}
-
-absl::Status ReadSize(const toml::table& table, const std::string& key, size_t* out,
-                      const std::string& where) {
-  int64_t value = static_cast<int64_t>(*out);
-  LDGS_RETURN_IF_ERROR(Read(table, key, &value, where));
-  if (value <= 0) return absl::InvalidArgumentError(where + ": '" + key + "' must be positive");
-  *out = static_cast<size_t>(value);
-  return absl::OkStatus();
-}
 
 // A TOML basic string holding `text` exactly (quotes, backslashes and control characters
 // escaped), so that nothing a caller passes can add a key to the file.
@@ -65,7 +41,132 @@ absl::StatusOr<v1::Role> ParseRole(const std::string& text) {
 
 std::string RoleName(v1::Role role) { return role == v1::ROLE_HUB ? "hub" : "chapter"; }
 
-absl::StatusOr<NodeConfig> LoadConfig(const std::string& path) {
+namespace {
+
+// The table at `key` of `parent`, as a section; nullopt when absent, an error when it is
+// not a table.
+absl::StatusOr<std::optional<ConfigSection>> SubSection(ConfigSection* parent, std::string_view key,
+                                                        const std::string& path,
+                                                        std::vector<std::string>* asked) {
+  const toml::node* node = parent->Node(key);
+  if (node == nullptr) return std::nullopt;
+  const toml::table* table = node->as_table();
+  if (table == nullptr) return parent->Error(key, "must be a [" + std::string(key) + "] table");
+  return std::optional<ConfigSection>(std::in_place, *table, path, "[" + std::string(key) + "]",
+                                      asked);
+}
+
+absl::Status ReadLimits(ConfigSection* limits, record::RecordLimits* l) {
+  LDGS_RETURN_IF_ERROR(limits->ReadSize("max_record_bytes", &l->max_record_bytes));
+  LDGS_RETURN_IF_ERROR(limits->ReadSize("max_id_bytes", &l->max_id_bytes));
+  LDGS_RETURN_IF_ERROR(limits->ReadSize("max_short_text_bytes", &l->max_short_text_bytes));
+  LDGS_RETURN_IF_ERROR(limits->ReadSize("max_long_text_bytes", &l->max_long_text_bytes));
+  LDGS_RETURN_IF_ERROR(limits->ReadSize("max_tags", &l->max_tags));
+  LDGS_RETURN_IF_ERROR(limits->ReadSize("max_tag_bytes", &l->max_tag_bytes));
+  LDGS_RETURN_IF_ERROR(limits->ReadSize("min_free_disk_bytes", &l->min_free_disk_bytes));
+  return limits->RefuseUnknown();
+}
+
+absl::Status ReadReplication(ConfigSection* replication, NodeConfig* config) {
+  replication::BatchLimits& b = config->batch_limits;
+  LDGS_RETURN_IF_ERROR(replication->ReadSize("batch_records", &b.max_records));
+  LDGS_RETURN_IF_ERROR(replication->ReadSize("batch_bytes", &b.max_bytes));
+  if (b.max_records < replication::kMinBatchRecords) {
+    return replication->Error("batch_records",
+                              "must be at least " + std::to_string(replication::kMinBatchRecords));
+  }
+  if (b.max_bytes < replication::kMinBatchBytes) {
+    return replication->Error("batch_bytes",
+                              "must be at least " + std::to_string(replication::kMinBatchBytes));
+  }
+  LDGS_RETURN_IF_ERROR(replication->ReadSize("max_message_bytes", &b.max_message_bytes));
+  LDGS_RETURN_IF_ERROR(replication->ReadSize("max_streams_per_peer", &b.max_streams_per_peer));
+  LDGS_RETURN_IF_ERROR(replication->ReadSize("max_records_per_minute", &b.max_records_per_minute));
+  LDGS_RETURN_IF_ERROR(replication->ReadSize("burst_records", &b.burst_records));
+  size_t initial_ms = static_cast<size_t>(config->reconnect.initial.count());
+  size_t max_ms = static_cast<size_t>(config->reconnect.max.count());
+  size_t lifetime_s = static_cast<size_t>(config->reconnect.stream_lifetime.count());
+  LDGS_RETURN_IF_ERROR(replication->ReadSize("reconnect_initial_ms", &initial_ms));
+  LDGS_RETURN_IF_ERROR(replication->ReadSize("reconnect_max_ms", &max_ms));
+  LDGS_RETURN_IF_ERROR(replication->ReadSize("stream_lifetime_s", &lifetime_s));
+  config->reconnect.initial = std::chrono::milliseconds(initial_ms);
+  config->reconnect.max = std::chrono::milliseconds(max_ms);
+  config->reconnect.stream_lifetime = std::chrono::seconds(lifetime_s);
+  return replication->RefuseUnknown();
+}
+
+absl::Status ReadStorage(ConfigSection* store, NodeConfig* config) {
+  size_t purge_s = static_cast<size_t>(config->purge_interval.count());
+  LDGS_RETURN_IF_ERROR(store->ReadSize("purge_interval_s", &purge_s));
+  if (purge_s > 7 * 24 * 3600) return store->Error("purge_interval_s", "must be 1 to 604800");
+  config->purge_interval = std::chrono::seconds(purge_s);
+  LDGS_RETURN_IF_ERROR(store->Read("compress", &config->store.compress));
+  LDGS_RETURN_IF_ERROR(store->ReadSize("memory_mb", &config->store.memory_mb));
+  if (config->store.memory_mb < 16 || config->store.memory_mb > 1024 * 1024) {
+    return store->Error("memory_mb", "must be 16 to 1048576");
+  }
+  return store->RefuseUnknown();
+}
+
+absl::Status ReadTls(ConfigSection* tls, NodeConfig* config) {
+  LDGS_RETURN_IF_ERROR(tls->Read("ca", &config->tls_ca));
+  LDGS_RETURN_IF_ERROR(tls->Read("cert", &config->tls_cert));
+  LDGS_RETURN_IF_ERROR(tls->Read("key", &config->tls_key));
+  return tls->RefuseUnknown();
+}
+
+absl::Status ReadHub(ConfigSection* hub, hub::RollupSettings* rollups) {
+  size_t min_reporting = rollups->min_reporting;
+  size_t suppress_below = static_cast<size_t>(rollups->suppress_below);
+  int64_t delay_hours = rollups->publish_delay_us / (3600LL * 1000000);
+  LDGS_RETURN_IF_ERROR(hub->ReadSize("min_reporting", &min_reporting));
+  LDGS_RETURN_IF_ERROR(hub->ReadSize("suppress_below", &suppress_below));
+  LDGS_RETURN_IF_ERROR(hub->Read("publish_delay_hours", &delay_hours));
+  // 3 is the floor: with 2, each of the two learns the other's value by subtraction.
+  if (min_reporting < 3) return hub->Error("min_reporting", "must be at least 3");
+  if (delay_hours < 0 || delay_hours > 24 * 366) {
+    return hub->Error("publish_delay_hours", "must be 0 to 8784");
+  }
+  rollups->min_reporting = static_cast<uint32_t>(min_reporting);
+  rollups->suppress_below = static_cast<double>(suppress_below);
+  rollups->publish_delay_us = delay_hours * 3600LL * 1000000;
+  return hub->RefuseUnknown();
+}
+
+absl::Status ReadPeers(ConfigSection* top, const std::string& path, std::vector<std::string>* asked,
+                       std::vector<replication::DialPeer>* out) {
+  const toml::node* peers = top->Node("peers");
+  if (peers == nullptr) return absl::OkStatus();
+  const toml::array* list = peers->as_array();
+  if (list == nullptr) return top->Error("peers", "must be [[peers]] tables");
+  for (size_t i = 0; i < list->size(); ++i) {
+    const toml::table* entry = list->get(i)->as_table();
+    if (entry == nullptr) return top->Error("peers", "must be [[peers]] tables");
+    ConfigSection section(*entry, path, "[[peers]] " + std::to_string(i + 1), asked);
+    replication::DialPeer peer;
+    std::string relation = "hub";
+    LDGS_RETURN_IF_ERROR(section.Read("node_id", &peer.node_id));
+    LDGS_RETURN_IF_ERROR(section.Read("address", &peer.address));
+    LDGS_RETURN_IF_ERROR(section.Read("relation", &relation));
+    if (relation == "hub") {
+      peer.relation = v1::RELATION_HUB;
+    } else if (relation == "sister") {
+      peer.relation = v1::RELATION_SISTER;
+    } else {
+      return section.Error("relation", "must be 'hub' or 'sister'");
+    }
+    if (peer.node_id.empty() || peer.address.empty()) {
+      return section.TableError("needs node_id and address");
+    }
+    LDGS_RETURN_IF_ERROR(section.RefuseUnknown());
+    out->push_back(std::move(peer));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<NodeConfig> LoadConfig(const std::string& path, std::vector<std::string>* asked) {
   if (!std::filesystem::exists(path)) return absl::NotFoundError("no config file at " + path);
   toml::table table;
   try {
@@ -75,126 +176,34 @@ absl::StatusOr<NodeConfig> LoadConfig(const std::string& path) {
     message << path << ":" << error.source().begin.line << ": " << error.description();
     return absl::InvalidArgumentError(message.str());
   }
-  for (const auto& [key, value] : table) {
-    if (!kTopLevelKeys.count(std::string(key.str()))) {
-      return absl::InvalidArgumentError(path + ": unknown key '" + std::string(key.str()) + "'");
-    }
-  }
   NodeConfig config;
+  ConfigSection top(table, path, "", asked);
   std::string role = RoleName(config.role);
-  LDGS_RETURN_IF_ERROR(Read(table, "data_dir", &config.data_dir, path));
-  LDGS_RETURN_IF_ERROR(Read(table, "role", &role, path));
-  LDGS_RETURN_IF_ERROR(Read(table, "admin_listen", &config.admin_listen, path));
-  LDGS_RETURN_IF_ERROR(Read(table, "listen", &config.listen, path));
-  LDGS_RETURN_IF_ERROR(Read(table, "http_listen", &config.http_listen, path));
-  LDGS_RETURN_IF_ERROR(Read(table, "log_level", &config.log_level, path));
-  LDGS_ASSIGN_OR_RETURN(config.role, ParseRole(role));
-  if (const toml::table* limits = table["limits"].as_table()) {
-    const std::string where = path + " [limits]";
-    record::RecordLimits& l = config.limits;
-    LDGS_RETURN_IF_ERROR(ReadSize(*limits, "max_record_bytes", &l.max_record_bytes, where));
-    LDGS_RETURN_IF_ERROR(ReadSize(*limits, "max_id_bytes", &l.max_id_bytes, where));
-    LDGS_RETURN_IF_ERROR(ReadSize(*limits, "max_short_text_bytes", &l.max_short_text_bytes, where));
-    LDGS_RETURN_IF_ERROR(ReadSize(*limits, "max_long_text_bytes", &l.max_long_text_bytes, where));
-    LDGS_RETURN_IF_ERROR(ReadSize(*limits, "max_tags", &l.max_tags, where));
-    LDGS_RETURN_IF_ERROR(ReadSize(*limits, "max_tag_bytes", &l.max_tag_bytes, where));
-    LDGS_RETURN_IF_ERROR(ReadSize(*limits, "min_free_disk_bytes", &l.min_free_disk_bytes, where));
-  }
-  if (const toml::table* replication = table["replication"].as_table()) {
-    const std::string where = path + " [replication]";
-    replication::BatchLimits& b = config.batch_limits;
-    LDGS_RETURN_IF_ERROR(ReadSize(*replication, "batch_records", &b.max_records, where));
-    LDGS_RETURN_IF_ERROR(ReadSize(*replication, "batch_bytes", &b.max_bytes, where));
-    if (b.max_records < replication::kMinBatchRecords) {
-      return absl::InvalidArgumentError(where + ": 'batch_records' must be at least " +
-                                        std::to_string(replication::kMinBatchRecords));
-    }
-    if (b.max_bytes < replication::kMinBatchBytes) {
-      return absl::InvalidArgumentError(where + ": 'batch_bytes' must be at least " +
-                                        std::to_string(replication::kMinBatchBytes));
-    }
-    LDGS_RETURN_IF_ERROR(ReadSize(*replication, "max_message_bytes", &b.max_message_bytes, where));
-    LDGS_RETURN_IF_ERROR(
-        ReadSize(*replication, "max_streams_per_peer", &b.max_streams_per_peer, where));
-    LDGS_RETURN_IF_ERROR(
-        ReadSize(*replication, "max_records_per_minute", &b.max_records_per_minute, where));
-    LDGS_RETURN_IF_ERROR(ReadSize(*replication, "burst_records", &b.burst_records, where));
-    size_t initial_ms = static_cast<size_t>(config.reconnect.initial.count());
-    size_t max_ms = static_cast<size_t>(config.reconnect.max.count());
-    size_t lifetime_s = static_cast<size_t>(config.reconnect.stream_lifetime.count());
-    LDGS_RETURN_IF_ERROR(ReadSize(*replication, "reconnect_initial_ms", &initial_ms, where));
-    LDGS_RETURN_IF_ERROR(ReadSize(*replication, "reconnect_max_ms", &max_ms, where));
-    LDGS_RETURN_IF_ERROR(ReadSize(*replication, "stream_lifetime_s", &lifetime_s, where));
-    config.reconnect.initial = std::chrono::milliseconds(initial_ms);
-    config.reconnect.max = std::chrono::milliseconds(max_ms);
-    config.reconnect.stream_lifetime = std::chrono::seconds(lifetime_s);
-  }
-  LDGS_RETURN_IF_ERROR(Read(table, "insecure", &config.insecure, path));
-  if (const toml::table* store = table["storage"].as_table()) {
-    const std::string where = path + " [storage]";
-    size_t purge_s = static_cast<size_t>(config.purge_interval.count());
-    LDGS_RETURN_IF_ERROR(ReadSize(*store, "purge_interval_s", &purge_s, where));
-    if (purge_s > 7 * 24 * 3600) {
-      return absl::InvalidArgumentError(where + ": 'purge_interval_s' must be 1 to 604800");
-    }
-    config.purge_interval = std::chrono::seconds(purge_s);
-    LDGS_RETURN_IF_ERROR(Read(*store, "compress", &config.store.compress, where));
-    LDGS_RETURN_IF_ERROR(ReadSize(*store, "memory_mb", &config.store.memory_mb, where));
-    if (config.store.memory_mb < 16 || config.store.memory_mb > 1024 * 1024) {
-      return absl::InvalidArgumentError(where + ": 'memory_mb' must be 16 to 1048576");
-    }
-  }
-  if (const toml::table* tls = table["tls"].as_table()) {
-    const std::string where = path + " [tls]";
-    LDGS_RETURN_IF_ERROR(Read(*tls, "ca", &config.tls_ca, where));
-    LDGS_RETURN_IF_ERROR(Read(*tls, "cert", &config.tls_cert, where));
-    LDGS_RETURN_IF_ERROR(Read(*tls, "key", &config.tls_key, where));
-  }
-  if (const toml::table* hub = table["hub"].as_table()) {
-    const std::string where = path + " [hub]";
-    size_t min_reporting = config.rollups.min_reporting;
-    size_t suppress_below = static_cast<size_t>(config.rollups.suppress_below);
-    int64_t delay_hours = config.rollups.publish_delay_us / (3600LL * 1000000);
-    LDGS_RETURN_IF_ERROR(ReadSize(*hub, "min_reporting", &min_reporting, where));
-    LDGS_RETURN_IF_ERROR(ReadSize(*hub, "suppress_below", &suppress_below, where));
-    LDGS_RETURN_IF_ERROR(Read(*hub, "publish_delay_hours", &delay_hours, where));
-    // 3 is the floor: with 2, each of the two learns the other's value by subtraction.
-    if (min_reporting < 3) {
-      return absl::InvalidArgumentError(where + ": 'min_reporting' must be at least 3");
-    }
-    if (delay_hours < 0 || delay_hours > 24 * 366) {
-      return absl::InvalidArgumentError(where + ": 'publish_delay_hours' must be 0 to 8784");
-    }
-    config.rollups.min_reporting = static_cast<uint32_t>(min_reporting);
-    config.rollups.suppress_below = static_cast<double>(suppress_below);
-    config.rollups.publish_delay_us = delay_hours * 3600LL * 1000000;
-  }
-  if (const toml::node* peers = table.get("peers")) {
-    const toml::array* list = peers->as_array();
-    if (list == nullptr)
-      return absl::InvalidArgumentError(path + ": 'peers' must be [[peers]] tables");
-    for (size_t i = 0; i < list->size(); ++i) {
-      const std::string where = path + " peers[" + std::to_string(i) + "]";
-      const toml::table* entry = list->get(i)->as_table();
-      if (entry == nullptr) return absl::InvalidArgumentError(where + " is not a table");
-      replication::DialPeer peer;
-      std::string relation = "hub";
-      LDGS_RETURN_IF_ERROR(Read(*entry, "node_id", &peer.node_id, where));
-      LDGS_RETURN_IF_ERROR(Read(*entry, "address", &peer.address, where));
-      LDGS_RETURN_IF_ERROR(Read(*entry, "relation", &relation, where));
-      if (relation == "hub") {
-        peer.relation = v1::RELATION_HUB;
-      } else if (relation == "sister") {
-        peer.relation = v1::RELATION_SISTER;
-      } else {
-        return absl::InvalidArgumentError(where + ": relation must be 'hub' or 'sister'");
-      }
-      if (peer.node_id.empty() || peer.address.empty()) {
-        return absl::InvalidArgumentError(where + " needs node_id and address");
-      }
-      config.peers.push_back(std::move(peer));
-    }
-  }
+  LDGS_RETURN_IF_ERROR(top.Read("data_dir", &config.data_dir));
+  LDGS_RETURN_IF_ERROR(top.Read("role", &role));
+  LDGS_RETURN_IF_ERROR(top.Read("admin_listen", &config.admin_listen));
+  LDGS_RETURN_IF_ERROR(top.Read("listen", &config.listen));
+  LDGS_RETURN_IF_ERROR(top.Read("http_listen", &config.http_listen));
+  LDGS_RETURN_IF_ERROR(top.Read("log_level", &config.log_level));
+  LDGS_RETURN_IF_ERROR(top.Read("insecure", &config.insecure));
+  absl::StatusOr<v1::Role> parsed_role = ParseRole(role);
+  if (!parsed_role.ok()) return top.Error("role", "must be 'chapter' or 'hub', not '" + role + "'");
+  config.role = *parsed_role;
+  LDGS_ASSIGN_OR_RETURN(std::optional<ConfigSection> limits,
+                        SubSection(&top, "limits", path, asked));
+  if (limits) LDGS_RETURN_IF_ERROR(ReadLimits(&*limits, &config.limits));
+  LDGS_ASSIGN_OR_RETURN(std::optional<ConfigSection> replication,
+                        SubSection(&top, "replication", path, asked));
+  if (replication) LDGS_RETURN_IF_ERROR(ReadReplication(&*replication, &config));
+  LDGS_ASSIGN_OR_RETURN(std::optional<ConfigSection> store,
+                        SubSection(&top, "storage", path, asked));
+  if (store) LDGS_RETURN_IF_ERROR(ReadStorage(&*store, &config));
+  LDGS_ASSIGN_OR_RETURN(std::optional<ConfigSection> tls, SubSection(&top, "tls", path, asked));
+  if (tls) LDGS_RETURN_IF_ERROR(ReadTls(&*tls, &config));
+  LDGS_ASSIGN_OR_RETURN(std::optional<ConfigSection> hub, SubSection(&top, "hub", path, asked));
+  if (hub) LDGS_RETURN_IF_ERROR(ReadHub(&*hub, &config.rollups));
+  LDGS_RETURN_IF_ERROR(ReadPeers(&top, path, asked, &config.peers));
+  LDGS_RETURN_IF_ERROR(top.RefuseUnknown());
   return config;
 }
 

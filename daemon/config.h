@@ -43,8 +43,11 @@ struct NodeConfig {
 };
 
 // Parses a TOML config. INVALID_ARGUMENT with the file, line and reason on a syntax error,
-// an unknown key or a value of the wrong type; NOT_FOUND when the file is missing.
-absl::StatusOr<NodeConfig> LoadConfig(const std::string& path);
+// an unknown key (in any section or [[peers]] table), a value of the wrong type or out of
+// bounds; NOT_FOUND when the file is missing. `asked`, when given, gets every key the
+// loader reads ("key", "[section].key", "[[peers]] N.key"), present or not.
+absl::StatusOr<NodeConfig> LoadConfig(const std::string& path,
+                                      std::vector<std::string>* asked = nullptr);
 
 // The config as TOML, as `ldgsd init` writes it.
 std::string FormatConfig(const NodeConfig& config);

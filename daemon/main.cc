@@ -38,14 +38,15 @@ struct RunFlags {
   bool insecure = false;
 };
 
-int RunNode(const RunFlags& flags) {
+// The config `run` would use: the file, with the flags laid over it, checked.
+absl::StatusOr<ldgs::daemon::NodeConfig> LoadRunConfig(const RunFlags& flags) {
   std::string config_path = flags.config_path;
   if (config_path.empty() && !flags.data_dir.empty()) {
     config_path = ldgs::daemon::ConfigPath(flags.data_dir);
   }
-  if (config_path.empty()) return Fail(absl::InvalidArgumentError("give --config or --data"));
+  if (config_path.empty()) return absl::InvalidArgumentError("give --config or --data");
   absl::StatusOr<ldgs::daemon::NodeConfig> config = ldgs::daemon::LoadConfig(config_path);
-  if (!config.ok()) return Fail(config.status());
+  if (!config.ok()) return config.status();
   if (!flags.data_dir.empty()) config->data_dir = flags.data_dir;
   if (!flags.admin_listen.empty()) config->admin_listen = flags.admin_listen;
   if (!flags.listen.empty()) config->listen = flags.listen;
@@ -56,7 +57,24 @@ int RunNode(const RunFlags& flags) {
   }
   if (!flags.log_level.empty()) config->log_level = flags.log_level;
   if (flags.insecure) config->insecure = true;
-  if (absl::Status valid = ldgs::daemon::ValidateConfig(*config); !valid.ok()) return Fail(valid);
+  if (absl::Status valid = ldgs::daemon::ValidateConfig(*config); !valid.ok()) {
+    return absl::InvalidArgumentError(config_path + ": " + std::string(valid.message()));
+  }
+  return config;
+}
+
+int CheckConfig(const RunFlags& flags) {
+  absl::StatusOr<ldgs::daemon::NodeConfig> config = LoadRunConfig(flags);
+  if (!config.ok()) return Fail(config.status());
+  std::printf("ok: a %s, data in %s, dialing %zu peer(s)\n",
+              ldgs::daemon::RoleName(config->role).c_str(), config->data_dir.c_str(),
+              config->peers.size());
+  return 0;
+}
+
+int RunNode(const RunFlags& flags) {
+  absl::StatusOr<ldgs::daemon::NodeConfig> config = LoadRunConfig(flags);
+  if (!config.ok()) return Fail(config.status());
   spdlog::set_default_logger(spdlog::stderr_color_mt("ldgsd"));  // stdout is for data
   spdlog::set_level(spdlog::level::from_str(config->log_level));
 
@@ -92,6 +110,13 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--log-level", run.log_level, "trace, debug, info, warn, error, off");
   run_cmd->add_flag("--insecure", run.insecure, "plaintext node-to-node traffic (no mTLS)");
 
+  RunFlags check;
+  CLI::App* check_cmd = app.add_subcommand(
+      "check-config", "check a config file as `run` would read it, without starting the node");
+  check_cmd->add_option("--config", check.config_path, "TOML config (default DATA/ldgsd.toml)");
+  check_cmd->add_option("--data", check.data_dir, "data directory (overrides the config)");
+  check_cmd->footer("Example: ldgsd check-config --config /etc/ldgs/ldgsd.toml");
+
   std::string restore_from, restore_to;
   CLI::App* restore_cmd =
       app.add_subcommand("restore", "make a data dir from a backup (ldgsctl backup)");
@@ -104,6 +129,7 @@ int main(int argc, char** argv) {
     return app.exit(error);
   }
   if (*init_cmd) return RunInit(init, role);
+  if (*check_cmd) return CheckConfig(check);
   if (*restore_cmd) {
     absl::StatusOr<std::string> node_id = ldgs::daemon::RestoreDataDir(restore_from, restore_to);
     if (!node_id.ok()) return Fail(node_id.status());

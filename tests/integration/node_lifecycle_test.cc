@@ -170,5 +170,38 @@ TEST_F(NodeLifecycleTest, AKilledNodesAddressFilesDoNotMisleadLdgsctl) {
   EXPECT_EQ(std::count(status.err.begin(), status.err.end(), '\n'), 1) << status.err;
 }
 
+// A typo in a section is what a new operator makes: `ldgsd check-config` and `ldgsd run`
+// both refuse it in one line naming the file and line, and pass the file once it is fixed.
+TEST(CheckConfigTest, ATypoIsRefusedWithItsLineByCheckConfigAndRunAndAFixedFilePasses) {
+  ldgs::testing::TempDir dir;
+  NodeProcess hub(dir.Sub("hub"), "Hub", "hub");
+  const std::string path = hub.data_dir() + "/ldgsd.toml";
+  const std::string written = ReadFile(path);
+  auto write = [&](const std::string& hub_section) {
+    std::ofstream(path, std::ios::trunc) << "insecure = true\n" << written << hub_section;
+  };
+  write("[hub]\nmin_reportng = 50\n");
+  const std::string text = ReadFile(path);
+  const size_t line = std::count(text.begin(), text.begin() + text.find("min_reportng"), '\n') + 1;
+  const std::string expected = "ldgsd: " + path + ":" + std::to_string(line) +
+                               ": [hub] unknown key 'min_reportng' (did you mean "
+                               "'min_reporting'?)\n";
+
+  CommandResult checked =
+      ldgs::testing::RunCommand({ldgs::testing::LdgsdPath(), "check-config", "--config", path});
+  EXPECT_EQ(checked.exit_code, 1);
+  EXPECT_EQ(checked.err, expected);
+  EXPECT_EQ(checked.out, "");
+  const std::string log = dir.Sub("run.log");
+  EXPECT_EQ(RunUntilExit(hub.data_dir(), {}, log), std::optional<int>(1));
+  EXPECT_EQ(LastLine(log) + "\n", expected);
+
+  write("[hub]\nmin_reporting = 50\n");
+  checked = ldgs::testing::RunCommand(
+      {ldgs::testing::LdgsdPath(), "check-config", "--data", hub.data_dir()});
+  EXPECT_EQ(checked.exit_code, 0) << checked.err;
+  EXPECT_THAT(checked.out, HasSubstr("ok: a hub"));
+}
+
 }  // namespace
 }  // namespace ldgs

@@ -1,11 +1,15 @@
 #include "daemon/config.h"
 
 #include <fstream>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_records.h"
+#include "toml++/toml.h"
 
 namespace ldgs::daemon {
 namespace {
@@ -73,9 +77,81 @@ TEST_F(ConfigTest, ErrorsNameTheProblem) {
   EXPECT_THAT(ErrorOf("data_dir = \"x\"\nrole = \n"), HasSubstr(":2:"));
   EXPECT_THAT(ErrorOf("colour = \"blue\""), HasSubstr("unknown key 'colour'"));
   EXPECT_THAT(ErrorOf("listen = 7700"), HasSubstr("'listen' has the wrong type"));
-  EXPECT_THAT(ErrorOf("role = \"boss\""), HasSubstr("role must be"));
+  EXPECT_THAT(ErrorOf("role = \"boss\""),
+              HasSubstr("'role' must be 'chapter' or 'hub', not 'boss'"));
   EXPECT_THAT(ErrorOf("[limits]\nmax_tags = -1"), HasSubstr("must be positive"));
   EXPECT_TRUE(absl::IsNotFound(LoadConfig(dir_.Sub("missing.toml")).status()));
+}
+
+// A typo anywhere (a section, a [[peers]] table) is refused with the file and line, never
+// ignored: `min_reportng` would leave the privacy threshold at its default.
+TEST_F(ConfigTest, AnUnknownKeyInAnySectionIsRefusedWithItsLine) {
+  const std::string file = dir_.Sub("ldgsd.toml");
+  struct Case {
+    std::string text;
+    std::string expected;
+  };
+  const std::vector<Case> cases = {
+      {"role = \"hub\"\nlsten = \"x\"\n",
+       file + ":2: unknown key 'lsten' (did you mean 'listen'?)"},
+      {"[hub]\nmin_reporting = 5\nmin_reportng = 50\n",
+       file + ":3: [hub] unknown key 'min_reportng' (did you mean 'min_reporting'?)"},
+      {"[limits]\n\nmax_tagz = 3\n", file + ":3: [limits] unknown key 'max_tagz' (did you mean"},
+      {"[replication]\nburst = 5\n", file + ":2: [replication] unknown key 'burst'"},
+      {"[storage]\nmemory = 64\n", file + ":2: [storage] unknown key 'memory'"},
+      {"[tls]\nca = \"a\"\ncrt = \"b\"\n", file + ":3: [tls] unknown key 'crt'"},
+      {"[[peers]]\nnode_id = \"A\"\naddress = \"h:1\"\n[[peers]]\nnode_id = \"B\"\n"
+       "address = \"h:2\"\nrelaton = \"hub\"\n",
+       file + ":7: [[peers]] 2 unknown key 'relaton' (did you mean 'relation'?)"},
+      {"colour = \"blue\"\n", file + ":1: unknown key 'colour'"},
+  };
+  for (const Case& c : cases) {
+    EXPECT_THAT(ErrorOf(c.text), HasSubstr(c.expected)) << c.text;
+  }
+  // No hint when nothing known is close.
+  EXPECT_THAT(ErrorOf("[hub]\nzzzzzz = 1\n"), ::testing::Not(HasSubstr("did you mean")));
+}
+
+TEST_F(ConfigTest, AWrongTypeOrBoundNamesItsLineAndSection) {
+  const std::string file = dir_.Sub("ldgsd.toml");
+  EXPECT_THAT(ErrorOf("[hub]\n\nmin_reporting = \"five\"\n"),
+              HasSubstr(file + ":3: [hub] 'min_reporting' has the wrong type"));
+  EXPECT_THAT(ErrorOf("[hub]\nmin_reporting = 2\n"),
+              HasSubstr(file + ":2: [hub] 'min_reporting' must be at least 3"));
+  EXPECT_THAT(ErrorOf("hub = 5\n"), HasSubstr(file + ":1: 'hub' must be a [hub] table"));
+  EXPECT_THAT(ErrorOf("[[peers]]\nnode_id = \"A\"\n"),
+              HasSubstr(file + ":1: [[peers]] 1 needs node_id and address"));
+}
+
+// The example holds every setting the loader reads, and nothing else: each key of the file
+// (listed here by walking the TOML, not by the loader) is one the loader asked for, and
+// every key it asked for is in the file. The file loads and passes the checks of `run`.
+TEST_F(ConfigTest, TheExampleConfigHoldsEverySettingAndIsValid) {
+  const std::string example = std::string(LDGS_SOURCE_DIR) + "/deploy/ldgsd.example.toml";
+  std::vector<std::string> asked;
+  absl::StatusOr<NodeConfig> config = LoadConfig(example, &asked);
+  ASSERT_OK(config);
+  absl::Status valid = ValidateConfig(*config);
+  EXPECT_TRUE(valid.ok()) << valid.message();
+  std::set<std::string> in_file;
+  const toml::table table = toml::parse_file(example);
+  for (const auto& [key, node] : table) {
+    const std::string name(key.str());
+    in_file.insert(name);
+    if (const toml::table* section = node.as_table()) {
+      for (const auto& [sub, value] : *section)
+        in_file.insert("[" + name + "]." + std::string(sub.str()));
+    } else if (const toml::array* list = node.as_array()) {
+      for (size_t i = 0; i < list->size(); ++i) {
+        for (const auto& [sub, value] : *list->get(i)->as_table()) {
+          in_file.insert("[[" + name + "]] " + std::to_string(i + 1) + "." +
+                         std::string(sub.str()));
+        }
+      }
+    }
+  }
+  EXPECT_EQ(in_file, std::set<std::string>(asked.begin(), asked.end()));
+  EXPECT_GT(in_file.size(), 35u);
 }
 
 TEST_F(ConfigTest, AdminApiMustStayOnLoopback) {
