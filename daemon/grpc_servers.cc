@@ -11,6 +11,7 @@
 #include "common/status_macros.h"
 #include "daemon/files.h"
 #include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
 #include "spdlog/spdlog.h"
 
 namespace ldgs::daemon {
@@ -77,6 +78,9 @@ absl::StatusOr<std::unique_ptr<grpc::Server>> StartGrpcServer(
   if (address.rfind("unix:", 0) == 0) {
     LDGS_RETURN_IF_ERROR(CheckUnixSocketFree(address.substr(5)));
   }
+  // grpc.health.v1.Health on every server (SERVING while it runs), for load balancers and
+  // probes. Set before the builder: gRPC reads it when the server is built.
+  grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   // gRPC sets SO_REUSEPORT by default: a second process could then bind the same port and
   // the kernel would split connections between the two.

@@ -25,12 +25,14 @@
 #include "daemon/grpc_servers.h"
 #include "daemon/hub_runner.h"
 #include "daemon/node_http.h"
+#include "daemon/node_metrics.h"
 #include "daemon/peer_links.h"
 #include "daemon/replication/replication_service.h"
 #include "daemon/retraction_purge.h"
 #include "daemon/web_site.h"
 #include "record/node_key.h"
 #include "spdlog/spdlog.h"
+#include "storage/db_stats.h"
 #include "storage/local_writer.h"
 #include "storage/storage.h"
 
@@ -78,6 +80,9 @@ struct Node::State {
   std::unique_ptr<HubRunner> hub;
   std::unique_ptr<WebSite> web;
   std::atomic<WebSite*> web_ready{nullptr};  // what the HTTP pages reach, once it exists
+  std::unique_ptr<NodeMetrics> metrics;
+  std::atomic<NodeMetrics*> metrics_ready{nullptr};  // what /metrics reaches, likewise
+  std::atomic<bool> started{false};                  // Init is over: /readyz may say so
   boost::asio::io_context http_io;
   std::unique_ptr<http::HttpServer> http;
   std::thread http_thread;  // runs http_io
@@ -113,9 +118,14 @@ absl::Status Node::Init(const NodeConfig& config) {
   LDGS_ASSIGN_OR_RETURN(NodeTls tls, LoadNodeTls(config));
   if (!config.http_listen.empty()) {
     // Pages run on their own thread: a slow page never holds up signals or peer links.
-    LDGS_ASSIGN_OR_RETURN(st.http, StartNodeHttp(&st.http_io, config.http_listen, [state = &st] {
-                            return state->web_ready.load();
-                          }));
+    NodeHttpDeps http;
+    http.site = [state = &st] { return state->web_ready.load(); };
+    http.metrics = [state = &st] { return state->metrics_ready.load(); };
+    http.ready = [state = &st] {
+      return state->started.load() && !storage::ReadDbStats(state->storage->db()).writes_stopped;
+    };
+    http.admin_token = token;
+    LDGS_ASSIGN_OR_RETURN(st.http, StartNodeHttp(&st.http_io, config.http_listen, std::move(http)));
     st.http_thread = std::thread([io = &st.http_io] { io->run(); });
   }
   LDGS_ASSIGN_OR_RETURN(st.storage, storage::Storage::Open(config.data_dir, config.store));
@@ -249,6 +259,17 @@ absl::Status Node::Init(const NodeConfig& config) {
         st.notifier.get());
   }
   st.peers->StartConfigured(config.peers);
+  NodeMetrics::Sources metrics;
+  metrics.node_id = st.key->node_id();
+  metrics.is_hub = config.role == v1::ROLE_HUB;
+  metrics.version = LDGS_VERSION;
+  metrics.started_us = NowMicros();
+  metrics.records = &records;
+  metrics.db = &st.storage->db();
+  metrics.registry = &st.registry;
+  metrics.peers = [admin = st.admin_service.get()] { return admin->Peers(); };
+  st.metrics = std::make_unique<NodeMetrics>(std::move(metrics));
+  st.metrics_ready = st.metrics.get();
 
   st.signals = std::make_unique<boost::asio::signal_set>(st.io, SIGINT, SIGTERM, SIGHUP);
   AwaitSignal();
@@ -262,6 +283,7 @@ absl::Status Node::Init(const NodeConfig& config) {
   st.wrote_address_files = true;
   LDGS_RETURN_IF_ERROR(
       WriteFileAtomically(AdminAddressPath(config.data_dir), admin_bound + "\n", 0644));
+  st.started = true;
   spdlog::info(
       "node {} ({}) serving replication on {}, admin on {}, http on {}, dialing {} peer(s)",
       st.key->node_id(), RoleName(config.role), listen_bound, admin_bound,
@@ -284,6 +306,7 @@ Node::~Node() {
   if (st.http_thread.joinable()) st.http_thread.join();
   if (st.http) st.http->Stop();
   st.web_ready = nullptr;
+  st.metrics_ready = nullptr;
   // Dialers first (they block on their own calls), then the hub, then servers, then the
   // storage pool that their reactors post to; the store closes last, with the State.
   if (st.peers) st.peers->StopAll();

@@ -1,17 +1,54 @@
 #include "daemon/node_http.h"
 
+#include "daemon/http/prometheus_text.h"
+#include "daemon/node_metrics.h"
 #include "daemon/web_site.h"
+#include "sodium.h"
 
 namespace ldgs::daemon {
+namespace {
+
+bool SendsToken(const http::Request& request, const std::string& token) {
+  constexpr std::string_view kBearer = "Bearer ";
+  const std::string& header = request.authorization;
+  if (token.empty() || header.size() != kBearer.size() + token.size() ||
+      header.compare(0, kBearer.size(), kBearer) != 0) {
+    return false;
+  }
+  return sodium_memcmp(header.data() + kBearer.size(), token.data(), token.size()) == 0;
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<http::HttpServer>> StartNodeHttp(boost::asio::io_context* io,
                                                                 const std::string& address,
-                                                                std::function<WebSite*()> site) {
+                                                                NodeHttpDeps deps) {
   http::Router router;
   router.Handle("/healthz", [](const http::Request&) {
     return http::Response{200, "text/plain; charset=utf-8", "ok\n"};
   });
-  WebSite::Register(&router, std::move(site));
+  router.Handle("/readyz", [ready = deps.ready](const http::Request&) {
+    return ready() ? http::Response{200, "text/plain; charset=utf-8", "ready\n"}
+                   : http::Response{503, "text/plain; charset=utf-8", "not ready\n"};
+  });
+  router.Handle(
+      "/metrics", [metrics = deps.metrics, token = deps.admin_token](const http::Request& request) {
+        // What a node holds and whom it talks to is for its operator: this machine (no proxy
+        // in between), or whoever holds the admin token.
+        if (!(request.from_loopback && !request.forwarded) && !SendsToken(request, token)) {
+          return http::Response{
+              401,
+              "text/plain; charset=utf-8",
+              "/metrics needs a loopback client or 'Authorization: Bearer <admin token>'\n",
+              {{"WWW-Authenticate", "Bearer"}}};
+        }
+        NodeMetrics* source = metrics();
+        if (source == nullptr) {
+          return http::Response{503, "text/plain; charset=utf-8", "the node is starting\n"};
+        }
+        return http::Response{200, http::PrometheusText::kContentType, source->Render()};
+      });
+  WebSite::Register(&router, std::move(deps.site));
   return http::HttpServer::Start(io, address, std::move(router));
 }
 

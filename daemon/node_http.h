@@ -9,14 +9,29 @@
 
 namespace ldgs::daemon {
 
+class NodeMetrics;
 class WebSite;
 
-// The node's HTTP endpoint on `address`: /healthz ("ok" while the node runs) and the web
-// site's pages and open data, which reach the site through `site` (null until the node is
-// ready: they answer 503 until then).
+// What the node's HTTP endpoint reaches. The getters return null (or false) until the
+// node has started: the pages and /metrics answer 503 until then.
+struct NodeHttpDeps {
+  std::function<WebSite*()> site;
+  std::function<NodeMetrics*()> metrics;
+  // Whether the node has started and its store takes writes.
+  std::function<bool()> ready;
+  std::string admin_token;  // /metrics from off this machine, or through a proxy, needs it
+};
+
+// The node's HTTP endpoint on `address`:
+// - /healthz: "ok" while the process serves (liveness);
+// - /readyz: 200 once the node has started and its store takes writes, 503 before or
+//   while RocksDB stops writes (readiness);
+// - /metrics: the Prometheus text (node_metrics.h), to a loopback client that is not a
+//   proxy, or to one sending `Authorization: Bearer <admin token>`;
+// - the web site's pages and open data.
 absl::StatusOr<std::unique_ptr<http::HttpServer>> StartNodeHttp(boost::asio::io_context* io,
                                                                 const std::string& address,
-                                                                std::function<WebSite*()> site);
+                                                                NodeHttpDeps deps);
 
 // Whether an HTTP address ("host:port") is on loopback (127.0.0.0/8, ::1, localhost).
 bool IsLoopbackAddress(const std::string& address);

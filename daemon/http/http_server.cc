@@ -104,6 +104,7 @@ class Session : public std::enable_shared_from_this<Session> {
     in.path = target.substr(0, question);
     if (question != std::string::npos) in.query = target.substr(question + 1);
     in.cookie = std::string(request[bhttp::field::cookie]);
+    in.authorization = std::string(request[bhttp::field::authorization]);
     in.content_type = std::string(request[bhttp::field::content_type]);
     in.body = request.body();
     boost::system::error_code peer_error;

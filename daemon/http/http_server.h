@@ -22,6 +22,7 @@ struct Request {
   std::string path;    // the target before any '?'
   std::string query;   // after the '?', undecoded
   std::string cookie;  // the Cookie header, as sent
+  std::string authorization;  // the Authorization header, as sent
   std::string content_type;
   std::string body;            // POST: at most the server's body limit
   bool from_loopback = false;  // the TCP peer is on loopback

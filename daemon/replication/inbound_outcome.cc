@@ -18,6 +18,7 @@ absl::Status RecordInbound(const ReplicationContext& context, const PeerView& pe
                                     result.last_refusal);
   }
   context.registry->RecordReceived(peer.node_id, batch.up_to(), batch.head(),
+                                   static_cast<uint64_t>(batch.records_size()),
                                    static_cast<uint64_t>(result.applied.forks));
   if (result.revocations_changed) {
     if (absl::Status reloaded = context.ReloadRevocations(); !reloaded.ok()) {
@@ -31,7 +32,7 @@ absl::Status RecordInbound(const ReplicationContext& context, const PeerView& pe
                                 " records of " + std::to_string(batch.records_size()) +
                                 " that it may not send; cut off (last: " + result.last_refusal +
                                 ")";
-    context.registry->RecordError(peer.node_id, message);
+    context.registry->RecordError(peer.node_id, message, absl::StatusCode::kPermissionDenied);
     return absl::PermissionDeniedError(message);
   }
   return absl::OkStatus();

@@ -66,7 +66,8 @@ void PeerLink::Ended(const absl::Status& why, bool made_progress) {
     stopping = stopping_;
   }
   if (!stopping) {
-    context_->registry->RecordError(peer_.node_id, why.ok() ? "" : std::string(why.message()));
+    context_->registry->RecordError(peer_.node_id, why.ok() ? "" : std::string(why.message()),
+                                    why.code());
     spdlog::warn("peer {} at {}: {}", peer_.node_id, peer_.address,
                  EscapeForTerminal(why.ToString()));
     boost::asio::post(*io_, [this, made_progress] {

@@ -1,6 +1,7 @@
 #include "daemon/replication/peer_registry.h"
 
 #include <algorithm>
+#include <cctype>
 #include <vector>
 
 #include "common/clock.h"
@@ -34,9 +35,11 @@ void PeerRegistry::RecordSent(const std::string& peer, uint64_t up_to) {
 }
 
 void PeerRegistry::RecordReceived(const std::string& peer, uint64_t up_to, uint64_t head,
-                                  uint64_t forks) {
+                                  uint64_t records, uint64_t forks) {
   std::lock_guard<std::mutex> lock(mu_);
   State& state = states_[peer];
+  ++state.batches_received;
+  state.records_received += records;
   state.received_up_to = up_to;
   state.peer_head = head;
   state.received_known = true;
@@ -52,9 +55,14 @@ void PeerRegistry::RecordRefused(const std::string& peer, uint64_t count,
   state.last_refusal = reason;
 }
 
-void PeerRegistry::RecordError(const std::string& peer, const std::string& error) {
+void PeerRegistry::RecordError(const std::string& peer, const std::string& error,
+                               absl::StatusCode code) {
+  std::string kind = absl::StatusCodeToString(code);
+  for (char& c : kind) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   std::lock_guard<std::mutex> lock(mu_);
-  states_[peer].last_error = error;
+  State& state = states_[peer];
+  state.last_error = error;
+  if (!error.empty()) ++state.errors[kind];
 }
 
 int PeerRegistry::OpenStreams(const std::string& peer) const {

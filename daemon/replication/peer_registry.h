@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
 
 namespace ldgs::daemon::replication {
 
@@ -29,6 +30,10 @@ class PeerRegistry {
     std::string last_refusal;
     std::string last_error;
     std::string throttled;  // why one side holds the other's pushes back; empty: it does not
+    uint64_t batches_received = 0;  // applied from the peer (either direction of a session)
+    uint64_t records_received = 0;  // in those batches, refused ones included
+    // Errors by kind (the status code's name in lower case: "unavailable", ...), counted.
+    std::map<std::string, uint64_t> errors;
   };
 
   // Registers an open stream of `peer`; `cancel` closes it (used on revocation). Returns
@@ -38,8 +43,13 @@ class PeerRegistry {
   void SetSessionUp(const std::string& peer, bool up);
 
   void RecordSent(const std::string& peer, uint64_t up_to);
-  void RecordReceived(const std::string& peer, uint64_t up_to, uint64_t head, uint64_t forks);
-  void RecordError(const std::string& peer, const std::string& error);
+  // A batch of `records` from `peer` applied through `up_to` of its feed (whose head is
+  // `head`), with `forks` refused as forks.
+  void RecordReceived(const std::string& peer, uint64_t up_to, uint64_t head, uint64_t records,
+                      uint64_t forks);
+  // The last error with `peer` (shown by `peers`; "" clears it), counted by `code`'s kind.
+  void RecordError(const std::string& peer, const std::string& error,
+                   absl::StatusCode code = absl::StatusCode::kUnknown);
   // `count` records from `peer` skipped, the last for `reason`.
   void RecordRefused(const std::string& peer, uint64_t count, const std::string& reason);
 

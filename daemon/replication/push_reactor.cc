@@ -155,7 +155,7 @@ bool PushReactor::ApplyGroup(const std::vector<v1::Batch>& group) {
       ReceiveBatches(*context_, peer_, terms_.limits, terms_.peer_feed_epoch, group);
   if (received.ok()) return true;
   spdlog::warn("push from {}: {}", peer_.node_id, received.ToString());
-  context_->registry->RecordError(peer_.node_id, std::string(received.message()));
+  context_->registry->RecordError(peer_.node_id, std::string(received.message()), received.code());
   guard_.FinishOnce(ToGrpcStatus(received));
   return false;
 }

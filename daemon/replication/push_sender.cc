@@ -61,7 +61,8 @@ void PushSender::Pump() {
   absl::StatusOr<v1::Batch> batch = tail_.Next();
   if (!batch.ok()) {
     spdlog::error("push to {}: {}", peer_id, batch.status().ToString());
-    context_->registry->RecordError(peer_id, "push: " + std::string(batch.status().message()));
+    context_->registry->RecordError(peer_id, "push: " + std::string(batch.status().message()),
+                                    batch.status().code());
     call_->TryCancel();
     return Over();
   }

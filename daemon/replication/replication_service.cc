@@ -146,7 +146,7 @@ absl::StatusOr<ReplicationService::Caller> ReplicationService::Authenticate(
   if (static_cast<size_t>(context_->registry->OpenStreams(node_id)) >= limit) {
     const std::string message = "node " + node_id + " has " + std::to_string(limit) +
                                 " streams open already, the limit per peer";
-    context_->registry->RecordError(node_id, message);
+    context_->registry->RecordError(node_id, message, absl::StatusCode::kResourceExhausted);
     return absl::ResourceExhaustedError(message);
   }
   // Rights from the enrollment only; the role the peer claimed in Hello grants nothing.

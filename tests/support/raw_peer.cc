@@ -21,8 +21,8 @@ using daemon::replication::SessionProofMessage;
 RawPeer::RawPeer(const std::string& address)
     : key_(record::NodeKey::Generate()),
       address_(address),
-      stub_(v1::Replication::NewStub(
-          grpc::CreateChannel(address, grpc::InsecureChannelCredentials()))) {}
+      channel_(grpc::CreateChannel(address, grpc::InsecureChannelCredentials())),
+      stub_(v1::Replication::NewStub(channel_)) {}
 
 ::testing::AssertionResult RawPeer::UseTls(const std::string& ca_dir, const std::string& out_dir,
                                            const std::string& server_id,
@@ -45,8 +45,8 @@ RawPeer::RawPeer(const std::string& address)
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   grpc::ChannelArguments args;
   args.SetSslTargetNameOverride(expected);
-  stub_ = v1::Replication::NewStub(
-      grpc::CreateCustomChannel(address_, grpc::SslCredentials(tls), args));
+  channel_ = grpc::CreateCustomChannel(address_, grpc::SslCredentials(tls), args);
+  stub_ = v1::Replication::NewStub(channel_);
   return ::testing::AssertionSuccess();
 }
 

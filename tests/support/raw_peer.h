@@ -21,6 +21,8 @@ class RawPeer {
   explicit RawPeer(const std::string& address);
 
   const record::NodeKey& key() const { return key_; }
+  // The channel it dials on (TLS once UseTls was called), for calls of other services.
+  const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
   const std::string& node_id() const { return key_.node_id(); }
 
   // Dials over mutual TLS from now on, as deployed: with a certificate for this peer's node
@@ -64,6 +66,7 @@ class RawPeer {
 
   record::NodeKey key_;
   std::string address_;
+  std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::Replication::Stub> stub_;
   std::string server_id_;
   std::string challenge_;
