@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "common/status_macros.h"
+#include "common/text.h"
 #include "daemon/config_section.h"
 #include "daemon/files.h"
 #include "daemon/http/http_server.h"
@@ -80,6 +81,10 @@ absl::Status ReadReplication(ConfigSection* replication, NodeConfig* config) {
                               "must be at least " + std::to_string(replication::kMinBatchBytes));
   }
   LDGS_RETURN_IF_ERROR(replication->ReadSize("max_message_bytes", &b.max_message_bytes));
+  // gRPC takes it as an int: past that it would wrap to no limit, or to none accepted.
+  if (b.max_message_bytes > 1024 * 1024 * 1024) {
+    return replication->Error("max_message_bytes", "must be at most 1073741824");
+  }
   LDGS_RETURN_IF_ERROR(replication->ReadSize("max_streams_per_peer", &b.max_streams_per_peer));
   LDGS_RETURN_IF_ERROR(replication->ReadSize("max_records_per_minute", &b.max_records_per_minute));
   LDGS_RETURN_IF_ERROR(replication->ReadSize("burst_records", &b.burst_records));
@@ -89,6 +94,12 @@ absl::Status ReadReplication(ConfigSection* replication, NodeConfig* config) {
   LDGS_RETURN_IF_ERROR(replication->ReadSize("reconnect_initial_ms", &initial_ms));
   LDGS_RETURN_IF_ERROR(replication->ReadSize("reconnect_max_ms", &max_ms));
   LDGS_RETURN_IF_ERROR(replication->ReadSize("stream_lifetime_s", &lifetime_s));
+  // Deadlines are computed from these: bounded so that now + them cannot overflow.
+  if (initial_ms > 86400000)
+    return replication->Error("reconnect_initial_ms", "must be at most 86400000");
+  if (max_ms > 86400000) return replication->Error("reconnect_max_ms", "must be at most 86400000");
+  if (lifetime_s > 31536000)
+    return replication->Error("stream_lifetime_s", "must be at most 31536000");
   config->reconnect.initial = std::chrono::milliseconds(initial_ms);
   config->reconnect.max = std::chrono::milliseconds(max_ms);
   config->reconnect.stream_lifetime = std::chrono::seconds(lifetime_s);
@@ -124,6 +135,10 @@ absl::Status ReadHub(ConfigSection* hub, hub::RollupSettings* rollups) {
   LDGS_RETURN_IF_ERROR(hub->Read("publish_delay_hours", &delay_hours));
   // 3 is the floor: with 2, each of the two learns the other's value by subtraction.
   if (min_reporting < 3) return hub->Error("min_reporting", "must be at least 3");
+  if (min_reporting > 1000000) return hub->Error("min_reporting", "must be at most 1000000");
+  if (suppress_below > 1000000000) {
+    return hub->Error("suppress_below", "must be at most 1000000000");
+  }
   if (delay_hours < 0 || delay_hours > 24 * 366) {
     return hub->Error("publish_delay_hours", "must be 0 to 8784");
   }
@@ -253,9 +268,15 @@ absl::Status ValidateConfig(const NodeConfig& config) {
         "node-to-node traffic needs [tls] ca, cert and key (ldgsctl ca issue makes them), or "
         "--insecure for plaintext");
   }
+  std::set<std::string> dialed;
   for (const replication::DialPeer& peer : config.peers) {
     if (!record::IsNodeId(peer.node_id)) {
-      return absl::InvalidArgumentError("peer node_id '" + peer.node_id + "' is not a node ID");
+      return absl::InvalidArgumentError(
+          "peer node_id '" + std::string(TruncateUtf8(peer.node_id, 80)) + "' is not a node ID");
+    }
+    // Two sessions with one peer would race each other's checkpoints.
+    if (!dialed.insert(peer.node_id).second) {
+      return absl::InvalidArgumentError("peer " + peer.node_id + " is listed twice in [[peers]]");
     }
   }
   static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error", "off"};

@@ -22,6 +22,7 @@ namespace ldgs::daemon {
 
 std::string KeyPath(const std::string& data_dir) { return data_dir + "/node.key"; }
 std::string TokenPath(const std::string& data_dir) { return data_dir + "/admin.token"; }
+std::string MetricsTokenPath(const std::string& data_dir) { return data_dir + "/metrics.token"; }
 std::string ConfigPath(const std::string& data_dir) { return data_dir + "/ldgsd.toml"; }
 std::string AdminAddressPath(const std::string& data_dir) { return data_dir + "/admin.addr"; }
 std::string ListenAddressPath(const std::string& data_dir) { return data_dir + "/listen.addr"; }

@@ -10,8 +10,11 @@
 namespace ldgs::daemon {
 
 // Files in a node's data dir. The key and token are mode 0600.
-std::string KeyPath(const std::string& data_dir);            // node.key
-std::string TokenPath(const std::string& data_dir);          // admin.token
+std::string KeyPath(const std::string& data_dir);    // node.key
+std::string TokenPath(const std::string& data_dir);  // admin.token
+// metrics.token: the bearer token /metrics asks for (made at the first start; it reads
+// figures, nothing else).
+std::string MetricsTokenPath(const std::string& data_dir);
 std::string ConfigPath(const std::string& data_dir);         // ldgsd.toml
 std::string AdminAddressPath(const std::string& data_dir);   // admin.addr, while running
 std::string ListenAddressPath(const std::string& data_dir);  // listen.addr, while running

@@ -100,21 +100,25 @@ int main(int argc, char** argv) {
   init_cmd->add_option("--region", init.region, "region the node belongs to");
   init_cmd->add_option("--role", role, "chapter or hub")->check(CLI::IsMember({"chapter", "hub"}));
 
+  // `run` and `check-config` take the same flags: a check sees what a start would.
+  auto add_run_flags = [](CLI::App* cmd, RunFlags* flags) {
+    cmd->add_option("--config", flags->config_path, "TOML config (default DATA/ldgsd.toml)");
+    cmd->add_option("--data", flags->data_dir, "data directory (overrides the config)");
+    cmd->add_option("--admin-listen", flags->admin_listen, "admin API address, loopback only");
+    cmd->add_option("--listen", flags->listen, "replication address");
+    cmd->add_option("--http-listen", flags->http_listen,
+                    "HTTP address (/healthz, /readyz, /metrics), or off");
+    cmd->add_option("--log-level", flags->log_level, "trace, debug, info, warn, error, off");
+    cmd->add_flag("--insecure", flags->insecure, "plaintext node-to-node traffic (no mTLS)");
+  };
   RunFlags run;
   CLI::App* run_cmd = app.add_subcommand("run", "run the node until SIGTERM or SIGINT");
-  run_cmd->add_option("--config", run.config_path, "TOML config (default DATA/ldgsd.toml)");
-  run_cmd->add_option("--data", run.data_dir, "data directory (overrides the config)");
-  run_cmd->add_option("--admin-listen", run.admin_listen, "admin API address, loopback only");
-  run_cmd->add_option("--listen", run.listen, "replication address");
-  run_cmd->add_option("--http-listen", run.http_listen, "HTTP address (/healthz), or off");
-  run_cmd->add_option("--log-level", run.log_level, "trace, debug, info, warn, error, off");
-  run_cmd->add_flag("--insecure", run.insecure, "plaintext node-to-node traffic (no mTLS)");
+  add_run_flags(run_cmd, &run);
 
   RunFlags check;
   CLI::App* check_cmd = app.add_subcommand(
       "check-config", "check a config file as `run` would read it, without starting the node");
-  check_cmd->add_option("--config", check.config_path, "TOML config (default DATA/ldgsd.toml)");
-  check_cmd->add_option("--data", check.data_dir, "data directory (overrides the config)");
+  add_run_flags(check_cmd, &check);
   check_cmd->footer("Example: ldgsd check-config --config /etc/ldgs/ldgsd.toml");
 
   std::string restore_from, restore_to;

@@ -17,11 +17,13 @@
 #include "boost/asio/signal_set.hpp"
 #include "boost/asio/steady_timer.hpp"
 #include "boost/asio/thread_pool.hpp"
+#include "common/base32.h"
 #include "common/clock.h"
 #include "common/data_dir_lock.h"
 #include "common/status_macros.h"
 #include "daemon/admin_service.h"
 #include "daemon/data_dir.h"
+#include "daemon/files.h"
 #include "daemon/grpc_servers.h"
 #include "daemon/hub_runner.h"
 #include "daemon/node_http.h"
@@ -41,11 +43,22 @@ namespace {
 
 constexpr size_t kAdminMaxMessageBytes = 4 * 1024 * 1024;
 
-absl::StatusOr<std::string> ReadToken(const std::string& data_dir) {
-  LDGS_ASSIGN_OR_RETURN(std::string token, ReadSmallFile(TokenPath(data_dir)));
+absl::StatusOr<std::string> ReadToken(const std::string& path) {
+  LDGS_ASSIGN_OR_RETURN(std::string token, ReadSmallFile(path));
   while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
-  if (token.empty()) return absl::FailedPreconditionError(TokenPath(data_dir) + " is empty");
+  if (token.empty()) return absl::FailedPreconditionError(path + " is empty");
   return token;
+}
+
+// The metrics token, made on the first start of a node that has none (older data dirs and
+// restores too): a scraper holds this one, never the admin token.
+absl::StatusOr<std::string> ReadOrMakeMetricsToken(const std::string& data_dir) {
+  const std::string path = MetricsTokenPath(data_dir);
+  if (access(path.c_str(), F_OK) != 0) {
+    LDGS_RETURN_IF_ERROR(
+        WriteFileAtomically(path, Base32Encode(record::RandomBytes(20)) + "\n", 0600));
+  }
+  return ReadToken(path);
 }
 
 }  // namespace
@@ -114,7 +127,8 @@ absl::Status Node::Init(const NodeConfig& config) {
   }
   if (!key.ok()) return key.status();
   st.key.emplace(std::move(*key));
-  LDGS_ASSIGN_OR_RETURN(std::string token, ReadToken(config.data_dir));
+  LDGS_ASSIGN_OR_RETURN(std::string token, ReadToken(TokenPath(config.data_dir)));
+  LDGS_ASSIGN_OR_RETURN(std::string metrics_token, ReadOrMakeMetricsToken(config.data_dir));
   LDGS_ASSIGN_OR_RETURN(NodeTls tls, LoadNodeTls(config));
   if (!config.http_listen.empty()) {
     // Pages run on their own thread: a slow page never holds up signals or peer links.
@@ -124,7 +138,7 @@ absl::Status Node::Init(const NodeConfig& config) {
     http.ready = [state = &st] {
       return state->started.load() && !storage::ReadDbStats(state->storage->db()).writes_stopped;
     };
-    http.admin_token = token;
+    http.metrics_token = metrics_token;
     LDGS_ASSIGN_OR_RETURN(st.http, StartNodeHttp(&st.http_io, config.http_listen, std::move(http)));
     st.http_thread = std::thread([io = &st.http_io] { io->run(); });
   }

@@ -31,23 +31,25 @@ absl::StatusOr<std::unique_ptr<http::HttpServer>> StartNodeHttp(boost::asio::io_
     return ready() ? http::Response{200, "text/plain; charset=utf-8", "ready\n"}
                    : http::Response{503, "text/plain; charset=utf-8", "not ready\n"};
   });
-  router.Handle(
-      "/metrics", [metrics = deps.metrics, token = deps.admin_token](const http::Request& request) {
-        // What a node holds and whom it talks to is for its operator: this machine (no proxy
-        // in between), or whoever holds the admin token.
-        if (!(request.from_loopback && !request.forwarded) && !SendsToken(request, token)) {
-          return http::Response{
-              401,
-              "text/plain; charset=utf-8",
-              "/metrics needs a loopback client or 'Authorization: Bearer <admin token>'\n",
-              {{"WWW-Authenticate", "Bearer"}}};
-        }
-        NodeMetrics* source = metrics();
-        if (source == nullptr) {
-          return http::Response{503, "text/plain; charset=utf-8", "the node is starting\n"};
-        }
-        return http::Response{200, http::PrometheusText::kContentType, source->Render()};
-      });
+  router.Handle("/metrics", [metrics = deps.metrics,
+                             token = deps.metrics_token](const http::Request& request) {
+    // What a node holds and whom it talks to is its operator's. No exception for loopback:
+    // a proxy on this machine that adds no header, or a page in a browser here rebinding a
+    // name to 127.0.0.1, would make it anyone's. A token of its own, not the admin token,
+    // which would cross plain HTTP to reach a scraper elsewhere.
+    if (!SendsToken(request, token)) {
+      return http::Response{401,
+                            "text/plain; charset=utf-8",
+                            "/metrics needs 'Authorization: Bearer <token>', the token being the "
+                            "metrics.token file of the node's data dir\n",
+                            {{"WWW-Authenticate", "Bearer"}}};
+    }
+    NodeMetrics* source = metrics();
+    if (source == nullptr) {
+      return http::Response{503, "text/plain; charset=utf-8", "the node is starting\n"};
+    }
+    return http::Response{200, http::PrometheusText::kContentType, source->Render()};
+  });
   WebSite::Register(&router, std::move(deps.site));
   return http::HttpServer::Start(io, address, std::move(router));
 }

@@ -19,15 +19,15 @@ struct NodeHttpDeps {
   std::function<NodeMetrics*()> metrics;
   // Whether the node has started and its store takes writes.
   std::function<bool()> ready;
-  std::string admin_token;  // /metrics from off this machine, or through a proxy, needs it
+  std::string metrics_token;  // what /metrics asks for (metrics.token of the data dir)
 };
 
 // The node's HTTP endpoint on `address`:
 // - /healthz: "ok" while the process serves (liveness);
 // - /readyz: 200 once the node has started and its store takes writes, 503 before or
 //   while RocksDB stops writes (readiness);
-// - /metrics: the Prometheus text (node_metrics.h), to a loopback client that is not a
-//   proxy, or to one sending `Authorization: Bearer <admin token>`;
+// - /metrics: the Prometheus text (node_metrics.h), to a client sending
+//   `Authorization: Bearer <metrics token>`, wherever it is;
 // - the web site's pages and open data.
 absl::StatusOr<std::unique_ptr<http::HttpServer>> StartNodeHttp(boost::asio::io_context* io,
                                                                 const std::string& address,

@@ -1,5 +1,6 @@
 #include "daemon/node_metrics.h"
 
+#include <algorithm>
 #include <cctype>
 #include <utility>
 
@@ -38,7 +39,8 @@ const NodeMetrics::Counts& NodeMetrics::CountsLocked() {
         }
         return true;
       });
-  counts.counted_us = now;
+  // Stamped when done: a scan slower than the interval does not run again at once.
+  counts.counted_us = NowMicros();
   counts_ = std::move(counts);
   return counts_;
 }
@@ -59,7 +61,7 @@ std::string NodeMetrics::Render() {
     std::lock_guard<std::mutex> lock(mu_);
     const Counts& counts = CountsLocked();
     out.Family("ldgs_records", "gauge",
-               "Records held, deleted ones included, by kind and visibility (counted at most "
+               "Records held (deleted ones left out), by kind and visibility (counted at most "
                "once a minute).");
     for (const auto& [key, count] : counts.by_kind) {
       out.Sample(
@@ -68,7 +70,7 @@ std::string NodeMetrics::Render() {
           static_cast<double>(count));
     }
     out.Family("ldgs_records_count_age_seconds", "gauge", "How old the record count is.");
-    out.Sample(Seconds(now - counts.counted_us));
+    out.Sample(Seconds(std::max<int64_t>(0, now - counts.counted_us)));
     out.Family("ldgs_records_count_ok", "gauge", "Whether the last count read the whole store.");
     out.Sample(counts.status.ok() ? 1 : 0);
     if (sources_.is_hub) {
@@ -79,7 +81,26 @@ std::string NodeMetrics::Render() {
   }
 
   // Peers: the peers view for relation and lag, the registry for the counters.
-  absl::StatusOr<v1::ListPeersResponse> peers = sources_.peers();
+  absl::StatusOr<v1::ListPeersResponse> listed = sources_.peers();
+  // One row per peer: a node both dialed and enrolled (a hub this node also revoked, say)
+  // is listed twice by the peers view; a page must not repeat a sample.
+  absl::StatusOr<v1::ListPeersResponse> peers = listed;
+  if (listed.ok()) {
+    std::map<std::string, v1::PeerStatus> merged;
+    for (const v1::PeerStatus& p : listed->peers()) {
+      auto [it, fresh] = merged.emplace(p.node_id(), p);
+      if (fresh) continue;
+      v1::PeerStatus& m = it->second;
+      m.set_connected(m.connected() || p.connected());
+      m.set_revoked(m.revoked() || p.revoked());
+      if (m.throttled().empty()) m.set_throttled(p.throttled());
+      m.set_outbound_behind(std::max(m.outbound_behind(), p.outbound_behind()));
+      m.set_inbound_behind(std::max(m.inbound_behind(), p.inbound_behind()));
+      m.set_last_sync_us(std::max(m.last_sync_us(), p.last_sync_us()));
+    }
+    peers->clear_peers();
+    for (auto& [id, p] : merged) *peers->add_peers() = std::move(p);
+  }
   const std::map<std::string, replication::PeerRegistry::State> states =
       sources_.registry->Snapshot();
   std::map<std::string, std::string> relation;

@@ -69,8 +69,20 @@ class ObservabilityTest : public ::testing::Test {
         hub_(fed_.AddHub("Hub", "midwest")),
         chapter_(fed_.AddChapter("Chapter", "midwest", &hub_)) {}
 
+  std::string MetricsToken() {
+    std::string token = ldgs::testing::ReadFileOrEmpty(hub_.data_dir() + "/metrics.token");
+    while (!token.empty() && token.back() == '\n') token.pop_back();
+    EXPECT_FALSE(token.empty());
+    return token;
+  }
+
+  ldgs::testing::HttpResult GetMetrics(const std::string& extra_headers) {
+    return HttpExchange(hub_.http_address(), "GET /metrics HTTP/1.1\r\nHost: x\r\n" +
+                                                 extra_headers + "Connection: close\r\n\r\n");
+  }
+
   std::map<std::string, double> Metrics() {
-    ldgs::testing::HttpResult page = HttpGet(hub_.http_address(), "/metrics");
+    ldgs::testing::HttpResult page = GetMetrics("Authorization: Bearer " + MetricsToken() + "\r\n");
     EXPECT_EQ(page.status, 200) << page.head << page.body;
     EXPECT_THAT(page.head, HasSubstr("text/plain; version=0.0.4"));
     return ParseMetrics(page.body);
@@ -95,15 +107,26 @@ TEST_F(ObservabilityTest, MetricsCountWhatTheHubReceivedAndRefused) {
   ASSERT_TRUE(raw.UseTls(fed_.ca_dir(), fed_.dir().Sub("raw-tls"), hub_.node_id()));
   ASSERT_EQ(hub_.Ctl({"enroll", raw.node_id(), "--region", "midwest"}).exit_code, 0);
   ASSERT_TRUE(raw.Hello().ok());
-  v1::Record secret;
-  secret.set_id("secret");
-  secret.set_version(1);
-  secret.set_kind(v1::KIND_STORY);
-  secret.set_visibility(v1::VISIBILITY_PRIVATE);
-  secret.mutable_story()->set_title("secret");
+  // One batch of three: two private stories (refused, too few to cut the member off) and
+  // a practice for the network (applied).
   v1::Batch batch;
-  batch.add_records(raw.SealOwn(secret));
-  batch.set_up_to(1);
+  for (const std::string id : {"secret-1", "secret-2"}) {
+    v1::Record secret;
+    secret.set_id(id);
+    secret.set_version(1);
+    secret.set_kind(v1::KIND_STORY);
+    secret.set_visibility(v1::VISIBILITY_PRIVATE);
+    secret.mutable_story()->set_title("secret");
+    batch.add_records(raw.SealOwn(secret));
+  }
+  v1::Record practice;
+  practice.set_id("shared-practice");
+  practice.set_version(1);
+  practice.set_kind(v1::KIND_PRACTICE);
+  practice.set_visibility(v1::VISIBILITY_NETWORK);
+  practice.mutable_practice()->set_title("a practice");
+  batch.add_records(raw.SealOwn(practice));
+  batch.set_up_to(3);
   v1::PushAck ack;
   ASSERT_TRUE(raw.Push(batch, &ack).ok());
 
@@ -111,13 +134,17 @@ TEST_F(ObservabilityTest, MetricsCountWhatTheHubReceivedAndRefused) {
     return p.connected() && p.outbound_behind() == 0;
   }));
 
+  const uint64_t head_before = hub_.LastSequence();
   const std::map<std::string, double> m = Metrics();
+  const uint64_t head_after = hub_.LastSequence();  // the hub's own threads may write
   // The stories held: the chapter's three for the hub and two for the network (the hub
   // writes none of its own).
   EXPECT_EQ(Sample(m, "ldgs_records{kind=\"story\",visibility=\"hub\"}"), 3);
   EXPECT_EQ(Sample(m, "ldgs_records{kind=\"story\",visibility=\"network\"}"), 2);
   EXPECT_EQ(m.count("ldgs_records{kind=\"story\",visibility=\"private\"}"), 0u);
-  EXPECT_EQ(Sample(m, "ldgs_feed_head"), static_cast<double>(hub_.LastSequence()));
+  EXPECT_EQ(Sample(m, "ldgs_records{kind=\"practice\",visibility=\"network\"}"), 1);
+  EXPECT_GE(Sample(m, "ldgs_feed_head"), static_cast<double>(head_before));
+  EXPECT_LE(Sample(m, "ldgs_feed_head"), static_cast<double>(head_after));
   EXPECT_EQ(Sample(m, "ldgs_info{node_id=\"" + hub_.node_id() + "\",role=\"hub\",version=\"" +
                           std::string(LDGS_VERSION_FOR_TESTS) + "\"}"),
             1);
@@ -130,29 +157,35 @@ TEST_F(ObservabilityTest, MetricsCountWhatTheHubReceivedAndRefused) {
   EXPECT_GE(Sample(m, "ldgs_peer_batches_received_total{" + chapter + "}"), 1);
   EXPECT_EQ(Sample(m, "ldgs_peer_records_refused_total{" + chapter + "}"), 0);
   const std::string raw_peer = "peer=\"" + raw.node_id() + "\",relation=\"member\"";
-  EXPECT_EQ(Sample(m, "ldgs_peer_records_refused_total{" + raw_peer + "}"), 1);
-  EXPECT_EQ(Sample(m, "ldgs_peer_records_received_total{" + raw_peer + "}"), 1);
+  EXPECT_EQ(Sample(m, "ldgs_peer_records_refused_total{" + raw_peer + "}"), 2);
+  EXPECT_EQ(Sample(m, "ldgs_peer_records_received_total{" + raw_peer + "}"), 3);
+  EXPECT_EQ(Sample(m, "ldgs_peer_batches_received_total{" + raw_peer + "}"), 1);
   EXPECT_GT(Sample(m, "ldgs_rocksdb_memtable_bytes"), 0);
   EXPECT_EQ(Sample(m, "ldgs_rocksdb_write_stopped"), 0);
   EXPECT_EQ(Sample(m, "ldgs_records_count_ok"), 1);
 }
 
-TEST_F(ObservabilityTest, MetricsNeedLoopbackWithoutAProxyOrTheAdminToken) {
+TEST_F(ObservabilityTest, MetricsNeedTheMetricsTokenFromAnywhere) {
   ASSERT_TRUE(fed_.Start());
-  auto get = [&](const std::string& extra) {
-    return HttpExchange(hub_.http_address(), "GET /metrics HTTP/1.1\r\nHost: x\r\n" + extra +
-                                                 "Connection: close\r\n\r\n");
-  };
-  // Through a proxy on this machine, it is the internet's request.
-  ldgs::testing::HttpResult proxied = get("X-Forwarded-For: 203.0.113.9\r\n");
-  EXPECT_EQ(proxied.status, 401);
-  EXPECT_THAT(proxied.body, HasSubstr("Authorization: Bearer"));
-  EXPECT_EQ(proxied.body.find("ldgs_"), std::string::npos);
-  EXPECT_EQ(get("X-Forwarded-For: 203.0.113.9\r\nAuthorization: Bearer wrong\r\n").status, 401);
-  ldgs::testing::HttpResult with_token =
-      get("X-Forwarded-For: 203.0.113.9\r\nAuthorization: Bearer " + hub_.token() + "\r\n");
-  EXPECT_EQ(with_token.status, 200);
-  EXPECT_THAT(with_token.body, HasSubstr("ldgs_feed_head "));
+  const std::string token = MetricsToken();
+  // Not even from this machine without it: a proxy here may add no header.
+  ldgs::testing::HttpResult bare = GetMetrics("");
+  EXPECT_EQ(bare.status, 401);
+  EXPECT_THAT(bare.body, HasSubstr("metrics.token"));
+  EXPECT_EQ(bare.body.find("ldgs_"), std::string::npos);
+  // The admin token is another power: it does not open /metrics.
+  EXPECT_EQ(GetMetrics("Authorization: Bearer " + hub_.token() + "\r\n").status, 401);
+  std::string wrong = token;  // as long as the token, one character off
+  wrong.back() = wrong.back() == 'A' ? 'B' : 'A';
+  EXPECT_EQ(GetMetrics("Authorization: Bearer " + wrong + "\r\n").status, 401);
+  EXPECT_EQ(GetMetrics("Authorization: bearer " + token + "\r\n").status, 401);
+  // With it, from wherever it says it comes.
+  for (const std::string proxy :
+       {"", "X-Forwarded-For: 203.0.113.9\r\n", "Forwarded: for=203.0.113.9\r\n"}) {
+    ldgs::testing::HttpResult page = GetMetrics(proxy + "Authorization: Bearer " + token + "\r\n");
+    EXPECT_EQ(page.status, 200) << proxy;
+    EXPECT_THAT(page.body, HasSubstr("ldgs_feed_head ")) << proxy;
+  }
 }
 
 TEST_F(ObservabilityTest, HealthzReadyzAndGrpcHealthAnswer) {

@@ -108,8 +108,20 @@ TEST_F(ConfigTest, AnUnknownKeyInAnySectionIsRefusedWithItsLine) {
   for (const Case& c : cases) {
     EXPECT_THAT(ErrorOf(c.text), HasSubstr(c.expected)) << c.text;
   }
+  // A section's own name mistyped is an unknown top-level key.
+  EXPECT_THAT(ErrorOf("[replicaton]\nburst_records = 5\n"),
+              HasSubstr(file + ":1: unknown key 'replicaton' (did you mean 'replication'?)"));
   // No hint when nothing known is close.
   EXPECT_THAT(ErrorOf("[hub]\nzzzzzz = 1\n"), ::testing::Not(HasSubstr("did you mean")));
+}
+
+TEST_F(ConfigTest, HubSettingsAreRead) {
+  auto config = LoadConfig(
+      Write("[hub]\nmin_reporting = 50\nsuppress_below = 20\npublish_delay_hours = 5\n"));
+  ASSERT_OK(config);
+  EXPECT_EQ(config->rollups.min_reporting, 50u);
+  EXPECT_EQ(config->rollups.suppress_below, 20.0);
+  EXPECT_EQ(config->rollups.publish_delay_us, 5LL * 3600 * 1000000);
 }
 
 TEST_F(ConfigTest, AWrongTypeOrBoundNamesItsLineAndSection) {
@@ -119,6 +131,13 @@ TEST_F(ConfigTest, AWrongTypeOrBoundNamesItsLineAndSection) {
   EXPECT_THAT(ErrorOf("[hub]\nmin_reporting = 2\n"),
               HasSubstr(file + ":2: [hub] 'min_reporting' must be at least 3"));
   EXPECT_THAT(ErrorOf("hub = 5\n"), HasSubstr(file + ":1: 'hub' must be a [hub] table"));
+  // Values that would wrap when narrowed: 2^32 + 1 reporting chapters would become 1.
+  EXPECT_THAT(ErrorOf("[hub]\nmin_reporting = 4294967297\n"),
+              HasSubstr(file + ":2: [hub] 'min_reporting' must be at most 1000000"));
+  EXPECT_THAT(ErrorOf("[replication]\nmax_message_bytes = 2147483648\n"),
+              HasSubstr(":2: [replication] 'max_message_bytes' must be at most"));
+  EXPECT_THAT(ErrorOf("[replication]\nstream_lifetime_s = 99999999999\n"),
+              HasSubstr("'stream_lifetime_s' must be at most"));
   EXPECT_THAT(ErrorOf("[[peers]]\nnode_id = \"A\"\n"),
               HasSubstr(file + ":1: [[peers]] 1 needs node_id and address"));
 }
@@ -151,6 +170,37 @@ TEST_F(ConfigTest, TheExampleConfigHoldsEverySettingAndIsValid) {
     }
   }
   EXPECT_EQ(in_file, std::set<std::string>(asked.begin(), asked.end()));
+  // Its values are the defaults it says they are.
+  const NodeConfig defaults;
+  EXPECT_EQ(config->role, defaults.role);
+  EXPECT_EQ(config->admin_listen, defaults.admin_listen);
+  EXPECT_EQ(config->listen, defaults.listen);
+  EXPECT_EQ(config->http_listen, kDefaultHttpListen);
+  EXPECT_EQ(config->log_level, defaults.log_level);
+  EXPECT_EQ(config->insecure, defaults.insecure);
+  EXPECT_EQ(config->limits.max_record_bytes, defaults.limits.max_record_bytes);
+  EXPECT_EQ(config->limits.max_id_bytes, defaults.limits.max_id_bytes);
+  EXPECT_EQ(config->limits.max_short_text_bytes, defaults.limits.max_short_text_bytes);
+  EXPECT_EQ(config->limits.max_long_text_bytes, defaults.limits.max_long_text_bytes);
+  EXPECT_EQ(config->limits.max_tags, defaults.limits.max_tags);
+  EXPECT_EQ(config->limits.max_tag_bytes, defaults.limits.max_tag_bytes);
+  EXPECT_EQ(config->limits.min_free_disk_bytes, defaults.limits.min_free_disk_bytes);
+  const replication::BatchLimits& b = config->batch_limits;
+  EXPECT_EQ(b.max_records, defaults.batch_limits.max_records);
+  EXPECT_EQ(b.max_bytes, defaults.batch_limits.max_bytes);
+  EXPECT_EQ(b.max_message_bytes, defaults.batch_limits.max_message_bytes);
+  EXPECT_EQ(b.max_streams_per_peer, defaults.batch_limits.max_streams_per_peer);
+  EXPECT_EQ(b.max_records_per_minute, defaults.batch_limits.max_records_per_minute);
+  EXPECT_EQ(b.burst_records, defaults.batch_limits.burst_records);
+  EXPECT_EQ(config->reconnect.initial, defaults.reconnect.initial);
+  EXPECT_EQ(config->reconnect.max, defaults.reconnect.max);
+  EXPECT_EQ(config->reconnect.stream_lifetime, defaults.reconnect.stream_lifetime);
+  EXPECT_EQ(config->store.memory_mb, defaults.store.memory_mb);
+  EXPECT_EQ(config->store.compress, defaults.store.compress);
+  EXPECT_EQ(config->purge_interval, defaults.purge_interval);
+  EXPECT_EQ(config->rollups.min_reporting, defaults.rollups.min_reporting);
+  EXPECT_EQ(config->rollups.suppress_below, defaults.rollups.suppress_below);
+  EXPECT_EQ(config->rollups.publish_delay_us, defaults.rollups.publish_delay_us);
   EXPECT_GT(in_file.size(), 35u);
 }
 
@@ -171,6 +221,14 @@ TEST_F(ConfigTest, AdminApiMustStayOnLoopback) {
   EXPECT_TRUE(ValidateConfig(config).ok());
   config.log_level = "loud";
   EXPECT_TRUE(absl::IsInvalidArgument(ValidateConfig(config)));
+  config.log_level = "info";
+  replication::DialPeer hub;
+  hub.node_id = std::string(52, 'A');
+  hub.address = "h:1";
+  config.peers = {hub};
+  EXPECT_TRUE(ValidateConfig(config).ok()) << ValidateConfig(config).message();
+  config.peers = {hub, hub};
+  EXPECT_THAT(std::string(ValidateConfig(config).message()), HasSubstr("listed twice"));
 }
 
 }  // namespace
