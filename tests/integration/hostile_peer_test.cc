@@ -10,6 +10,7 @@
 #include "nlohmann/json.hpp"
 #include "tests/support/node_process.h"
 #include "tests/support/raw_peer.h"
+#include "tests/support/record_helpers.h"
 #include "tests/support/temp_dir.h"
 
 namespace ldgs {
@@ -19,14 +20,9 @@ using ::ldgs::testing::NodeProcess;
 using ::ldgs::testing::RawPeer;
 using ::testing::HasSubstr;
 
-v1::Record Story(const std::string& id, v1::Visibility visibility) {
-  v1::Record r;
-  r.set_id(id);
-  r.set_version(1);
-  r.set_kind(v1::KIND_STORY);
-  r.set_visibility(visibility);
-  r.mutable_story()->set_title("story " + id);
-  return r;
+// A story for a raw peer to seal.
+v1::Record Story(const std::string& id, v1::Visibility visibility, uint64_t version = 1) {
+  return ldgs::testing::UnsignedStory(id, visibility, version);
 }
 
 class HostilePeerTest : public ::testing::Test {

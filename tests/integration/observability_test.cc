@@ -111,13 +111,7 @@ TEST_F(ObservabilityTest, MetricsCountWhatTheHubReceivedAndRefused) {
   // a practice for the network (applied).
   v1::Batch batch;
   for (const std::string id : {"secret-1", "secret-2"}) {
-    v1::Record secret;
-    secret.set_id(id);
-    secret.set_version(1);
-    secret.set_kind(v1::KIND_STORY);
-    secret.set_visibility(v1::VISIBILITY_PRIVATE);
-    secret.mutable_story()->set_title("secret");
-    batch.add_records(raw.SealOwn(secret));
+    batch.add_records(raw.SealOwn(ldgs::testing::UnsignedStory(id, v1::VISIBILITY_PRIVATE)));
   }
   v1::Record practice;
   practice.set_id("shared-practice");

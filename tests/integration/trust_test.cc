@@ -11,6 +11,7 @@
 #include "record/signed_record.h"
 #include "tests/support/node_process.h"
 #include "tests/support/raw_peer.h"
+#include "tests/support/record_helpers.h"
 #include "tests/support/temp_dir.h"
 
 namespace ldgs {
@@ -54,14 +55,9 @@ v1::Record Contribution(double sum, uint32_t reporting, uint32_t expected) {
   return r;
 }
 
+// A story for a raw peer to seal.
 v1::Record Story(const std::string& id, v1::Visibility visibility, uint64_t version = 1) {
-  v1::Record r;
-  r.set_id(id);
-  r.set_version(version);
-  r.set_kind(v1::KIND_STORY);
-  r.set_visibility(visibility);
-  r.mutable_story()->set_title("story " + id);
-  return r;
+  return ldgs::testing::UnsignedStory(id, visibility, version);
 }
 
 // A hub with three chapters of the midwest (raw peers, so that they can also misbehave)

@@ -9,6 +9,18 @@
 
 namespace ldgs::testing {
 
+// A story record, not yet signed: for a raw peer to seal (RawPeer::SealOwn) and send.
+inline v1::Record UnsignedStory(const std::string& id, v1::Visibility visibility,
+                                uint64_t version = 1) {
+  v1::Record r;
+  r.set_id(id);
+  r.set_version(version);
+  r.set_kind(v1::KIND_STORY);
+  r.set_visibility(visibility);
+  r.mutable_story()->set_title("story " + id);
+  return r;
+}
+
 // Writes a story at `node` through its Admin API (the test fails if the node refuses).
 inline v1::Record PutStory(const NodeProcess& node, const std::string& title,
                            v1::Visibility visibility = v1::VISIBILITY_NETWORK,
